@@ -1,0 +1,266 @@
+"""ResponseHandler over real sockets: heads, bodies, errors, timeouts, flow control, upgrades.
+
+Every test runs with both parsers (httptools-backed and pure Python).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from toolkit import http as toolkit_http
+from toolkit.client import protocol as protocol_mod
+from toolkit.client.exceptions import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientResponseError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from toolkit.client.protocol import ResponseHandler
+from toolkit.http.errors import HttpProcessingError
+
+StartPeer = Callable[..., Awaitable[Any]]
+REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
+
+
+@pytest.fixture(params=["default", "python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "python":
+        monkeypatch.setattr(protocol_mod, "ResponseParser", toolkit_http.PyResponseParser)
+    return str(request.param)
+
+
+def script(*chunks: bytes, close: bool = False, hold: bool = True) -> Any:
+    """A peer that reads one request head, then writes ``chunks`` one by one."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for chunk in chunks:
+            writer.write(chunk)
+            await writer.drain()
+            await asyncio.sleep(0)
+        if close:
+            writer.close()
+        elif hold:
+            await reader.read()
+
+    return handler
+
+
+@pytest.fixture
+async def open_conn(
+    start_peer: StartPeer, parser: str
+) -> AsyncIterator[Callable[..., Awaitable[ResponseHandler]]]:
+    protocols: list[ResponseHandler] = []
+
+    async def open_(handler: Any, method: str = "GET", **params: Any) -> ResponseHandler:
+        peer = await start_peer(handler)
+        loop = asyncio.get_running_loop()
+        _, proto = await loop.create_connection(lambda: ResponseHandler(loop), peer.host, peer.port)
+        protocols.append(proto)
+        proto.set_response_params(method=method, **params)
+        assert proto.transport is not None
+        proto.transport.write(REQUEST.replace(b"GET", method.encode(), 1))
+        await proto.drain()
+        return proto
+
+    yield open_
+    for proto in protocols:
+        proto.close()
+
+
+async def test_content_length_response(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", b"hel", b"lo"))
+    head, payload = await proto.read_response()
+    assert (head.status, head.reason, head.headers["Content-Length"]) == (200, "OK", "5")
+    assert await payload.read() == b"hello"
+    assert payload.is_eof() and proto.is_connected()
+    assert not proto.should_close
+
+
+async def test_whole_response_in_one_write_with_trailing_bytes(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"))
+    head, payload = await proto.read_response()
+    assert await payload.read() == b"ok"
+    await asyncio.sleep(0.01)
+    assert proto.should_close  # unexpected bytes after the message: not reusable
+
+
+async def test_byte_by_byte_chunked(open_conn: Any) -> None:
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    proto = await open_conn(script(*(raw[i : i + 1] for i in range(len(raw)))))
+    head, payload = await proto.read_response()
+    assert head.chunked
+    assert await payload.read() == b"abcde"
+    assert not proto.should_close
+
+
+async def test_interim_responses_are_skipped_and_wake_continue(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n",
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+        )
+    )
+    cont = proto.expect_continue()
+    await asyncio.wait_for(cont, 5)
+    head, payload = await proto.read_response()
+    assert head.status == 204
+    assert await payload.read() == b""
+
+
+async def test_close_delimited_body(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\n\r\n", b"until ", b"the end", close=True))
+    head, payload = await proto.read_response()
+    assert await payload.read() == b"until the end"
+    assert proto.should_close
+
+
+async def test_read_until_eof_false_gives_an_empty_body(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\n\r\nignored"), read_until_eof=False)
+    head, payload = await proto.read_response()
+    assert await payload.read() == b""
+    assert proto.should_close
+
+
+async def test_head_response_has_no_body(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"), method="HEAD"
+    )
+    head, payload = await proto.read_response()
+    assert head.headers["Content-Length"] == "100"
+    assert await payload.read() == b""
+    assert not proto.should_close
+
+
+async def test_decompression(open_conn: Any) -> None:
+    body = zlib.compress(b"x" * 1000)
+    proto = await open_conn(
+        script(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d\r\n\r\n"
+            % len(body),
+            body,
+        )
+    )
+    head, payload = await proto.read_response()
+    assert await payload.read() == b"x" * 1000
+
+
+async def test_truncated_body(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", b"short", close=True)
+    )
+    head, payload = await proto.read_response()
+    with pytest.raises(ClientPayloadError, match="Response payload is not completed") as info:
+        await payload.read()
+    assert isinstance(info.value.__cause__, HttpProcessingError)
+
+
+async def test_disconnect_before_the_head(open_conn: Any) -> None:
+    proto = await open_conn(script(close=True))
+    with pytest.raises(ServerDisconnectedError):
+        await proto.read_response()
+    with pytest.raises(ServerDisconnectedError):
+        await proto.read_response()  # and again: the error sticks
+
+
+async def test_disconnect_in_the_middle_of_the_head(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\nContent-Le", close=True))
+    with pytest.raises(ServerDisconnectedError):
+        await proto.read_response()
+
+
+async def test_bad_status_line(open_conn: Any) -> None:
+    proto = await open_conn(script(b"HTTP/1.1 abc Nope\r\n\r\n"))
+    with pytest.raises(ClientResponseError) as info:
+        await proto.read_response()
+    assert info.value.status == 400 and info.value.message
+    assert isinstance(info.value.__cause__, HttpProcessingError)
+    assert proto.should_close and not proto.is_connected()
+
+
+async def test_bad_chunk(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
+    )
+    head, payload = await proto.read_response()
+    with pytest.raises(ClientPayloadError) as info:
+        await payload.read()
+    assert isinstance(info.value.__cause__, HttpProcessingError)
+
+
+async def test_sock_read_timeout_waiting_for_the_head(open_conn: Any) -> None:
+    proto = await open_conn(script(), read_timeout=0.02)
+    with pytest.raises(SocketTimeoutError, match="Timeout on reading"):
+        await proto.read_response()
+    assert proto.should_close
+
+
+async def test_sock_read_timeout_in_the_body(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), read_timeout=0.05
+    )
+    head, payload = await proto.read_response()
+    with pytest.raises(SocketTimeoutError):
+        await payload.read()
+
+
+async def test_set_exception_fails_the_pending_read(open_conn: Any) -> None:
+    proto = await open_conn(script())
+    reading = asyncio.create_task(proto.read_response())
+    await asyncio.sleep(0.01)
+    proto.set_exception(ClientOSError(32, "Can not write request body"))
+    with pytest.raises(ClientOSError, match="request body"):
+        await reading
+    assert proto.exception() is not None
+
+
+async def test_upgrade_hands_over_trailing_data(open_conn: Any) -> None:
+    proto = await open_conn(
+        script(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\n\r\n\x81\x02hi",
+            b"more",
+        )
+    )
+    head, _ = await proto.read_response()
+    assert head.status == 101 and proto.upgraded and proto.should_close
+    await asyncio.sleep(0.01)
+    received: list[bytes] = []
+    proto.set_data_receiver(received.append)
+    assert b"".join(received) == b"\x81\x02himore"
+    assert proto.trailing_data == b""
+
+
+async def test_flow_control_pauses_reading(open_conn: Any) -> None:
+    body = b"y" * 200_000
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body), body),
+        read_bufsize=1024,
+    )
+    paused: list[bool] = []
+    original = proto.pause_reading
+
+    def spy() -> None:
+        paused.append(True)
+        original()
+
+    proto.pause_reading = spy  # type: ignore[method-assign]
+    head, payload = await proto.read_response()
+    await asyncio.sleep(0.05)  # let the buffer fill up past the high-water mark
+    assert paused
+    assert await payload.read() == body
+
+
+async def test_drain_after_connection_lost(open_conn: Any) -> None:
+    proto = await open_conn(script(close=True))
+    await asyncio.wait_for(proto.closed, 5)
+    with pytest.raises(ClientConnectionResetError):
+        await proto.drain()

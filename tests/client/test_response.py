@@ -1,0 +1,338 @@
+"""ClientResponse: attributes, body decoding, and when its connection goes back to the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from yarl import URL
+
+from toolkit.client.exceptions import (
+    ClientConnectionError,
+    ClientPayloadError,
+    ClientResponseError,
+    ContentTypeError,
+    RequestInfo,
+)
+from toolkit.client.session import ClientSession
+from toolkit.http import HttpVersion11
+
+
+def _load_peers() -> ModuleType:
+    name = "_session_peers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).with_name("_session_peers.py")
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+peers = _load_peers()
+
+
+def fixed(status: int = 200, headers=(), body: bytes = b""):
+    def handler(req):
+        return (status, list(headers), body)
+
+    return handler
+
+
+async def fetch(handler, method: str = "GET", **kwargs):
+    """(response with its body read, peer) for one request."""
+    async with (
+        peers.Peer(handler) as peer,
+        ClientSession(**kwargs) as session,
+        session.request(method, peer.url_for("/r")) as resp,
+    ):
+        await resp.read()
+        return resp, peer
+
+
+# ---------------------------------------------------------------- attributes
+
+
+async def test_attributes() -> None:
+    headers = [
+        ("Content-Type", "text/html; charset=ISO-8859-1"),
+        ("Set-Cookie", "a=1; Path=/"),
+        ("Set-Cookie", "b=2"),
+        ("X-Multi", "1"),
+        ("X-Multi", "2"),
+    ]
+    resp, peer = await fetch(fixed(201, headers, b"body"))
+    assert resp.status == 201
+    assert resp.reason == "Created"
+    assert resp.ok
+    assert resp.version == HttpVersion11
+    assert resp.method == "GET"
+    assert resp.url == peer.url_for("/r")
+    assert resp.real_url == peer.url_for("/r")
+    assert resp.host == "127.0.0.1"
+    assert resp.content_type == "text/html"
+    assert resp.charset == "ISO-8859-1"
+    assert resp.content_length == 4
+    assert resp.headers.getall("x-multi") == ["1", "2"]
+    assert (b"X-Multi", b"2") in resp.raw_headers
+    assert resp.cookies["a"].value == "1"
+    assert resp.cookies["b"].value == "2"
+    assert resp.history == ()
+    assert isinstance(resp.request_info, RequestInfo)
+    assert resp.request_info.method == "GET"
+    assert resp.request_info.url == peer.url_for("/r")
+    assert resp.request_info.headers["Host"] == f"127.0.0.1:{peer.port}"
+    assert resp.closed
+    assert resp.connection is None
+    assert "201 Created" in repr(resp)
+
+
+async def test_content_type_default() -> None:
+    resp, _ = await fetch(fixed(200, [], b"x"))
+    assert resp.content_type == "application/octet-stream"
+    assert resp.charset is None
+    assert resp.content_disposition is None
+
+
+async def test_content_disposition() -> None:
+    headers = [("Content-Disposition", 'attachment; filename="report.xls"; size=3')]
+    resp, _ = await fetch(fixed(200, headers, b"x"))
+    cd = resp.content_disposition
+    assert cd is not None
+    assert cd.type == "attachment"
+    assert cd.filename == "report.xls"
+    assert cd.parameters["size"] == "3"
+
+
+async def test_links() -> None:
+    link = '</page/2>; rel="next", <http://other.example/>; rel=prev; title="P"'
+    resp, peer = await fetch(fixed(200, [("Link", link)], b""))
+    assert resp.links["next"]["url"] == peer.url_for("/page/2")
+    assert resp.links["prev"]["url"] == URL("http://other.example/")
+    assert resp.links["prev"]["title"] == "P"
+
+
+async def test_head_response_has_no_body() -> None:
+    resp, _ = await fetch(fixed(200, [("Content-Length", "100")], b""), method="HEAD")
+    assert resp.content_length == 100
+    assert await resp.read() == b""
+
+
+# ---------------------------------------------------------------- body decoding
+
+
+async def test_text_uses_declared_charset() -> None:
+    body = "Grüße".encode("iso-8859-1")
+    resp, _ = await fetch(fixed(200, [("Content-Type", "text/plain; charset=iso-8859-1")], body))
+    assert await resp.text() == "Grüße"
+    assert resp.get_encoding() == "iso8859-1"
+
+
+async def test_text_fallback_resolver_then_utf8() -> None:
+    body = "Grüße".encode("cp1252")
+    calls = []
+
+    def resolver(resp, raw: bytes) -> str:
+        calls.append(raw)
+        return "cp1252"
+
+    resp, _ = await fetch(
+        fixed(200, [("Content-Type", "text/plain")], body), fallback_charset_resolver=resolver
+    )
+    assert await resp.text() == "Grüße"
+    assert calls == [body]
+    resp, _ = await fetch(fixed(200, [("Content-Type", "text/plain")], "é".encode()))
+    assert await resp.text() == "é"
+
+
+async def test_text_explicit_encoding_and_errors() -> None:
+    resp, _ = await fetch(fixed(200, [], b"caf\xe9"))
+    with pytest.raises(UnicodeDecodeError):
+        await resp.text()
+    assert await resp.text(errors="replace") == "caf\ufffd"
+    assert await resp.text("windows-1251") == "cafй"
+
+
+async def test_unknown_declared_charset_falls_back() -> None:
+    resp, _ = await fetch(fixed(200, [("Content-Type", "text/plain; charset=no-such")], b"ok"))
+    assert await resp.text() == "ok"
+
+
+async def test_json() -> None:
+    resp, _ = await fetch(fixed(200, [("Content-Type", "application/json")], b'{"a": 1}'))
+    assert await resp.json() == {"a": 1}
+    assert await resp.json(loads=lambda s: s) == '{"a": 1}'
+    resp, _ = await fetch(fixed(200, [("Content-Type", "application/problem+json")], b"[1]"))
+    assert await resp.json() == [1]
+
+
+async def test_json_empty_body_is_none() -> None:
+    resp, _ = await fetch(fixed(200, [("Content-Type", "application/json")], b"  \n"))
+    assert await resp.json() is None
+
+
+async def test_json_content_type_mismatch() -> None:
+    resp, _ = await fetch(fixed(200, [("Content-Type", "text/html")], b'{"a": 1}'))
+    with pytest.raises(ContentTypeError) as info:
+        await resp.json()
+    assert info.value.status == 200
+    assert "text/html" in info.value.message
+    assert info.value.request_info == resp.request_info
+    assert await resp.json(content_type=None) == {"a": 1}
+    assert await resp.json(content_type="text/html") == {"a": 1}
+
+
+# ---------------------------------------------------------------- raise_for_status
+
+
+async def test_raise_for_status() -> None:
+    resp, _ = await fetch(fixed(418, [("X-Why", "tea")], b""))
+    assert not resp.ok
+    with pytest.raises(ClientResponseError) as info:
+        resp.raise_for_status()
+    err = info.value
+    assert err.status == 418
+    assert err.message == "I'm a Teapot"
+    assert err.headers["X-Why"] == "tea"
+    assert err.history == ()
+    assert err.request_info == resp.request_info
+    ok, _ = await fetch(fixed(204))
+    ok.raise_for_status()
+
+
+# ---------------------------------------------------------------- connection handling
+
+
+async def test_unread_body_discards_the_connection() -> None:
+    async def partial(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await peers.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        await writer.drain()
+        await reader.read()  # until the client hangs up
+
+    async with peers.RawPeer(partial) as peer, ClientSession() as session:
+        async with session.get(peer.url) as resp:
+            assert await resp.content.read(3) == b"abc"
+        assert resp.closed
+        assert resp.connection is None
+        async with session.get(peer.url) as resp:
+            assert await resp.content.read(3) == b"abc"
+    assert peer.connections == 2
+
+
+async def test_buffered_body_may_be_left_unread() -> None:
+    """A response received whole may go back to the pool even if the caller did not
+    read it: the bytes are already off the wire."""
+    async with (
+        peers.Peer(fixed(200, [], b"small")) as peer,
+        ClientSession() as session,
+    ):
+        async with session.get(peer.url) as resp:
+            await resp.content.read(1)
+            await asyncio.sleep(0.01)
+        async with session.get(peer.url) as resp:
+            assert await resp.read() == b"small"
+    assert peer.connections in (1, 2)
+
+
+async def test_release_works_with_and_without_await() -> None:
+    async with peers.Peer(fixed(200, [], b"abc")) as peer, ClientSession() as session:
+        resp = await session.get(peer.url)
+        await resp.release()
+        assert resp.closed
+        resp.release()  # idempotent
+        resp = await session.get(peer.url)
+        resp.close()
+        assert resp.closed
+
+
+async def test_read_after_release_without_body_fails() -> None:
+    async with peers.Peer(fixed(200, [], b"abc" * 50_000)) as peer, ClientSession() as session:
+        resp = await session.get(peer.url)
+        resp.release()
+        with pytest.raises(ClientConnectionError):
+            await resp.read()
+
+
+async def test_body_is_cached_after_release() -> None:
+    resp, _ = await fetch(fixed(200, [], b"abc"))
+    assert await resp.read() == b"abc"
+    assert await resp.text() == "abc"
+
+
+async def test_truncated_body_is_a_payload_error_and_not_reused() -> None:
+    async def truncated(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await peers.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        await writer.drain()
+
+    async with (
+        peers.RawPeer(truncated) as peer,
+        ClientSession() as session,
+        session.get(peer.url) as resp,
+    ):
+        with pytest.raises(ClientPayloadError):
+            await resp.read()
+        assert resp.closed
+        assert resp.connection is None
+
+
+async def test_malformed_status_line() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await peers.read_head(reader)
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+
+    async with peers.RawPeer(garbage) as peer, ClientSession() as session:
+        with pytest.raises(ClientResponseError):
+            await session.get(peer.url)
+
+
+async def test_connection_close_response_is_not_pooled() -> None:
+    handler = fixed(200, [("Connection", "close")], b"bye")
+    async with peers.Peer(handler) as peer, ClientSession() as session:
+        for _ in range(2):
+            async with session.get(peer.url) as resp:
+                assert await resp.read() == b"bye"
+    assert peer.connections == 2
+
+
+async def test_read_until_eof_false_skips_close_delimited_body() -> None:
+    async def close_delimited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await peers.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
+        await writer.drain()
+
+    async with (
+        peers.RawPeer(close_delimited) as peer,
+        ClientSession() as session,
+        session.get(peer.url) as resp,
+    ):
+        assert await resp.read() == b"until the end"
+        async with session.get(peer.url, read_until_eof=False) as resp:
+            assert await resp.read() == b""
+
+
+async def test_wait_for_close() -> None:
+    async with peers.Peer(fixed(200, [], b"abc")) as peer, ClientSession() as session:
+        resp = await session.post(peer.url, data=b"x" * 10)
+        await resp.read()
+        await resp.wait_for_close()
+        assert resp.closed
+
+
+async def test_auto_decompress() -> None:
+    import gzip
+
+    body = gzip.compress(b"packed")
+    handler = fixed(200, [("Content-Encoding", "gzip")], body)
+    resp, _ = await fetch(handler)
+    assert await resp.read() == b"packed"
+    resp, _ = await fetch(handler, auto_decompress=False)
+    assert await resp.read() == body

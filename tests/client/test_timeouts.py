@@ -1,0 +1,136 @@
+"""ClientTimeout and the timers: TimerContext, TimeoutHandle, ceil_timeout, ReadTimer."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from toolkit.client.exceptions import ConnectionTimeoutError
+from toolkit.client.timeouts import (
+    DEFAULT_TIMEOUT,
+    ClientTimeout,
+    ReadTimer,
+    TimeoutHandle,
+    TimerContext,
+    TimerNoop,
+    calculate_deadline,
+    ceil_timeout,
+)
+
+
+def test_client_timeout_value() -> None:
+    assert ClientTimeout() == ClientTimeout(None, None, None, None, 5)
+    assert ClientTimeout(total=300, sock_connect=30) == DEFAULT_TIMEOUT
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_TIMEOUT.total = 1  # type: ignore[misc]
+    assert dataclasses.replace(DEFAULT_TIMEOUT, total=1).total == 1
+
+
+async def test_calculate_deadline_ceils_long_timeouts() -> None:
+    loop = asyncio.get_running_loop()
+    assert calculate_deadline(loop, None) is None
+    assert calculate_deadline(loop, 0) is None
+    before = loop.time()
+    short = calculate_deadline(loop, 1)
+    assert short is not None and before + 1 <= short <= loop.time() + 1
+    long = calculate_deadline(loop, 10)
+    assert long is not None and long == int(long)
+
+
+async def test_ceil_timeout_expires_into_timeout_error() -> None:
+    with pytest.raises(asyncio.TimeoutError):
+        async with ceil_timeout(0.01):
+            await asyncio.Event().wait()
+
+
+async def test_ceil_timeout_custom_error() -> None:
+    with pytest.raises(ConnectionTimeoutError, match="too slow"):
+        async with ceil_timeout(0.01, error=lambda: ConnectionTimeoutError("too slow")):
+            await asyncio.Event().wait()
+
+
+async def test_ceil_timeout_disabled_and_not_reached() -> None:
+    async with ceil_timeout(None):
+        await asyncio.sleep(0)
+    async with ceil_timeout(30):
+        await asyncio.sleep(0)
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+
+
+async def test_outer_cancel_is_not_converted() -> None:
+    async def body() -> None:
+        async with ceil_timeout(30):
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(body())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_timer_context_cancels_tasks_inside() -> None:
+    loop = asyncio.get_running_loop()
+    timer = TimerContext(loop)
+
+    async def wait_inside() -> None:
+        with timer:
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(wait_inside())
+    await asyncio.sleep(0)
+    timer.timeout()
+    with pytest.raises(asyncio.TimeoutError):
+        await task
+    assert timer.expired
+    with pytest.raises(asyncio.TimeoutError):
+        timer.assert_timeout()
+    with pytest.raises(asyncio.TimeoutError), timer:
+        pass
+
+
+def test_timer_context_needs_a_task() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(RuntimeError, match="inside a task"), TimerContext(loop):
+            pass
+    finally:
+        loop.close()
+
+
+async def test_timeout_handle() -> None:
+    loop = asyncio.get_running_loop()
+    assert isinstance(TimeoutHandle(loop, None).timer(), TimerNoop)
+    assert TimeoutHandle(loop, None).start() is None
+    handle = TimeoutHandle(loop, 0.01)
+    fired: list[str] = []
+    handle.register(lambda: fired.append("x"))
+    timer = handle.timer()
+    assert isinstance(timer, TimerContext)
+    assert handle.start() is not None
+    with pytest.raises(asyncio.TimeoutError), timer:
+        await asyncio.Event().wait()
+    assert fired == ["x"]
+
+
+async def test_read_timer_reset_and_fire() -> None:
+    loop = asyncio.get_running_loop()
+    fired = asyncio.Event()
+    timer = ReadTimer(loop, 0.02, fired.set)
+    timer.reset()
+    assert timer.active
+    timer.reset()  # rescheduling keeps a single timer
+    await asyncio.wait_for(fired.wait(), 5)
+    assert not timer.active
+    timer.cancel()
+    disabled = ReadTimer(loop, None, fired.set)
+    disabled.reset()
+    assert not disabled.active
+    disabled.timeout = 5
+    disabled.reset()
+    assert disabled.active and disabled.timeout == 5
+    disabled.cancel()
+    assert not disabled.active

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+from multidict import CIMultiDict
+
+from toolkit.http.ws import (
+    DeflateOffer,
+    DeflateParams,
+    WSHandshakeError,
+    build_client_request_headers,
+    make_client_key,
+    validate_client_request,
+    validate_server_response,
+    ws_accept_key,
+)
+
+KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+
+
+def test_accept_key_rfc_example() -> None:
+    assert ws_accept_key(KEY) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    assert ws_accept_key(KEY.encode()) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_client_key_is_16_random_bytes() -> None:
+    keys = {make_client_key() for _ in range(10)}
+    assert len(keys) == 10
+    assert all(len(base64.b64decode(k, validate=True)) == 16 for k in keys)
+
+
+def test_client_request_headers() -> None:
+    headers = build_client_request_headers(
+        KEY, protocols=("chat", "superchat"), origin="http://example.com", compress=15
+    )
+    assert dict(headers) == {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": KEY,
+        "Sec-WebSocket-Protocol": "chat,superchat",
+        "Origin": "http://example.com",
+        "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
+    }
+    minimal = build_client_request_headers(KEY)
+    assert "Sec-WebSocket-Protocol" not in minimal
+    assert "Sec-WebSocket-Extensions" not in minimal
+    assert "Origin" not in minimal
+
+
+def request_headers(**changes: str | None) -> CIMultiDict[str]:
+    headers = build_client_request_headers(KEY, protocols=["chat"], compress=15)
+    for name, value in changes.items():
+        name = name.replace("_", "-")
+        if value is None:
+            del headers[name]
+        else:
+            headers[name] = value
+    return headers
+
+
+def test_server_accepts_a_valid_request() -> None:
+    result = validate_client_request("GET", (1, 1), request_headers(), protocols=("other", "chat"))
+    assert result.protocol == "chat"
+    assert result.deflate == DeflateParams()
+    assert dict(result.headers) == {
+        "Upgrade": "websocket",
+        "Connection": "upgrade",
+        "Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+        "Sec-WebSocket-Protocol": "chat",
+        "Sec-WebSocket-Extensions": "permessage-deflate",
+    }
+
+
+def test_server_tolerates_token_lists_and_case() -> None:
+    headers = request_headers(Connection="keep-alive, Upgrade", Upgrade="WebSocket")
+    result = validate_client_request("get", (1, 1), headers, compress=False)
+    assert result.protocol is None and result.deflate is None
+    assert "Sec-WebSocket-Protocol" not in result.headers
+    assert "Sec-WebSocket-Extensions" not in result.headers
+
+
+def test_server_picks_the_clients_first_known_protocol() -> None:
+    headers = request_headers(Sec_WebSocket_Protocol="b, a")
+    assert validate_client_request("GET", (1, 1), headers, protocols=["a", "b"]).protocol == "b"
+    assert validate_client_request("GET", (1, 1), headers, protocols=["z"]).protocol is None
+
+
+@pytest.mark.parametrize(
+    ("method", "version", "changes", "status", "reason"),
+    [
+        ("POST", (1, 1), {}, 405, "GET method"),
+        ("GET", (1, 0), {}, 400, "HTTP/1.1"),
+        ("GET", (1, 1), {"Upgrade": None}, 400, "Upgrade header"),
+        ("GET", (1, 1), {"Upgrade": "h2c"}, 400, "Upgrade header"),
+        ("GET", (1, 1), {"Connection": "keep-alive"}, 400, "Connection header"),
+        ("GET", (1, 1), {"Sec_WebSocket_Version": "8"}, 400, "Sec-WebSocket-Version"),
+        ("GET", (1, 1), {"Sec_WebSocket_Version": None}, 400, "Sec-WebSocket-Version"),
+        ("GET", (1, 1), {"Sec_WebSocket_Key": None}, 400, "missing Sec-WebSocket-Key"),
+        ("GET", (1, 1), {"Sec_WebSocket_Key": "c2hvcnQ="}, 400, "16 base64"),
+        ("GET", (1, 1), {"Sec_WebSocket_Key": "!!not base64!!"}, 400, "16 base64"),
+        ("GET", (1, 1), {"Sec_WebSocket_Extensions": "a b"}, 400, "Sec-WebSocket-Extensions"),
+    ],
+)
+def test_server_rejects_bad_requests(
+    method: str, version: tuple[int, int], changes: dict[str, str | None], status: int, reason: str
+) -> None:
+    with pytest.raises(WSHandshakeError, match=reason) as info:
+        validate_client_request(method, version, request_headers(**changes))
+    assert info.value.status == status
+
+
+def test_version_error_advertises_13() -> None:
+    with pytest.raises(WSHandshakeError) as info:
+        validate_client_request("GET", (1, 1), request_headers(Sec_WebSocket_Version="8"))
+    assert ("Sec-WebSocket-Version", "13") in info.value.headers
+
+
+def response_headers(**changes: str | None) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict(
+        {
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Accept": ws_accept_key(KEY),
+        }
+    )
+    for name, value in changes.items():
+        name = name.replace("_", "-")
+        if value is None:
+            del headers[name]
+        else:
+            headers[name] = value
+    return headers
+
+
+def test_client_accepts_a_valid_response() -> None:
+    result = validate_server_response(
+        101,
+        response_headers(
+            Sec_WebSocket_Protocol="chat", Sec_WebSocket_Extensions="permessage-deflate"
+        ),
+        key=KEY,
+        protocols=["chat"],
+        deflate_offer=DeflateOffer(),
+    )
+    assert result.protocol == "chat"
+    assert result.deflate == DeflateParams()
+    plain = validate_server_response(101, response_headers(), key=KEY, protocols=["chat"])
+    assert plain.protocol is None and plain.deflate is None
+
+
+@pytest.mark.parametrize(
+    ("status", "changes", "reason"),
+    [
+        (200, {}, "invalid response status 200"),
+        (101, {"Upgrade": None}, "invalid Upgrade header"),
+        (101, {"Connection": "close"}, "invalid Connection header"),
+        (101, {"Sec_WebSocket_Accept": "wrong"}, "Sec-WebSocket-Accept"),
+        (101, {"Sec_WebSocket_Accept": None}, "Sec-WebSocket-Accept"),
+        (101, {"Sec_WebSocket_Protocol": "other"}, "did not offer"),
+        (101, {"Sec_WebSocket_Protocol": "chat, other"}, "did not offer"),
+        (101, {"Sec_WebSocket_Extensions": "permessage-deflate"}, "did not offer"),
+    ],
+)
+def test_client_rejects_bad_responses(
+    status: int, changes: dict[str, str | None], reason: str
+) -> None:
+    with pytest.raises(WSHandshakeError, match=reason) as info:
+        validate_server_response(status, response_headers(**changes), key=KEY, protocols=["chat"])
+    assert info.value.status == status
+
+
+def test_client_rejects_bad_extension_answer() -> None:
+    with pytest.raises(WSHandshakeError, match="unknown permessage-deflate parameter"):
+        validate_server_response(
+            101,
+            response_headers(Sec_WebSocket_Extensions="permessage-deflate; nope"),
+            key=KEY,
+            deflate_offer=DeflateOffer(),
+        )

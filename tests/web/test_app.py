@@ -1,0 +1,244 @@
+"""Application: state and AppKey, freezing, sub-apps, domains, signals and cleanup contexts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.web.conftest import Serve
+from toolkit import web
+
+
+async def whoami(request: web.Request) -> web.Response:
+    return web.Response(text=request.app["name"] if "name" in request.app else "?")
+
+
+def test_appkey_state_and_warning() -> None:
+    key = web.AppKey("db", int)
+    app = web.Application()
+    app[key] = 3
+    assert app[key] == 3
+    assert app.get(key) == 3
+    assert repr(key) == "<AppKey(db, type=int)>"
+    with pytest.warns(web.NotAppKeyWarning, match="AppKey"):
+        app["plain"] = 1
+    assert len(app) == 2
+    app.freeze()
+    with pytest.raises(RuntimeError, match="frozen"):
+        app[key] = 4
+    with pytest.raises(RuntimeError, match="frozen"):
+        del app[key]
+    with pytest.raises(RuntimeError):
+        app.router.add_get("/", whoami)
+    with pytest.raises(RuntimeError):
+        app.middlewares.append(web.normalize_path_middleware())
+
+
+def test_loop_argument_is_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="loop"):
+        web.Application(loop=object())  # type: ignore[arg-type]
+
+
+async def test_subapps_and_prefix(serve: Serve) -> None:
+    NAME = web.AppKey("name", str)  # noqa: N806
+
+    async def name_of_app(request: web.Request) -> web.Response:
+        return web.Response(text=f"{request.app[NAME]} {request.path}")
+
+    root = web.Application()
+    root[NAME] = "root"
+    root.router.add_get("/", name_of_app)
+    admin = web.Application()
+    admin[NAME] = "admin"
+    admin.router.add_get("/", name_of_app)
+    admin.router.add_get("/users/{id}", name_of_app, name="user")
+    resource = root.add_subapp("/admin/", admin)
+    assert resource.canonical == "/admin"
+    assert str(admin.router["user"].url_for(id="3")) == "/admin/users/3"  # type: ignore[index]
+    with pytest.raises(RuntimeError, match="frozen"):
+        admin.router.add_get("/late", name_of_app)
+
+    base = await serve(root)
+    async with httpx.AsyncClient(base_url=base) as client:
+        assert (await client.get("/")).text == "root /"
+        assert (await client.get("/admin/")).text == "admin /admin/"
+        assert (await client.get("/admin/users/3")).text == "admin /admin/users/3"
+        assert (await client.get("/admin/nope")).status_code == 404
+        r = await client.post("/admin/users/3")
+        assert r.status_code == 405
+        assert r.headers["Allow"] == "GET,HEAD"
+        assert (await client.get("/administrator")).status_code == 404
+
+
+async def test_config_dict_chains_apps() -> None:
+    from tests.web.conftest import make_request
+
+    outer_key, inner_key = web.AppKey("outer", str), web.AppKey("inner", str)
+    root = web.Application()
+    root[outer_key] = "o"
+    sub = web.Application()
+    sub[inner_key] = "i"
+    sub.router.add_get("/x", whoami)
+    root.add_subapp("/s", sub)
+    request = make_request("GET", "/s/x")
+    info = await root.router.resolve(request)
+    info.add_app(root)
+    request._match_info = info  # type: ignore[assignment]
+    assert request.app is sub
+    assert request.config_dict[outer_key] == "o"
+    assert request.config_dict[inner_key] == "i"
+
+
+async def test_domains(serve: Serve) -> None:
+    NAME = web.AppKey("name", str)  # noqa: N806
+
+    async def name_of_app(request: web.Request) -> web.Response:
+        return web.Response(text=request.app[NAME])
+
+    root = web.Application()
+    root[NAME] = "root"
+    for domain in ("example.com", "*.example.org", "api.example.net:8080"):
+        sub = web.Application()
+        sub[NAME] = domain
+        sub.router.add_get("/", name_of_app)
+        root.add_domain(domain, sub)
+    root.router.add_get("/", name_of_app)  # resources match in registration order
+    with pytest.raises(ValueError, match="domain"):
+        root.add_domain("bad_domain!", web.Application())
+    base = await serve(root)
+    async with httpx.AsyncClient(base_url=base) as client:
+        for host, expected in [
+            ("example.com", "example.com"),
+            ("EXAMPLE.com", "example.com"),
+            ("a.example.org", "*.example.org"),
+            ("example.org", "root"),
+            ("api.example.net:8080", "api.example.net:8080"),
+            ("api.example.net", "root"),
+            ("other.test", "root"),
+        ]:
+            r = await client.get("/", headers={"Host": host})
+            assert r.text == expected, host
+
+
+async def test_signals_and_cleanup_ctx_order() -> None:
+    events: list[str] = []
+    app = web.Application()
+
+    async def on_startup(app: web.Application) -> None:
+        events.append("startup")
+
+    async def on_shutdown(app: web.Application) -> None:
+        events.append("shutdown")
+
+    async def on_cleanup(app: web.Application) -> None:
+        events.append("cleanup")
+
+    def ctx(name: str):  # type: ignore[no-untyped-def]
+        async def gen(app: web.Application) -> AsyncIterator[None]:
+            events.append(f"enter {name}")
+            yield
+            events.append(f"exit {name}")
+
+        return gen
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    app.cleanup_ctx.extend([ctx("a"), ctx("b")])
+    sub = web.Application()
+    sub.cleanup_ctx.append(ctx("sub"))
+    app.add_subapp("/sub", sub)
+
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await runner.cleanup()
+    # cleanup_ctx hooks are registered first, sub-app signals where add_subapp was called
+    assert events == [
+        "enter a",
+        "enter b",
+        "startup",
+        "enter sub",
+        "shutdown",
+        "exit b",
+        "exit a",
+        "cleanup",
+        "exit sub",
+    ]
+
+
+async def test_cleanup_runs_for_started_contexts_when_a_later_one_fails() -> None:
+    events: list[str] = []
+
+    async def good(app: web.Application) -> AsyncIterator[None]:
+        events.append("enter good")
+        yield
+        events.append("exit good")
+
+    async def bad(app: web.Application) -> AsyncIterator[None]:
+        raise RuntimeError("boom in startup")
+        yield  # pragma: no cover
+
+    app = web.Application()
+    app.cleanup_ctx.extend([good, bad])
+    with pytest.raises(RuntimeError, match="boom in startup"):
+        await app.startup()
+    await app.cleanup()
+    assert events == ["enter good", "exit good"]
+
+
+async def test_cleanup_errors_are_collected() -> None:
+    def failing(msg: str):  # type: ignore[no-untyped-def]
+        async def gen(app: web.Application) -> AsyncIterator[None]:
+            yield
+            raise ValueError(msg)
+
+        return gen
+
+    app = web.Application()
+    app.cleanup_ctx.extend([failing("one"), failing("two")])
+    app.freeze()
+    await app.startup()
+    with pytest.raises(web.CleanupError) as info:
+        await app.cleanup()
+    assert [str(e) for e in info.value.exceptions] == ["two", "one"]
+
+
+async def test_signal_semantics() -> None:
+    calls: list[tuple[int, str]] = []
+    signal = web.Signal(owner=None)
+
+    async def first(x: int) -> None:
+        calls.append((x, "first"))
+
+    async def boom(x: int) -> None:
+        raise KeyError("receiver failed")
+
+    async def never(x: int) -> None:
+        calls.append((x, "never"))
+
+    signal.extend([first, boom, never])
+    with pytest.raises(RuntimeError, match="non-frozen"):
+        await signal.send(1)
+    signal.freeze()
+    with pytest.raises(RuntimeError):
+        signal.append(first)
+    with pytest.raises(KeyError, match="receiver failed"):
+        await signal.send(1)
+    assert calls == [(1, "first")]
+
+
+async def test_on_response_prepare_can_edit_headers(serve: Serve) -> None:
+    async def add_header(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["X-Prepared"] = request.path
+
+    app = web.Application()
+    app.router.add_get("/p", whoami)
+    app.on_response_prepare.append(add_header)
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/p")
+        assert r.headers["X-Prepared"] == "/p"
+        r = await client.get("/missing")
+        assert r.headers["X-Prepared"] == "/missing"

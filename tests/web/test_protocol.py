@@ -1,0 +1,422 @@
+"""RequestHandler over real sockets: keep-alive, pipelining, bodies, errors, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from toolkit.web.exceptions import HTTPNotFound
+from toolkit.web.request import BaseRequest
+from toolkit.web.response import Response, StreamResponse
+from toolkit.web.runner import ServerRunner, TCPSite
+from toolkit.web.server import Server
+
+Handler = Callable[[BaseRequest], Awaitable[StreamResponse]]
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    handler: Handler, *, shutdown_timeout: float = 5.0, **kwargs: Any
+) -> AsyncIterator[tuple[Server, int]]:
+    server = Server(handler, **kwargs)
+    runner = ServerRunner(server, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    site = TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield server, runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """Read one response (Content-Length or chunked) from ``reader``."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            if size == 0:
+                await reader.readline()
+                break
+            body += await reader.readexactly(size)
+            await reader.readline()
+    else:
+        body = await reader.read()
+    return status, headers, body
+
+
+async def hello(request: BaseRequest) -> StreamResponse:
+    return Response(text=f"hello {request.path}")
+
+
+async def echo(request: BaseRequest) -> StreamResponse:
+    return Response(body=await request.read())
+
+
+@contextlib.asynccontextmanager
+async def connect(port: int) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def get(path: str = "/", extra: str = "") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: test\r\n{extra}\r\n".encode()
+
+
+async def test_keep_alive_reuses_the_connection() -> None:
+    async with serve(hello) as (server, port), connect(port) as (reader, writer):
+        for path in ("/one", "/two", "/three"):
+            writer.write(get(path))
+            status, headers, body = await read_response(reader)
+            assert (status, body) == (200, f"hello {path}".encode())
+            assert "connection" not in headers
+        assert len(server.connections) == 1
+        assert server.requests_count == 3
+
+
+async def test_pipelined_requests_are_answered_in_order() -> None:
+    async def slow_first(request: BaseRequest) -> StreamResponse:
+        delay = {"/a": 0.05, "/b": 0.0, "/c": 0.01}[request.path]
+        await asyncio.sleep(delay)
+        return Response(text=request.path)
+
+    async with serve(slow_first) as (_, port), connect(port) as (reader, writer):
+        writer.write(get("/a") + get("/b") + get("/c"))
+        bodies = [(await read_response(reader))[2] for _ in range(3)]
+        assert bodies == [b"/a", b"/b", b"/c"]
+
+
+async def test_pipelined_post_bodies_go_to_their_requests() -> None:
+    async with serve(echo) as (_, port), connect(port) as (reader, writer):
+        data = b""
+        for body in (b"first", b"", b"third body"):
+            data += b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (
+                len(body),
+                body,
+            )
+        data += b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        data += b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        # whole, then byte by byte
+        writer.write(data)
+        for expected in (b"first", b"", b"third body", b"abcde"):
+            assert (await read_response(reader))[2] == expected
+        for i in range(len(data)):
+            writer.write(data[i : i + 1])
+        for expected in (b"first", b"", b"third body", b"abcde"):
+            assert (await read_response(reader))[2] == expected
+
+
+async def test_large_body_with_flow_control() -> None:
+    received: list[int] = []
+
+    async def slow_reader(request: BaseRequest) -> StreamResponse:
+        total = 0
+        while chunk := await request.content.read(4096):
+            total += len(chunk)
+            if total < 200_000:
+                await asyncio.sleep(0)
+        received.append(total)
+        return Response(text=str(total))
+
+    size = 3 * 1024 * 1024
+    async with serve(slow_reader, read_bufsize=2**14) as (_, port), connect(port) as (r, w):
+        w.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % size)
+        w.write(b"x" * size)
+        status, _, body = await read_response(r)
+        assert (status, body) == (200, str(size).encode())
+
+
+async def test_unread_body_is_discarded_and_the_connection_reused() -> None:
+    async with serve(hello) as (server, port), connect(port) as (reader, writer):
+        writer.write(b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n")
+        writer.write(b"y" * 100000)
+        writer.write(get("/next"))
+        assert (await read_response(reader))[2] == b"hello /x"
+        assert (await read_response(reader))[2] == b"hello /next"
+        assert len(server.connections) == 1
+
+
+async def test_connection_close_and_http10() -> None:
+    async with serve(hello) as (_, port):
+        async with connect(port) as (reader, writer):
+            writer.write(get("/", "Connection: close\r\n"))
+            status, headers, _ = await read_response(reader)
+            assert headers["connection"] == "close"
+            assert await reader.read() == b""
+        async with connect(port) as (reader, writer):
+            writer.write(b"GET / HTTP/1.0\r\n\r\n")
+            assert (await read_response(reader))[0] == 200
+            assert await reader.read() == b""
+
+
+async def test_half_closed_client_still_gets_its_answer() -> None:
+    async with serve(hello) as (_, port), connect(port) as (reader, writer):
+        writer.write(get("/half"))
+        writer.write_eof()
+        assert (await read_response(reader))[2] == b"hello /half"
+        assert await reader.read() == b""
+
+
+async def test_handler_exception_is_500_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def boom(request: BaseRequest) -> StreamResponse:
+        raise ValueError("secret detail")
+
+    with caplog.at_level(logging.ERROR, logger="toolkit.server"):
+        async with serve(boom) as (_, port), connect(port) as (reader, writer):
+            writer.write(get())
+            status, headers, body = await read_response(reader)
+            assert status == 500
+            assert b"secret detail" not in body
+            assert b"Traceback" not in body
+            assert headers["connection"] == "close"
+    records = [r for r in caplog.records if r.name == "toolkit.server"]
+    assert records and records[0].exc_info is not None
+    assert isinstance(records[0].exc_info[1], ValueError)
+
+
+async def test_debug_500_shows_the_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    async def boom(request: BaseRequest) -> StreamResponse:
+        raise ValueError("secret detail")
+
+    with caplog.at_level(logging.CRITICAL, logger="toolkit.server"):
+        async with serve(boom, debug=True) as (_, port), connect(port) as (reader, writer):
+            writer.write(get("/", "Accept: text/html\r\n"))
+            status, headers, body = await read_response(reader)
+    assert status == 500
+    assert headers["content-type"].startswith("text/html")
+    assert b"Traceback" in body and b"secret detail" in body
+
+
+async def test_http_exception_becomes_its_response() -> None:
+    async def missing(request: BaseRequest) -> StreamResponse:
+        raise HTTPNotFound(text="nothing here")
+
+    async with serve(missing) as (_, port), connect(port) as (reader, writer):
+        for _ in range(2):
+            writer.write(get())
+            status, _, body = await read_response(reader)
+            assert (status, body) == (404, b"nothing here")
+
+
+async def test_handler_returning_none_is_500(caplog: pytest.LogCaptureFixture) -> None:
+    async def forgot(request: BaseRequest) -> Any:
+        return None
+
+    with caplog.at_level(logging.CRITICAL, logger="toolkit.server"):
+        async with serve(forgot) as (_, port), connect(port) as (reader, writer):
+            writer.write(get())
+            assert (await read_response(reader))[0] == 500
+
+
+async def test_error_after_headers_closes_the_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def half(request: BaseRequest) -> StreamResponse:
+        resp = StreamResponse()
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        await resp.write(b"partial")
+        raise RuntimeError("midway")
+
+    with caplog.at_level(logging.CRITICAL, logger="toolkit.server"):
+        async with serve(half) as (_, port), connect(port) as (reader, writer):
+            writer.write(get())
+            data = await reader.read()
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert b"partial" in data
+    assert not data.endswith(b"0\r\n\r\n")
+
+
+async def test_idle_keep_alive_connection_is_closed() -> None:
+    async with serve(hello, keepalive_timeout=0.1) as (server, port):
+        async with connect(port) as (reader, writer):
+            writer.write(get())
+            await read_response(reader)
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+        assert server.connections == []
+
+
+async def test_slow_request_head_gets_408() -> None:
+    async with serve(hello, read_headers_timeout=0.1) as (_, port):
+        async with connect(port) as (reader, writer):
+            writer.write(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+            status, headers, _ = await asyncio.wait_for(read_response(reader), 5)
+            assert status == 408
+            assert headers["connection"] == "close"
+            assert await reader.read() == b""
+        # a silent connection is closed too, without a response
+        async with connect(port) as (reader, writer):
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+
+
+async def test_the_head_timer_does_not_cut_slow_handlers() -> None:
+    async def slow(request: BaseRequest) -> StreamResponse:
+        await asyncio.sleep(0.3)
+        return Response(text="done")
+
+    async with serve(slow, read_headers_timeout=0.05, keepalive_timeout=0.05) as (_, port):
+        async with connect(port) as (reader, writer):
+            writer.write(get())
+            assert (await read_response(reader))[2] == b"done"
+
+
+@pytest.mark.parametrize("cancellation", [True, False])
+async def test_handler_cancellation_on_disconnect(cancellation: bool) -> None:
+    started = asyncio.Event()
+    outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def waits(request: BaseRequest) -> StreamResponse:
+        started.set()
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            outcome.set_result("cancelled")
+            raise
+        outcome.set_result("finished")
+        return Response(text="late")
+
+    async with serve(waits, handler_cancellation=cancellation) as (_, port):
+        async with connect(port) as (reader, writer):
+            writer.write(get())
+            await started.wait()
+        result = await asyncio.wait_for(outcome, 5)
+    assert result == ("cancelled" if cancellation else "finished")
+
+
+async def test_force_close_from_a_handler() -> None:
+    async def closing(request: BaseRequest) -> StreamResponse:
+        resp = Response(text="bye")
+        resp.force_close()
+        return resp
+
+    async with serve(closing) as (_, port), connect(port) as (reader, writer):
+        writer.write(get() + get())
+        status, headers, body = await read_response(reader)
+        assert headers["connection"] == "close"
+        assert await reader.read() == b""
+
+
+async def test_shutdown_finishes_in_flight_and_closes_idle() -> None:
+    started = asyncio.Event()
+
+    async def slow(request: BaseRequest) -> StreamResponse:
+        if request.path == "/slow":
+            started.set()
+            await asyncio.sleep(0.2)
+        return Response(text=request.path)
+
+    server = Server(slow)
+    runner = ServerRunner(server, shutdown_timeout=5)
+    await runner.setup()
+    site = TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    async with connect(port) as (idle_r, idle_w), connect(port) as (busy_r, busy_w):
+        idle_w.write(get("/idle"))
+        assert (await read_response(idle_r))[2] == b"/idle"
+        busy_w.write(get("/slow"))
+        await started.wait()
+        await runner.cleanup()
+        assert await idle_r.read() == b""
+        status, _, body = await read_response(busy_r)
+        assert (status, body) == (200, b"/slow")
+        assert await busy_r.read() == b""
+    with pytest.raises(OSError):
+        await asyncio.open_connection("127.0.0.1", port)
+
+
+async def test_shutdown_timeout_cancels_stuck_handlers() -> None:
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def stuck(request: BaseRequest) -> StreamResponse:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return Response()
+
+    async with serve(stuck, shutdown_timeout=0.1) as (_, port), connect(port) as (reader, writer):
+        writer.write(get())
+        await started.wait()
+    assert cancelled.is_set()
+
+
+async def test_streaming_response_and_drain() -> None:
+    async def stream(request: BaseRequest) -> StreamResponse:
+        resp = StreamResponse()
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for i in range(50):
+            await resp.write(b"%d," % i * 1000)
+        await resp.write_eof()
+        return resp
+
+    async with serve(stream) as (_, port), connect(port) as (reader, writer):
+        writer.write(get())
+        status, headers, body = await read_response(reader)
+        assert headers["transfer-encoding"] == "chunked"
+        assert body == b"".join(b"%d," % i * 1000 for i in range(50))
+
+
+async def test_bytes_after_a_declined_upgrade_are_parsed() -> None:
+    async with serve(hello) as (_, port), connect(port) as (reader, writer):
+        writer.write(get("/up", "Connection: Upgrade\r\nUpgrade: h2c\r\n") + get("/after"))
+        assert (await read_response(reader))[2] == b"hello /up"
+        assert (await read_response(reader))[2] == b"hello /after"
+
+
+async def test_set_parser_takes_the_connection_over() -> None:
+    class Collector:
+        def __init__(self) -> None:
+            self.data = b""
+            self.eof = asyncio.Event()
+
+        def feed_data(self, data: bytes) -> None:
+            self.data += data
+
+        def feed_eof(self) -> None:
+            self.eof.set()
+
+    collector = Collector()
+
+    async def upgrade(request: BaseRequest) -> StreamResponse:
+        resp = StreamResponse(status=101, headers={"Upgrade": "echo", "Connection": "Upgrade"})
+        await resp.prepare(request)
+        await resp.drain()
+        request.protocol.set_parser(collector)
+        await collector.eof.wait()
+        request.transport.write(b"got:" + collector.data)  # type: ignore[union-attr]
+        return resp
+
+    async with serve(upgrade) as (_, port), connect(port) as (reader, writer):
+        writer.write(get("/", "Connection: Upgrade\r\nUpgrade: echo\r\n") + b"early")
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101 ")
+        writer.write(b" late")
+        writer.write_eof()
+        assert await reader.read() == b"got:early late"

@@ -1,0 +1,407 @@
+"""``ResponseHandler``: the client's asyncio protocol for one HTTP/1.1 connection.
+
+It feeds received bytes to a sans-IO :class:`toolkit.http.ResponseParser` and turns the
+parser's events into what the session reads: a response head and a
+:class:`~toolkit.streams.StreamReader` carrying the body. It also does flow control in
+both directions, the ``sock_read`` timeout, and the hand-off of the raw connection after
+a protocol switch (101 Switching Protocols, 2xx to CONNECT).
+
+Parser errors become public exceptions in one place, :meth:`ResponseHandler._parse_failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Callable
+from typing import Any
+
+from toolkit.http import EndOfMessage, ResponseHead, ResponseParser
+from toolkit.http.errors import HttpProcessingError
+from toolkit.streams import StreamReader
+
+from .exceptions import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientResponseError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from .timeouts import ReadTimer
+
+__all__ = ("ResponseHandler",)
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class ResponseHandler(asyncio.Protocol):
+    """Reads responses off one connection; see the module docstring."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self._parser: Any = None
+        self._method = "GET"
+        self._read_until_eof = True
+        self._read_bufsize = 2**16
+        self._timer: Any = None
+        self._read_timer = ReadTimer(self._loop, None, self._on_read_timeout)
+
+        self._responses: collections.deque[tuple[ResponseHead, StreamReader]] = collections.deque()
+        self._head_waiter: asyncio.Future[None] | None = None
+        self._continue_waiter: asyncio.Future[None] | None = None
+        self._payload: StreamReader | None = None  # body of the message being received
+        self._skip_body = False  # read_until_eof=False and a close-delimited body
+        self._awaiting_head = False
+        self._unparsed = bytearray()  # bytes received while no response was expected
+
+        self._exception: BaseException | None = None
+        self._should_close = False
+        self._upgraded = False
+        self._trailing_data = b""
+        self._data_receiver: Callable[[bytes], None] | None = None
+        self._eof_receiver: Callable[[BaseException | None], None] | None = None
+
+        self._reading_paused = False
+        self._writing_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._connection_lost = False
+        self.closed: asyncio.Future[None] = self._loop.create_future()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def should_close(self) -> bool:
+        """True when the connection cannot carry another request."""
+        return bool(
+            self._should_close
+            or self._upgraded
+            or self._exception is not None
+            or self._payload is not None
+            or self._awaiting_head
+            or self._responses
+            or self._unparsed
+            or not self.is_connected()
+        )
+
+    @property
+    def upgraded(self) -> bool:
+        """True after a 101 response or a 2xx answer to CONNECT."""
+        return self._upgraded
+
+    @property
+    def trailing_data(self) -> bytes:
+        """Bytes received after the head that switched protocols (taken once)."""
+        data, self._trailing_data = self._trailing_data, b""
+        return data
+
+    def is_connected(self) -> bool:
+        """True while the transport is open."""
+        return self.transport is not None and not self.transport.is_closing()
+
+    def exception(self) -> BaseException | None:
+        """The error that broke the connection, if any."""
+        return self._exception
+
+    def set_exception(self, exc: BaseException) -> None:
+        """Fail the pending ``read_response()`` and the current body with ``exc``."""
+        self._should_close = True
+        self._read_timer.cancel()
+        if self._exception is None:
+            self._exception = exc
+        waiter, self._head_waiter = self._head_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        cont, self._continue_waiter = self._continue_waiter, None
+        if cont is not None and not cont.done():
+            cont.set_exception(exc)
+        payload, self._payload = self._payload, None
+        if payload is not None:
+            payload.set_exception(exc)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._read_timer.cancel()
+        transport = self.transport
+        if transport is not None:
+            transport.close()
+            self.transport = None
+
+    # ------------------------------------------------------------------ requests
+
+    def set_response_params(
+        self,
+        *,
+        method: str = "GET",
+        read_until_eof: bool = True,
+        auto_decompress: bool = True,
+        read_timeout: float | None = None,
+        timer: Any = None,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+        lenient: bool = False,
+        timeout_ceil_threshold: float = 5,
+        max_decompressed_size: int | None = None,
+        **_ignored: Any,
+    ) -> None:
+        """Prepare for the response to the request about to be sent."""
+        self._method = method.upper()
+        self._read_until_eof = read_until_eof
+        self._read_bufsize = read_bufsize
+        self._timer = timer
+        self._read_timer = ReadTimer(
+            self._loop, read_timeout, self._on_read_timeout, timeout_ceil_threshold
+        )
+        self._parser = ResponseParser(
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            lenient=lenient,
+            decompress=auto_decompress,
+            max_decompressed_size=max_decompressed_size,
+        )
+        self._parser.expect_response(self._method)
+        self._awaiting_head = True
+        if self._unparsed:
+            data = bytes(self._unparsed)
+            self._unparsed.clear()
+            self._feed(data)
+
+    def expect_continue(self) -> asyncio.Future[None]:
+        """A future set when 100 Continue (or the final response) arrives."""
+        if self._continue_waiter is None or self._continue_waiter.done():
+            self._continue_waiter = self._loop.create_future()
+            if self._exception is not None:
+                self._continue_waiter.set_exception(self._exception)
+        return self._continue_waiter
+
+    async def read_response(self) -> tuple[ResponseHead, StreamReader]:
+        """Wait for the final response head; return it with the body stream."""
+        while True:
+            if self._responses:
+                return self._responses.popleft()
+            if self._exception is not None:
+                raise self._exception
+            if self._connection_lost:
+                raise ServerDisconnectedError()
+            if self._head_waiter is not None:
+                raise RuntimeError("read_response() is already being awaited")
+            waiter = self._head_waiter = self._loop.create_future()
+            if not self._reading_paused:
+                self._read_timer.reset()
+            try:
+                await waiter
+            finally:
+                self._head_waiter = None
+
+    async def drain(self) -> None:
+        """Wait until the transport accepts more data; fail if the connection is gone."""
+        if self._connection_lost or self.transport is None:
+            raise ClientConnectionResetError("Connection lost")
+        if not self._writing_paused:
+            return
+        waiter = self._drain_waiter
+        if waiter is None or waiter.done():
+            waiter = self._drain_waiter = self._loop.create_future()
+        await waiter
+
+    def set_data_receiver(
+        self,
+        receiver: Callable[[bytes], None] | None,
+        on_eof: Callable[[BaseException | None], None] | None = None,
+    ) -> None:
+        """After an upgrade, send raw bytes to ``receiver`` (trailing data first)."""
+        self._data_receiver = receiver
+        self._eof_receiver = on_eof
+        if receiver is not None and self._trailing_data:
+            receiver(self.trailing_data)
+
+    # ------------------------------------------------------------------ asyncio callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._connection_lost = True
+        self.transport = None
+        self._read_timer.cancel()
+        if not self.closed.done():
+            self.closed.set_result(None)
+        drain, self._drain_waiter = self._drain_waiter, None
+        if drain is not None and not drain.done():
+            drain.set_exception(ClientConnectionResetError("Connection lost"))
+
+        if self._upgraded:
+            if self._eof_receiver is not None:
+                self._eof_receiver(exc)
+            return
+        if self._parser is not None and (self._payload is not None or self._awaiting_head):
+            try:
+                self._handle_events(self._parser.feed_eof())
+            except HttpProcessingError as parse_exc:
+                self._parse_failed(parse_exc, disconnected=True)
+        payload = self._payload
+        if payload is not None:
+            error = ClientPayloadError("Response payload is not completed")
+            error.__cause__ = exc
+            self.set_exception(error)
+        elif self._awaiting_head or self._head_waiter is not None:
+            error2: BaseException
+            if isinstance(exc, OSError):
+                error2 = ClientOSError(*exc.args)
+                error2.__cause__ = exc
+            else:
+                error2 = ServerDisconnectedError()
+            self.set_exception(error2)
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (the body buffer is full)."""
+        if self.transport is not None and not self._reading_paused:
+            try:
+                self.transport.pause_reading()
+            except (AttributeError, NotImplementedError, RuntimeError):
+                return
+            self._reading_paused = True
+            self._read_timer.cancel()
+
+    def resume_reading(self) -> None:
+        """Read from the socket again."""
+        if self.transport is not None and self._reading_paused:
+            try:
+                self.transport.resume_reading()
+            except (AttributeError, NotImplementedError, RuntimeError):
+                return
+            self._reading_paused = False
+            if self._payload is not None or self._awaiting_head:
+                self._read_timer.reset()
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport; connection_lost() finishes the message
+
+    def data_received(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._upgraded:
+            if self._data_receiver is not None:
+                self._data_receiver(data)
+            else:
+                self._trailing_data += data
+            return
+        if self._parser is None or not (self._awaiting_head or self._payload is not None):
+            self._unparsed += data  # nothing expected: keep it, the connection won't be reused
+            return
+        if self._exception is not None:
+            return
+        if not self._reading_paused:
+            self._read_timer.reset()
+        self._feed(data)
+
+    # ------------------------------------------------------------------ parsing
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            events = self._parser.feed_data(data)
+        except HttpProcessingError as exc:
+            self._parse_failed(exc)
+            return
+        self._handle_events(events)
+
+    def _handle_events(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, bytes):
+                if self._payload is not None and not self._skip_body:
+                    self._payload.feed_data(event)
+            elif isinstance(event, ResponseHead):
+                self._on_head(event)
+            elif isinstance(event, EndOfMessage):
+                self._on_end_of_message()
+        if self._parser is not None and getattr(self._parser, "paused", False):
+            self._upgraded = True
+            self._read_timer.cancel()
+            self._trailing_data += bytes(self._parser.trailing_data)
+
+    def _on_head(self, head: ResponseHead) -> None:
+        if 100 <= head.status < 200 and head.status != 101:
+            if head.status == 100:
+                self._wake_continue()
+            return  # interim response: the final one follows
+        self._wake_continue()
+        self._awaiting_head = False
+        if head.should_close:
+            self._should_close = True
+        payload = StreamReader(self, self._read_bufsize, timer=self._timer, loop=self._loop)
+        self._payload = payload
+        self._skip_body = False
+        if not self._read_until_eof and self._close_delimited(head):
+            # The caller does not want a body delimited by the end of the connection.
+            self._skip_body = True
+            self._should_close = True
+        self._responses.append((head, payload))
+        if self._skip_body:
+            self._end_payload()
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _close_delimited(self, head: ResponseHead) -> bool:
+        if head.chunked or "Content-Length" in head.headers:
+            return False
+        if self._method in ("HEAD", "CONNECT") or head.status in _NO_BODY_STATUSES:
+            return False
+        return not (head.status == 101 or head.upgrade)
+
+    def _on_end_of_message(self) -> None:
+        if self._skip_body:
+            self._skip_body = False
+            return
+        self._end_payload()
+
+    def _end_payload(self) -> None:
+        payload, self._payload = self._payload, None
+        self._read_timer.cancel()
+        if payload is not None:
+            payload.feed_eof()  # last: its on_eof callbacks may release the connection
+
+    def _wake_continue(self) -> None:
+        waiter, self._continue_waiter = self._continue_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _parse_failed(self, exc: HttpProcessingError, *, disconnected: bool = False) -> None:
+        """Translate a parser error into the public exception, and stop."""
+        error: BaseException
+        if self._payload is not None:
+            reason = "Response payload is not completed" if disconnected else "Bad response payload"
+            error = ClientPayloadError(f"{reason}: {exc}")
+        elif disconnected:
+            error = ServerDisconnectedError(
+                f"Server disconnected in the middle of a response: {exc}"
+            )
+        else:
+            error = ClientResponseError(
+                None,
+                (),
+                status=400,
+                message=str(getattr(exc, "message", "") or exc),
+                headers=getattr(exc, "headers", None),
+            )
+        error.__cause__ = exc
+        self.set_exception(error)
+        self.close()
+
+    def _on_read_timeout(self) -> None:
+        self.set_exception(SocketTimeoutError("Timeout on reading data from socket"))
+        self.close()

@@ -1,0 +1,1040 @@
+"""``ClientSession``: the client's entry point; a connection pool plus defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json as _json
+import sys
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
+from types import SimpleNamespace, TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from multidict import CIMultiDict, CIMultiDictProxy, istr
+from yarl import URL
+
+from toolkit import hdrs
+from toolkit.client.client_request import ClientRequest
+from toolkit.client.exceptions import (
+    ClientConnectorError,
+    ClientError,
+    ClientOSError,
+    ConnectionTimeoutError,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    ServerDisconnectedError,
+    TooManyRedirects,
+)
+from toolkit.client.redirects import (
+    REDIRECT_STATUSES,
+    is_resendable,
+    next_method,
+    redirect_target,
+    same_origin,
+    strip_body_headers,
+    strip_for_new_origin,
+)
+from toolkit.client.response import ClientResponse
+from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout, TimeoutHandle
+from toolkit.client.tls import merge_ssl_params
+from toolkit.http import HttpVersion, HttpVersion11
+
+if TYPE_CHECKING:
+    from toolkit.client.connector import BaseConnector
+    from toolkit.cookiejar import AbstractCookieJar
+    from toolkit.helpers import BasicAuth
+
+__all__ = ["ClientSession", "request"]
+
+_RespT = TypeVar("_RespT", bound=ClientResponse)
+
+_HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+class _Unset:
+    """Marks an argument that was not passed."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+def _utf8(response: ClientResponse, body: bytes) -> str:
+    return "utf-8"
+
+
+def _coerce_timeout(value: Any, *, where: str, stacklevel: int = 4) -> ClientTimeout:
+    """A ``ClientTimeout`` from the new form or the old number-of-seconds form."""
+    if isinstance(value, ClientTimeout):
+        return value
+    if value is None:
+        return ClientTimeout()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        warnings.warn(
+            f"passing a number as {where} timeout is deprecated, "
+            f"use timeout=ClientTimeout(total={value!r}) instead",
+            DeprecationWarning,
+            stacklevel=stacklevel,
+        )
+        return ClientTimeout(total=value or None)
+    raise TypeError(
+        f"timeout must be a ClientTimeout (or a number of seconds), got {type(value).__name__}"
+    )
+
+
+class ClientSession:
+    """A pool of connections and the defaults shared by the requests made through it.
+
+    Use it as ``async with ClientSession() as session:``; close it with
+    ``await session.close()`` otherwise.
+    """
+
+    ATTRS = frozenset(
+        [
+            "_base_url",
+            "_source_traceback",
+            "_connector",
+            "_loop",
+            "_cookie_jar",
+            "_connector_owner",
+            "_default_auth",
+            "_version",
+            "_json_serialize",
+            "_requote_redirect_url",
+            "_timeout",
+            "_raise_for_status",
+            "_auto_decompress",
+            "_trust_env",
+            "_default_headers",
+            "_skip_auto_headers",
+            "_request_class",
+            "_response_class",
+            "_ws_response_class",
+            "_trace_configs",
+            "_read_bufsize",
+            "_max_line_size",
+            "_max_field_size",
+            "_max_headers",
+            "_resolve_charset",
+            "_max_redirects",
+            "_default_proxy",
+            "_default_proxy_auth",
+        ]
+    )
+
+    _source_traceback: traceback.StackSummary | None = None
+    _connector: BaseConnector | None = None
+
+    def __init__(
+        self,
+        base_url: str | URL | None = None,
+        *,
+        connector: BaseConnector | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        cookies: Any = None,
+        headers: Any = None,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        json_serialize: Callable[[Any], str] = _json.dumps,
+        request_class: type[ClientRequest] = ClientRequest,
+        response_class: type[ClientResponse] = ClientResponse,
+        ws_response_class: type[Any] | None = None,
+        version: HttpVersion = HttpVersion11,
+        cookie_jar: AbstractCookieJar | None = None,
+        connector_owner: bool = True,
+        raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] = False,
+        read_timeout: Any = _UNSET,
+        conn_timeout: float | None = None,
+        timeout: Any = _UNSET,
+        auto_decompress: bool = True,
+        trust_env: bool = False,
+        requote_redirect_url: bool = True,
+        trace_configs: list[Any] | None = None,
+        read_bufsize: int = 2**16,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _utf8,
+        max_redirects: int = 10,
+    ) -> None:
+        if loop is not None:
+            warnings.warn(
+                "the loop argument is deprecated and ignored: the session uses the running loop",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "ClientSession must be created inside a coroutine (there is no running event loop)"
+            ) from None
+        if self._loop.get_debug():
+            self._source_traceback = traceback.extract_stack(sys._getframe(1))
+
+        if base_url is None or isinstance(base_url, URL):
+            self._base_url: URL | None = base_url
+        else:
+            self._base_url = URL(base_url)
+        if self._base_url is not None:
+            if not self._base_url.is_absolute():
+                raise ValueError(f"base_url must be an absolute URL, got {str(base_url)!r}")
+            if not self._base_url.path.endswith("/"):
+                raise ValueError(
+                    f"base_url's path must end with '/' so that relative URLs join under "
+                    f"it, got {str(base_url)!r}"
+                )
+
+        # Everything that can fail is checked before the connector exists.
+        self._timeout = self._session_timeout(timeout, read_timeout, conn_timeout)
+        if connector is None:
+            from toolkit.client.connector import TCPConnector
+
+            connector = TCPConnector()
+        self._connector = connector
+        self._connector_owner = connector_owner
+
+        if cookie_jar is None:
+            from toolkit.cookiejar import CookieJar
+
+            cookie_jar = CookieJar()
+        self._cookie_jar: AbstractCookieJar = cookie_jar
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
+
+        self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
+        self._skip_auto_headers: frozenset[istr] = frozenset(
+            istr(name) for name in (skip_auto_headers or ())
+        )
+        self._default_auth = auth
+        self._default_proxy = URL(proxy) if isinstance(proxy, str) else proxy
+        self._default_proxy_auth = proxy_auth
+        self._json_serialize = json_serialize
+        self._request_class = request_class
+        self._response_class = response_class
+        self._ws_response_class = ws_response_class
+        self._version = version
+        self._raise_for_status = raise_for_status
+        self._auto_decompress = auto_decompress
+        self._trust_env = trust_env
+        self._requote_redirect_url = requote_redirect_url
+        self._trace_configs = list(trace_configs or [])
+        for trace_config in self._trace_configs:
+            freeze = getattr(trace_config, "freeze", None)
+            if freeze is not None:
+                freeze()
+        self._read_bufsize = read_bufsize
+        self._max_line_size = max_line_size
+        self._max_field_size = max_field_size
+        self._max_headers = max_headers
+        self._resolve_charset = fallback_charset_resolver
+        self._max_redirects = max_redirects
+
+    @staticmethod
+    def _session_timeout(timeout: Any, read_timeout: Any, conn_timeout: float | None) -> Any:
+        if timeout is _UNSET:
+            result = DEFAULT_TIMEOUT
+            if read_timeout is not _UNSET:
+                warnings.warn(
+                    "read_timeout is deprecated, use timeout=ClientTimeout(total=...)",
+                    DeprecationWarning,
+                    stacklevel=4,
+                )
+                result = dataclasses.replace(result, total=read_timeout or None)
+            if conn_timeout is not None:
+                warnings.warn(
+                    "conn_timeout is deprecated, use timeout=ClientTimeout(connect=...)",
+                    DeprecationWarning,
+                    stacklevel=4,
+                )
+                result = dataclasses.replace(result, connect=conn_timeout)
+            return result
+        if read_timeout is not _UNSET:
+            raise ValueError(
+                "read_timeout and timeout parameters conflict, set timeout.total instead"
+            )
+        if conn_timeout is not None:
+            raise ValueError(
+                "conn_timeout and timeout parameters conflict, set timeout.connect instead"
+            )
+        return _coerce_timeout(timeout, where="the session", stacklevel=5)
+
+    def __init_subclass__(cls: type[ClientSession]) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if not self.closed:
+            _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+            context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
+            if self._source_traceback is not None:
+                context["source_traceback"] = self._source_traceback
+            if not self._loop.is_closed():
+                self._loop.call_exception_handler(context)
+
+    # ------------------------------------------------------------------ requests
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+        """Perform an HTTP request; use as ``async with`` or ``await``."""
+        return _RequestContextManager(self._request(method, url, **kwargs))
+
+    def get(
+        self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Perform a GET request."""
+        return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
+
+    def options(
+        self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Perform an OPTIONS request."""
+        return self.request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
+
+    def head(
+        self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Perform a HEAD request (redirects are not followed unless asked)."""
+        return self.request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
+
+    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Perform a POST request."""
+        return self.request(hdrs.METH_POST, url, data=data, **kwargs)
+
+    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Perform a PUT request."""
+        return self.request(hdrs.METH_PUT, url, data=data, **kwargs)
+
+    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Perform a PATCH request."""
+        return self.request(hdrs.METH_PATCH, url, data=data, **kwargs)
+
+    def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+        """Perform a DELETE request."""
+        return self.request(hdrs.METH_DELETE, url, **kwargs)
+
+    def _build_url(self, str_or_url: str | URL) -> URL:
+        try:
+            url = str_or_url if isinstance(str_or_url, URL) else URL(str_or_url)
+        except (ValueError, TypeError) as exc:
+            raise InvalidUrlClientError(str_or_url, str(exc)) from exc
+        if self._base_url is not None and not url.absolute:
+            return self._base_url.join(url)
+        return url
+
+    def _prepare_headers(self, headers: Any) -> CIMultiDict[str]:
+        """Session defaults overridden (not extended) by the request's headers."""
+        result = CIMultiDict(self._default_headers)
+        if headers:
+            if not isinstance(headers, (CIMultiDictProxy, CIMultiDict, Mapping)):
+                headers = CIMultiDict(headers)
+            added: set[str] = set()
+            for name, value in headers.items():
+                if name in added:
+                    result.add(name, value)
+                else:
+                    result[name] = value
+                    added.add(name)
+        return result
+
+    def _auth_for(self, url: URL, auth: BasicAuth | None, first_url: URL) -> BasicAuth | None:
+        if auth is not None:
+            return auth
+        if url.raw_user or url.raw_password:
+            return None  # the request takes the credentials from the URL
+        # Session credentials go to the origin asked for (the base URL's, if any), never
+        # to another origin a redirect leads to.
+        if (
+            self._default_auth is not None
+            and same_origin(first_url, url)
+            and (self._base_url is None or same_origin(self._base_url, url))
+        ):
+            return self._default_auth
+        if self._trust_env and url.host:
+            from toolkit.helpers import basicauth_from_netrc, netrc_from_env
+
+            try:
+                return basicauth_from_netrc(netrc_from_env(), url.host)
+            except LookupError:
+                return None
+        return None
+
+    async def _request(
+        self,
+        method: str,
+        str_or_url: str | URL,
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        allow_redirects: bool = True,
+        max_redirects: int | None = None,
+        compress: str | bool | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] | None = None,
+        read_until_eof: bool = True,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        timeout: Any = _UNSET,
+        verify_ssl: bool | None = None,
+        fingerprint: bytes | None = None,
+        ssl_context: Any = None,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        proxy_headers: Any = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: int | None = None,
+        auto_decompress: bool | None = None,
+        max_line_size: int | None = None,
+        max_field_size: int | None = None,
+        max_headers: int | None = None,
+    ) -> ClientResponse:
+        if self.closed:
+            raise RuntimeError("Session is closed")
+        ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
+        if data is not None and json is not None:
+            raise ValueError("data and json parameters can not be used at the same time")
+        if json is not None:
+            from toolkit.payload import JsonPayload
+
+            data = JsonPayload(json, dumps=self._json_serialize)
+        if cookies is not None:
+            warnings.warn(
+                "the per-request cookies argument is deprecated, "
+                "use the session's cookie_jar or cookies=",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+
+        history: list[ClientResponse] = []
+        if max_redirects is None:
+            max_redirects = self._max_redirects
+        headers = self._prepare_headers(headers)
+        proxy_headers_prepared = CIMultiDict(proxy_headers) if proxy_headers else None
+        url = self._build_url(str_or_url)
+        skip_headers = set(self._skip_auto_headers)
+        if skip_auto_headers is not None:
+            skip_headers.update(istr(name) for name in skip_auto_headers)
+        if proxy is None:
+            proxy = self._default_proxy
+            if proxy_auth is None:
+                proxy_auth = self._default_proxy_auth
+        proxy_url: URL | None
+        try:
+            proxy_url = URL(proxy) if isinstance(proxy, str) else proxy
+        except ValueError as exc:
+            raise InvalidUrlClientError(proxy, "invalid proxy URL") from exc
+
+        real_timeout = (
+            self._timeout
+            if timeout is _UNSET
+            else _coerce_timeout(timeout, where="a request", stacklevel=5)
+        )
+        handle_owner = TimeoutHandle(self._loop, real_timeout.total, real_timeout.ceil_threshold)
+        handle = handle_owner.start()
+        timer = handle_owner.timer()
+        traces = [
+            _Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+            for config in self._trace_configs
+        ]
+        for trace in traces:
+            await trace.send_request_start(method, url, headers)
+
+        try:
+            with timer:
+                resp = await self._send_following_redirects(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    cookies=cookies,
+                    headers=headers,
+                    skip_headers=skip_headers,
+                    auth=auth,
+                    allow_redirects=allow_redirects,
+                    max_redirects=max_redirects,
+                    compress=compress,
+                    chunked=chunked,
+                    expect100=expect100,
+                    read_until_eof=read_until_eof,
+                    proxy=proxy_url,
+                    proxy_auth=proxy_auth,
+                    proxy_headers=proxy_headers_prepared,
+                    ssl=ssl,
+                    server_hostname=server_hostname,
+                    timeout=real_timeout,
+                    timer=timer,
+                    traces=traces,
+                    history=history,
+                    read_bufsize=read_bufsize,
+                    auto_decompress=auto_decompress,
+                    max_line_size=max_line_size,
+                    max_field_size=max_field_size,
+                    max_headers=max_headers,
+                )
+            if raise_for_status is None:
+                raise_for_status = self._raise_for_status
+            if callable(raise_for_status):
+                await raise_for_status(resp)
+            elif raise_for_status:
+                resp.raise_for_status()
+        except BaseException as exc:
+            if handle is not None:
+                handle.cancel()
+            handle_owner.close()
+            for trace in traces:
+                await trace.send_request_exception(method, url, headers, exc)
+            raise
+        if handle is not None:
+            if resp.connection is not None:
+                resp._add_release_callback(handle.cancel)
+            else:
+                handle.cancel()
+        for trace in traces:
+            await trace.send_request_end(method, url, headers, resp)
+        return resp
+
+    async def _send_following_redirects(
+        self,
+        method: str,
+        url: URL,
+        *,
+        data: Any,
+        cookies: Any,
+        headers: CIMultiDict[str],
+        auth: BasicAuth | None,
+        allow_redirects: bool,
+        max_redirects: int,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        traces: list[_Trace],
+        history: list[ClientResponse],
+        params: Any,
+        **send_kwargs: Any,
+    ) -> ClientResponse:
+        first_url = url
+        while True:
+            resp = await self._send_once(
+                method,
+                url,
+                data=data,
+                cookies=cookies,
+                headers=headers,
+                auth=auth,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                traces=traces,
+                params=params,
+                redirected=bool(history),
+                first_url=first_url,
+                **send_kwargs,
+            )
+            if resp.cookies:
+                self._cookie_jar.update_cookies(resp.cookies, resp.url)
+            if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+                break
+            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
+            if location is None:
+                break
+            step = next_method(resp.status, resp.method)
+            if step.keep_body and not is_resendable(data):
+                break  # the body cannot be sent again: hand the 3xx to the caller
+            for trace in traces:
+                await trace.send_request_redirect(method, url, headers, resp)
+            history.append(resp)
+            if max_redirects and len(history) >= max_redirects:
+                resp.close()
+                raise TooManyRedirects(
+                    history[0].request_info,
+                    tuple(history),
+                    status=resp.status,
+                    message=f"Exceeded {max_redirects} redirects, last to {location!r}",
+                    headers=resp.headers,
+                )
+            resp.release()
+            try:
+                new_url = redirect_target(location, url, requote=self._requote_redirect_url)
+            except (InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError):
+                resp.close()
+                raise
+            if not step.keep_body:
+                method = step.method
+                data = None
+                headers = strip_body_headers(headers)
+            if not same_origin(url, new_url):
+                auth = None
+                cookies = None
+                headers = strip_for_new_origin(headers)
+            # Query parameters were merged into the first URL; never re-add them.
+            params = None
+            url = new_url
+        resp._history = tuple(history)
+        return resp
+
+    async def _send_once(
+        self,
+        method: str,
+        url: URL,
+        *,
+        data: Any,
+        cookies: Any,
+        headers: CIMultiDict[str],
+        skip_headers: set[istr],
+        auth: BasicAuth | None,
+        compress: str | bool | None,
+        chunked: bool | None,
+        expect100: bool,
+        read_until_eof: bool,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        proxy_headers: CIMultiDict[str] | None,
+        ssl: Any,
+        server_hostname: str | None,
+        timeout: ClientTimeout,
+        timer: Any,
+        traces: list[_Trace],
+        params: Any,
+        redirected: bool,
+        first_url: URL,
+        read_bufsize: int | None,
+        auto_decompress: bool | None,
+        max_line_size: int | None,
+        max_field_size: int | None,
+        max_headers: int | None,
+    ) -> ClientResponse:
+        invalid_url: type[InvalidUrlClientError] = (
+            InvalidUrlRedirectClientError if redirected else InvalidUrlClientError
+        )
+        non_http: type[NonHttpUrlClientError] = (
+            NonHttpUrlRedirectClientError if redirected else NonHttpUrlClientError
+        )
+        if url.scheme not in _HTTP_SCHEMES:
+            raise non_http(url)
+        if not url.raw_host:
+            raise invalid_url(url, "the URL has no host")
+        request_auth = self._auth_for(url, auth, first_url)
+        if request_auth is not None and hdrs.AUTHORIZATION in headers:
+            raise ValueError(
+                "cannot combine an Authorization header with the auth argument or with "
+                "credentials encoded in the URL"
+            )
+        all_cookies = self._cookie_jar.filter_cookies(url)
+        if cookies:
+            from toolkit.cookiejar import CookieJar
+
+            request_jar = CookieJar(unsafe=True)
+            request_jar.update_cookies(cookies)
+            for name, morsel in request_jar.filter_cookies(url).items():
+                all_cookies[name] = morsel
+        if proxy is None and self._trust_env:
+            from toolkit.helpers import get_env_proxy_for_url
+
+            try:
+                proxy, proxy_auth = get_env_proxy_for_url(url)
+            except LookupError:
+                proxy, proxy_auth = None, None
+
+        retry = method in _IDEMPOTENT and data is None
+        connector = self._connector
+        if connector is None:
+            raise RuntimeError("Session is closed")
+        while True:
+            req = self._request_class(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                skip_auto_headers=skip_headers,
+                data=data,
+                cookies=all_cookies,
+                auth=request_auth,
+                version=self._version,
+                compress=compress,
+                chunked=chunked,
+                expect100=expect100,
+                loop=self._loop,
+                response_class=self._response_class,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                timer=timer,
+                session=self,
+                ssl=ssl,
+                proxy_headers=proxy_headers,
+                traces=traces,
+                trust_env=self._trust_env,
+                server_hostname=server_hostname,
+                force_close=bool(getattr(connector, "force_close", False)),
+            )
+            conn = await connector.connect(req, traces, timeout)
+            protocol = conn.protocol
+            assert protocol is not None
+            protocol.set_response_params(
+                method=req.method,
+                read_until_eof=read_until_eof,
+                auto_decompress=(
+                    self._auto_decompress if auto_decompress is None else auto_decompress
+                ),
+                read_timeout=timeout.sock_read,
+                timer=timer,
+                max_line_size=max_line_size or self._max_line_size,
+                max_field_size=max_field_size or self._max_field_size,
+                max_headers=max_headers or self._max_headers,
+                read_bufsize=read_bufsize or self._read_bufsize,
+                timeout_ceil_threshold=timeout.ceil_threshold,
+            )
+            try:
+                try:
+                    resp = await req.send(conn)
+                    try:
+                        await resp.start(conn)
+                    except BaseException:
+                        resp.close()
+                        raise
+                except BaseException:
+                    req.terminate()
+                    conn.close()
+                    raise
+            except (ConnectionTimeoutError, ClientConnectorError):
+                raise
+            except (ClientOSError, ServerDisconnectedError):
+                if not retry:
+                    raise
+                retry = False
+                continue
+            except ClientError:
+                raise
+            except OSError as exc:
+                if exc.errno is None and isinstance(exc, asyncio.TimeoutError):
+                    raise
+                raise ClientOSError(*exc.args) from exc
+            return resp
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def close(self) -> None:
+        """Close the session (and its connector when the session owns it)."""
+        if not self.closed:
+            if self._connector is not None and self._connector_owner:
+                result: Any = self._connector.close()
+                if hasattr(result, "__await__"):
+                    await result
+            self._connector = None
+
+    def detach(self) -> None:
+        """Let go of the connector without closing it; the session becomes closed."""
+        self._connector = None
+
+    @property
+    def closed(self) -> bool:
+        """True once the session is closed or detached (or its connector is closed)."""
+        return self._connector is None or bool(self._connector.closed)
+
+    def __enter__(self) -> None:
+        raise TypeError(
+            "ClientSession is an asynchronous context manager: use "
+            "'async with ClientSession() as session:' instead of 'with'"
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        pass  # pragma: no cover - __enter__ always raises
+
+    async def __aenter__(self) -> ClientSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def connector(self) -> BaseConnector | None:
+        """The connector the session takes connections from."""
+        return self._connector
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's cookie jar."""
+        return self._cookie_jar
+
+    @property
+    def version(self) -> HttpVersion:
+        """The HTTP version requests are sent with."""
+        return self._version
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        """Whether redirect locations are requoted (see yarl's ``encoded``)."""
+        return self._requote_redirect_url
+
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated, pass "
+            "requote_redirect_url= to ClientSession() instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._requote_redirect_url = value
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The session's event loop (deprecated)."""
+        warnings.warn("ClientSession.loop property is deprecated", DeprecationWarning, stacklevel=2)
+        return self._loop
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        """The default timeouts of the session's requests."""
+        timeout: ClientTimeout = self._timeout
+        return timeout
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """The default headers sent with every request."""
+        return self._default_headers
+
+    @property
+    def skip_auto_headers(self) -> frozenset[istr]:
+        """Headers that are not generated automatically."""
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> BasicAuth | None:
+        """The default credentials."""
+        return self._default_auth
+
+    @property
+    def json_serialize(self) -> Callable[[Any], str]:
+        """The function that serializes ``json=`` arguments."""
+        return self._json_serialize
+
+    @property
+    def connector_owner(self) -> bool:
+        """Whether closing the session closes the connector."""
+        return self._connector_owner
+
+    @property
+    def raise_for_status(self) -> bool | Callable[[ClientResponse], Awaitable[None]]:
+        """Whether (or how) responses are checked for an error status."""
+        return self._raise_for_status
+
+    @property
+    def auto_decompress(self) -> bool:
+        """Whether response bodies are decompressed."""
+        return self._auto_decompress
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether proxies and credentials are read from the environment and .netrc."""
+        return self._trust_env
+
+    @property
+    def trace_configs(self) -> list[Any]:
+        """The trace configurations of the session."""
+        return self._trace_configs
+
+
+class _Trace:
+    """Sends the session's request-level signals of one ``TraceConfig`` (if any)."""
+
+    def __init__(self, session: ClientSession, config: Any, ctx: Any) -> None:
+        self._session = session
+        self._config = config
+        self._ctx = ctx
+
+    async def _send(self, signal_name: str, **params: Any) -> None:
+        signal = getattr(self._config, signal_name, None)
+        if signal is None:
+            return
+        send = getattr(signal, "send", None)
+        if send is not None:
+            await send(self._session, self._ctx, SimpleNamespace(**params))
+
+    async def send_request_start(self, method: str, url: URL, headers: Any) -> None:
+        await self._send("on_request_start", method=method, url=url, headers=headers)
+
+    async def send_request_end(
+        self, method: str, url: URL, headers: Any, response: ClientResponse
+    ) -> None:
+        await self._send(
+            "on_request_end", method=method, url=url, headers=headers, response=response
+        )
+
+    async def send_request_exception(
+        self, method: str, url: URL, headers: Any, exception: BaseException
+    ) -> None:
+        await self._send(
+            "on_request_exception", method=method, url=url, headers=headers, exception=exception
+        )
+
+    async def send_request_redirect(
+        self, method: str, url: URL, headers: Any, response: ClientResponse
+    ) -> None:
+        await self._send(
+            "on_request_redirect", method=method, url=url, headers=headers, response=response
+        )
+
+    async def send_response_chunk_received(self, method: str, url: URL, chunk: bytes) -> None:
+        await self._send("on_response_chunk_received", method=method, url=url, chunk=chunk)
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, None]]:
+        # Connector-level signals: send them when the config defines them.
+        if not name.startswith("send_"):
+            raise AttributeError(name)
+        signal_name = "on_" + name[len("send_") :]
+
+        async def send(*args: Any, **kwargs: Any) -> None:
+            await self._send(signal_name, args=args, **kwargs)
+
+        return send
+
+
+class _BaseRequestContextManager(Generic[_RespT]):
+    """``await`` it for the response, or ``async with`` it to release on exit."""
+
+    __slots__ = ("_coro", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, _RespT]) -> None:
+        self._coro = coro
+        self._resp: _RespT | None = None
+
+    def send(self, arg: None) -> Any:
+        return self._coro.send(arg)
+
+    def throw(self, *args: Any, **kwargs: Any) -> Any:
+        return self._coro.throw(*args, **kwargs)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, _RespT]:
+        return self._coro.__await__()
+
+    def __iter__(self) -> Generator[Any, None, _RespT]:
+        return self.__await__()
+
+    async def __aenter__(self) -> _RespT:
+        self._resp = await self._coro
+        return self._resp
+
+
+class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._resp.wait_for_close()
+
+
+class _SessionRequestContextManager:
+    """What module-level ``request()`` returns: owns a session for one request."""
+
+    __slots__ = ("_coro", "_resp", "_session")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
+        self._coro = coro
+        self._resp: ClientResponse | None = None
+        self._session = session
+
+    async def __aenter__(self) -> ClientResponse:
+        try:
+            self._resp = await self._coro
+        except BaseException:
+            await self._session.close()
+            raise
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._resp.wait_for_close()
+        await self._session.close()
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._await().__await__()
+
+    async def _await(self) -> ClientResponse:
+        """``await request(...)``: the session goes away once the response is released."""
+        resp = await self.__aenter__()
+        session = self._session
+
+        def close_session() -> None:
+            connector, session._connector = session._connector, None
+            if connector is not None and session._connector_owner:
+                connector.close()
+
+        if resp.connection is None:
+            close_session()
+        else:
+            resp._add_release_callback(close_session)
+        return resp
+
+
+def request(
+    method: str,
+    url: str | URL,
+    *,
+    connector: BaseConnector | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
+    version: HttpVersion = HttpVersion11,
+    cookies: Any = None,
+    headers: Any = None,
+    **kwargs: Any,
+) -> _SessionRequestContextManager:
+    """Make one request with a session of its own: ``async with request("GET", url) as r:``.
+
+    The session (and, unless a ``connector`` is given, its connector) is closed when the
+    block ends.
+    """
+    connector_owner = connector is None
+    if connector is None:
+        from toolkit.client.connector import TCPConnector
+
+        connector = TCPConnector(force_close=True)
+    session_kwargs: dict[str, Any] = {}
+    if loop is not None:
+        session_kwargs["loop"] = loop
+    session = ClientSession(
+        connector=connector,
+        connector_owner=connector_owner,
+        version=version,
+        cookies=cookies,
+        headers=headers,
+        **session_kwargs,
+    )
+    return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

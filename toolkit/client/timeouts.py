@@ -1,0 +1,302 @@
+"""Client timeouts: the ``ClientTimeout`` value and the timers that enforce it.
+
+- :class:`TimerContext` is a *synchronous* context manager that remembers the tasks
+  running inside it; when its deadline fires it cancels them, and the cancellation comes
+  out of the ``with`` block as ``asyncio.TimeoutError``. ``StreamReader`` wraps its waits
+  in one so the ``total`` timeout also covers reading a body after ``request()`` returned.
+- :class:`TimeoutHandle` owns the deadline (``loop.call_at``) and hands out the timer.
+- :func:`ceil_timeout` is the ``async with`` form for one block of code, with an
+  optional exception factory (e.g. :class:`ConnectionTimeoutError`).
+- :class:`ReadTimer` is a reusable, resettable timer for ``sock_read``: the protocol
+  resets it on every chunk of data and it fires a callback when the peer is silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+__all__ = (
+    "ClientTimeout",
+    "DEFAULT_TIMEOUT",
+    "ReadTimer",
+    "TimerContext",
+    "TimerNoop",
+    "TimeoutHandle",
+    "ceil_timeout",
+    "calculate_deadline",
+)
+
+
+@dataclass(frozen=True)
+class ClientTimeout:
+    """Timeouts of a request, in seconds; ``None`` (or 0) disables one.
+
+    - ``total``: the whole operation, connection included, body reading included.
+    - ``connect``: getting a connection: waiting for a free pool slot plus connecting.
+    - ``sock_connect``: one connection attempt to one peer address.
+    - ``sock_read``: the longest silence between two chunks read from the peer.
+    - ``ceil_threshold``: timeouts longer than this are rounded up to a whole second of
+      the loop's clock so that many timers can share one wake-up.
+    """
+
+    total: float | None = None
+    connect: float | None = None
+    sock_read: float | None = None
+    sock_connect: float | None = None
+    ceil_threshold: float = 5
+
+
+#: Five minutes for everything and 30 seconds for each connection attempt.
+DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
+
+
+def calculate_deadline(
+    loop: asyncio.AbstractEventLoop, delay: float | None, ceil_threshold: float = 5
+) -> float | None:
+    """The loop time at which ``delay`` expires, rounded up when it is long; None if off."""
+    if delay is None or delay <= 0:
+        return None
+    when = loop.time() + delay
+    if delay > ceil_threshold:
+        when = math.ceil(when)
+    return when
+
+
+class TimerNoop:
+    """A timer that never fires (used when the timeout is disabled)."""
+
+    def __enter__(self) -> TimerNoop:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def assert_timeout(self) -> None:
+        """Never raises: this timer never expires."""
+
+    def timeout(self) -> None:
+        """Does nothing."""
+
+
+class TimerContext:
+    """Cancels the tasks inside ``with timer:`` when :meth:`timeout` is called.
+
+    Entering it from outside a task raises ``RuntimeError``; entering it after it
+    expired raises ``asyncio.TimeoutError`` straight away.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._tasks: list[asyncio.Task[object]] = []
+        self._expired = False
+
+    @property
+    def expired(self) -> bool:
+        """True once the deadline has fired."""
+        return self._expired
+
+    def assert_timeout(self) -> None:
+        """Raise ``asyncio.TimeoutError`` if the deadline has already fired."""
+        if self._expired:
+            raise asyncio.TimeoutError from None
+
+    def __enter__(self) -> TimerContext:
+        task = asyncio.current_task(loop=self._loop)
+        if task is None:
+            raise RuntimeError("a TimerContext must be entered from inside a task")
+        if self._expired:
+            raise asyncio.TimeoutError from None
+        self._tasks.append(task)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        task = self._tasks.pop() if self._tasks else None
+        if exc_type is asyncio.CancelledError and self._expired:
+            if task is not None and _uncancel(task) > 0:
+                return None  # somebody else cancelled the task as well: let it propagate
+            raise asyncio.TimeoutError from exc_val
+        return None
+
+    def timeout(self) -> None:
+        """Expire: cancel every task currently inside the context."""
+        if not self._expired:
+            for task in set(self._tasks):
+                task.cancel()
+            self._expired = True
+
+
+def _uncancel(task: asyncio.Task[object]) -> int:
+    """Undo our own cancel request; the number of cancel requests still pending."""
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+    if uncancel is None:
+        return 0
+    remaining: int = uncancel()
+    return remaining
+
+
+class TimeoutHandle:
+    """A deadline ``timeout`` seconds from :meth:`start` that runs registered callbacks."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        timeout: float | None,
+        ceil_threshold: float = 5,
+    ) -> None:
+        self._loop = loop
+        self._timeout = timeout
+        self._ceil_threshold = ceil_threshold
+        self._callbacks: list[Callable[[], None]] = []
+
+    def register(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the deadline fires."""
+        self._callbacks.append(callback)
+
+    def close(self) -> None:
+        """Forget the callbacks (the deadline, if scheduled, then does nothing)."""
+        self._callbacks.clear()
+
+    def start(self) -> asyncio.TimerHandle | None:
+        """Schedule the deadline; None when the timeout is disabled."""
+        when = calculate_deadline(self._loop, self._timeout, self._ceil_threshold)
+        if when is None:
+            return None
+        return self._loop.call_at(when, self._fire)
+
+    def timer(self) -> TimerContext | TimerNoop:
+        """A timer that expires with this handle (a no-op one when disabled)."""
+        if self._timeout is None or self._timeout <= 0:
+            return TimerNoop()
+        timer = TimerContext(self._loop)
+        self.register(timer.timeout)
+        return timer
+
+    def _fire(self) -> None:
+        for callback in self._callbacks:
+            try:
+                callback()
+            except Exception as exc:  # a broken callback must not stop the others
+                self._loop.call_exception_handler(
+                    {"message": "error in a timeout callback", "exception": exc}
+                )
+        self._callbacks.clear()
+
+
+class _Deadline:
+    """``async with ceil_timeout(...)``: see :func:`ceil_timeout`."""
+
+    def __init__(
+        self,
+        delay: float | None,
+        ceil_threshold: float,
+        error: Callable[[], BaseException] | None,
+    ) -> None:
+        self._delay = delay
+        self._ceil_threshold = ceil_threshold
+        self._error = error
+        self._timer: TimerContext | None = None
+        self._handle: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> _Deadline:
+        loop = asyncio.get_running_loop()
+        when = calculate_deadline(loop, self._delay, self._ceil_threshold)
+        if when is not None:
+            self._timer = TimerContext(loop)
+            self._timer.__enter__()
+            self._handle = loop.call_at(when, self._timer.timeout)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._timer is None:
+            return None
+        try:
+            self._timer.__exit__(exc_type, exc_val, exc_tb)
+        except asyncio.TimeoutError as exc:
+            if self._error is None:
+                raise
+            raise self._error() from exc.__cause__
+        return None
+
+
+def ceil_timeout(
+    delay: float | None,
+    ceil_threshold: float = 5,
+    *,
+    error: Callable[[], BaseException] | None = None,
+) -> _Deadline:
+    """An async context manager that cancels its block after ``delay`` seconds.
+
+    The cancellation surfaces as ``asyncio.TimeoutError``, or as ``error()`` when a
+    factory is given. ``None`` or 0 disables the deadline. A cancellation that did not
+    come from the deadline passes through untouched.
+    """
+    return _Deadline(delay, ceil_threshold, error)
+
+
+class ReadTimer:
+    """A resettable timer for ``sock_read``: ``callback`` runs after ``timeout`` idle seconds."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        timeout: float | None,
+        callback: Callable[[], None],
+        ceil_threshold: float = 5,
+    ) -> None:
+        self._loop = loop
+        self._timeout = timeout
+        self._callback = callback
+        self._ceil_threshold = ceil_threshold
+        self._handle: asyncio.TimerHandle | None = None
+
+    @property
+    def timeout(self) -> float | None:
+        """The idle time allowed, in seconds (None: disabled)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._timeout = value
+
+    @property
+    def active(self) -> bool:
+        """True while the timer is scheduled."""
+        return self._handle is not None
+
+    def reset(self) -> None:
+        """(Re)start counting from now."""
+        self.cancel()
+        when = calculate_deadline(self._loop, self._timeout, self._ceil_threshold)
+        if when is not None:
+            self._handle = self._loop.call_at(when, self._fire)
+
+    def cancel(self) -> None:
+        """Stop the timer."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._callback()

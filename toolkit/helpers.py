@@ -1,0 +1,296 @@
+"""Small helpers shared by the client and the server.
+
+Credentials live in :mod:`toolkit.auth` and proxy settings in :mod:`toolkit.proxy_env`;
+both are re-exported here for convenience.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import enum
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, NamedTuple, TypeVar, overload
+
+from multidict import MultiDict, MultiDictProxy
+
+from .auth import BasicAuth, basicauth_from_netrc, netrc_from_env, strip_auth_from_url
+from .proxy_env import ProxyInfo, get_env_proxy_for_url, proxies_from_env, should_bypass_proxy
+
+__all__ = (
+    "ETAG_ANY",
+    "BasicAuth",
+    "ETag",
+    "MimeType",
+    "ProxyInfo",
+    "TimerContext",
+    "TimerNoop",
+    "basicauth_from_netrc",
+    "get_charset",
+    "get_env_proxy_for_url",
+    "http_date",
+    "is_ip_address",
+    "netrc_from_env",
+    "parse_content_type",
+    "parse_etags",
+    "parse_http_date",
+    "parse_mimetype",
+    "proxies_from_env",
+    "reify",
+    "sentinel",
+    "should_bypass_proxy",
+    "strip_auth_from_url",
+    "validate_etag_value",
+)
+
+_T = TypeVar("_T")
+
+
+class _Sentinel(enum.Enum):
+    sentinel = enum.auto()
+
+    def __repr__(self) -> str:
+        return "<sentinel>"
+
+
+#: Marks "argument not given" where None is a meaningful value.
+sentinel = _Sentinel.sentinel
+
+
+class reify(Generic[_T]):
+    """A property computed once per instance and then cached.
+
+    The value is stored in the instance's ``_cache`` dict when it has one, otherwise in
+    its ``__dict__``. Assigning to a reified attribute raises :class:`AttributeError`.
+    """
+
+    def __init__(self, wrapped: Callable[[Any], _T]) -> None:
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+        self.name = wrapped.__name__
+
+    @overload
+    def __get__(self, inst: None, owner: type[Any] | None = None) -> reify[_T]: ...
+
+    @overload
+    def __get__(self, inst: object, owner: type[Any] | None = None) -> _T: ...
+
+    def __get__(self, inst: object, owner: type[Any] | None = None) -> _T | reify[_T]:
+        if inst is None:
+            return self
+        cache: dict[str, Any] | None = getattr(inst, "_cache", None)
+        if cache is None:
+            cache = inst.__dict__
+        try:
+            return cache[self.name]  # type: ignore[no-any-return]
+        except KeyError:
+            val = self.wrapped(inst)
+            cache[self.name] = val
+            return val
+
+    def __set__(self, inst: object, value: _T) -> None:
+        raise AttributeError(f"reified property {self.name!r} is read-only")
+
+
+# -- media types -------------------------------------------------------------------
+
+
+class MimeType(NamedTuple):
+    """A parsed media type: ``type/subtype+suffix; parameters``."""
+
+    type: str
+    subtype: str
+    suffix: str
+    parameters: MultiDictProxy[str]
+
+
+def parse_mimetype(mimetype: str) -> MimeType:
+    """Parse a ``Content-Type``-like value; names are lowercased, values unquoted.
+
+    >>> parse_mimetype("application/ld+json; charset=utf-8")[:3]
+    ('application', 'ld', 'json')
+    """
+    if not mimetype:
+        return MimeType("", "", "", MultiDictProxy(MultiDict()))
+    parts = mimetype.split(";")
+    params: MultiDict[str] = MultiDict()
+    for item in parts[1:]:
+        if not item.strip():
+            continue
+        key, _, value = item.partition("=")
+        params.add(key.strip().lower(), value.strip(' "'))
+    fulltype = parts[0].strip().lower()
+    if fulltype == "*":
+        fulltype = "*/*"
+    mtype, _, stype = fulltype.partition("/")
+    stype, _, suffix = stype.partition("+")
+    return MimeType(mtype, stype, suffix, MultiDictProxy(params))
+
+
+def parse_content_type(value: str | None) -> tuple[str, MultiDictProxy[str]]:
+    """Return ``("type/subtype", parameters)`` for a ``Content-Type`` header value.
+
+    A missing or empty value yields ``("application/octet-stream", {})`` as RFC 9110
+    allows a recipient to assume.
+    """
+    if not value:
+        return "application/octet-stream", MultiDictProxy(MultiDict())
+    mime = parse_mimetype(value)
+    fulltype = f"{mime.type}/{mime.subtype}" if mime.subtype else mime.type
+    if mime.suffix:
+        fulltype += "+" + mime.suffix
+    return fulltype, mime.parameters
+
+
+def get_charset(content_type: str | None) -> str | None:
+    """Return the ``charset`` parameter of a ``Content-Type`` value, if any."""
+    if not content_type:
+        return None
+    return parse_mimetype(content_type).parameters.get("charset") or None
+
+
+# -- ETags -------------------------------------------------------------------------
+
+ETAG_ANY = "*"
+_QUOTED_ETAG = r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
+_QUOTED_ETAG_RE = re.compile(_QUOTED_ETAG)
+_LIST_QUOTED_ETAG_RE = re.compile(rf"({_QUOTED_ETAG})(?:\s*,\s*|$)|(.)")
+_ETAG_VALUE_RE = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
+
+
+@dataclass(frozen=True)
+class ETag:
+    """An entity tag: ``value`` without quotes, ``is_weak`` for ``W/"..."`` tags."""
+
+    value: str
+    is_weak: bool = False
+
+
+def validate_etag_value(value: str) -> None:
+    """Raise :class:`ValueError` unless ``value`` may appear between ETag quotes."""
+    if value != ETAG_ANY and not _ETAG_VALUE_RE.fullmatch(value):
+        raise ValueError(f"Value {value!r} is not a valid etag. Maybe it contains '\"'?")
+
+
+def parse_etags(header: str | None) -> tuple[ETag, ...] | None:
+    """Parse an ``If-Match``/``If-None-Match`` value; None when there is no header.
+
+    ``*`` gives ``(ETag("*"),)``; malformed members are skipped.
+    """
+    if header is None:
+        return None
+    header = header.strip()
+    if header == ETAG_ANY:
+        return (ETag(ETAG_ANY),)
+    tags: list[ETag] = []
+    for match in _LIST_QUOTED_ETAG_RE.finditer(header):
+        if match.group(4) is not None:  # garbage: stop at the first bad member
+            break
+        tags.append(ETag(match.group(3), is_weak=bool(match.group(2))))
+    return tuple(tags)
+
+
+# -- misc --------------------------------------------------------------------------
+
+
+def is_ip_address(host: str | bytes | None) -> bool:
+    """Return True when ``host`` is an IPv4 or IPv6 address (brackets allowed)."""
+    if host is None:
+        return False
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = host.strip("[]")
+    if "%" in host:  # IPv6 zone id
+        host = host.split("%", 1)[0]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def http_date(when: float | datetime.datetime | None = None) -> str:
+    """Format a timestamp (default: now) as an RFC 9110 IMF-fixdate."""
+    if when is None:
+        when = datetime.datetime.now(datetime.timezone.utc)
+    if isinstance(when, datetime.datetime):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return email.utils.format_datetime(when.astimezone(datetime.timezone.utc), usegmt=True)
+    return email.utils.formatdate(when, usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime.datetime | None:
+    """Parse an HTTP date into an aware UTC datetime; None when absent or invalid."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+class TimerNoop:
+    """A timer context that never fires."""
+
+    def __enter__(self) -> TimerNoop:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class TimerContext:
+    """A reusable context manager that turns cancellation by :meth:`timeout` into a timeout.
+
+    Call :meth:`timeout` (for example from ``loop.call_later``) to cancel the tasks
+    currently inside the context; they then see :class:`asyncio.TimeoutError`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._cancelled = False
+
+    def __enter__(self) -> TimerContext:
+        task = asyncio.current_task(loop=self._loop)
+        if task is None:
+            raise RuntimeError("TimerContext must be used inside a task")
+        if self._cancelled:
+            raise asyncio.TimeoutError from None
+        self._tasks.append(task)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> bool | None:
+        if self._tasks:
+            self._tasks.pop()
+        if exc_type is asyncio.CancelledError and self._cancelled:
+            raise asyncio.TimeoutError from None
+        return None
+
+    def timeout(self) -> None:
+        """Cancel the tasks inside the context, once."""
+        if not self._cancelled:
+            for task in set(self._tasks):
+                task.cancel()
+            self._cancelled = True

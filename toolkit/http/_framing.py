@@ -1,0 +1,149 @@
+"""What a parsed head means for the connection: body framing, keep-alive, coding.
+
+Shared by both parser backends so that they accept and reject exactly the same
+framing (RFC 9112 sections 6 and 9.3).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from multidict import CIMultiDictProxy
+
+from .errors import InvalidHeader, PayloadTooLarge
+from .events import HttpVersion
+
+__all__ = ["Framing", "analyze"]
+
+_DIGITS_RE = re.compile(r"[0-9]{1,18}")
+_CODINGS = frozenset(("gzip", "deflate", "br", "zstd"))
+_KNOWN_TRANSFER_CODINGS = frozenset(
+    ("chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress", "identity")
+)
+
+
+class Framing(NamedTuple):
+    """The framing facts about a message head."""
+
+    should_close: bool
+    compression: str | None
+    upgrade: bool
+    chunked: bool
+    #: Content-Length, or None when absent (or overridden by chunked in lenient mode).
+    length: int | None
+    #: A lenient response whose transfer codings do not end in chunked: read until close.
+    until_close: bool
+
+
+def _tokens(headers: CIMultiDictProxy[str], name: str) -> list[str]:
+    values = headers.getall(name, None)
+    if not values:
+        return []
+    return [t.strip().lower() for v in values for t in v.split(",")]
+
+
+def _content_length(headers: CIMultiDictProxy[str], lenient: bool) -> int | None:
+    values = headers.getall("Content-Length", None)
+    if values is None:
+        return None
+    if len(values) > 1 and not (lenient and len(set(values)) == 1):
+        raise InvalidHeader(
+            "Content-Length",
+            f"repeated Content-Length fields {values!r} (only one is allowed)",
+        )
+    value = values[0]
+    if _DIGITS_RE.fullmatch(value) is None:
+        raise InvalidHeader(
+            "Content-Length",
+            f"invalid value {value!r}: must be 1 to 18 decimal digits, "
+            "no sign, spaces, commas or other characters",
+        )
+    return int(value)
+
+
+def _transfer_chunked(
+    headers: CIMultiDictProxy[str], version: HttpVersion, is_request: bool, lenient: bool
+) -> tuple[bool, bool]:
+    """Return ``(chunked, until_close)`` from Transfer-Encoding; raise on bad codings."""
+    codings = _tokens(headers, "Transfer-Encoding")
+    if not codings:
+        return False, False
+    if version < (1, 1) and not lenient:
+        raise InvalidHeader(
+            "Transfer-Encoding", f"not allowed in an HTTP/{version[0]}.{version[1]} message"
+        )
+    if codings == ["chunked"]:
+        return True, False
+    for coding in codings:
+        if coding not in _KNOWN_TRANSFER_CODINGS and not lenient:
+            raise InvalidHeader(
+                "Transfer-Encoding", f"unknown transfer coding {coding!r} in {codings!r}"
+            )
+    if codings.count("chunked") > 1:
+        raise InvalidHeader("Transfer-Encoding", f"chunked is applied more than once: {codings!r}")
+    if codings[-1] != "chunked":
+        if lenient and not is_request:
+            return False, True
+        raise InvalidHeader(
+            "Transfer-Encoding", f"chunked must be the final transfer coding: {codings!r}"
+        )
+    if lenient:
+        return True, False
+    exc = InvalidHeader(
+        "Transfer-Encoding",
+        f"transfer codings other than chunked are not supported: {codings!r}",
+    )
+    exc.code = 501
+    raise exc
+
+
+def analyze(
+    headers: CIMultiDictProxy[str],
+    version: HttpVersion,
+    *,
+    is_request: bool,
+    method: str,
+    lenient: bool,
+    max_body_size: int | None = None,
+) -> Framing:
+    """Work out framing, keep-alive, upgrade and compression for one head.
+
+    Raises :class:`InvalidHeader` for framing that could be read two ways
+    (repeated or malformed Content-Length, Content-Length with
+    Transfer-Encoding, bad transfer codings, repeated Host).
+    """
+    length = _content_length(headers, lenient)
+    chunked, until_close = _transfer_chunked(headers, version, is_request, lenient)
+    if length is not None and (chunked or until_close):
+        if not lenient:
+            raise InvalidHeader(
+                "Content-Length",
+                "both Content-Length and Transfer-Encoding are present "
+                "(ambiguous framing, a request smuggling vector)",
+            )
+        length = None
+    if is_request:
+        hosts = headers.getall("Host", None)
+        if hosts is not None and len(hosts) > 1:
+            raise InvalidHeader("Host", f"repeated Host fields {hosts!r} (only one is allowed)")
+        if max_body_size is not None and length is not None and length > max_body_size:
+            raise PayloadTooLarge(
+                f"request body of {length} bytes (Content-Length) is larger than "
+                f"max_body_size={max_body_size}"
+            )
+    connection = _tokens(headers, "Connection")
+    if version >= (1, 1):
+        should_close = "close" in connection
+    else:
+        should_close = "keep-alive" not in connection or "close" in connection
+    upgrade = "upgrade" in connection and "Upgrade" in headers
+    if is_request and method == "CONNECT":
+        upgrade = True
+    compression = None
+    encodings = headers.getall("Content-Encoding", None)
+    if encodings is not None and len(encodings) == 1:
+        coding = encodings[0].strip().lower()
+        if coding in _CODINGS:
+            compression = coding
+    return Framing(should_close, compression, upgrade, chunked, length, until_close)

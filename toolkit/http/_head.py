@@ -1,0 +1,326 @@
+"""Parsing of start lines and header/trailer sections (RFC 9112 sections 2-5).
+
+Everything here works on whole lines already cut from the buffer, with C-speed
+bytes operations (find, split, regex) and a Python loop per header field at
+most; the per-byte work is done by :mod:`re` and :class:`bytes` methods.
+"""
+
+from __future__ import annotations
+
+import re
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._rules import TARGET_LENIENT_RE, TARGET_RE, TOKEN_RE, describe_byte
+from .errors import (
+    BadHttpMessage,
+    BadHttpMethod,
+    BadStatusLine,
+    InvalidHeader,
+    InvalidURLError,
+    LineTooLong,
+    TooManyHeaders,
+)
+from .events import HttpVersion, HttpVersion10, HttpVersion11, RawHeaders
+
+__all__ = [
+    "HeadScanner",
+    "build_headers",
+    "parse_fields",
+    "parse_request_line",
+    "parse_status_line",
+    "split_lines",
+    "validate_target",
+]
+
+_VERSION_RE = re.compile(rb"HTTP/([0-9])\.([0-9])")
+_STATUS_RE = re.compile(rb"[0-9]{3}")
+# Control characters other than HTAB, CR and LF: never valid anywhere in a head.
+_CTL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BARE_CR_RE = re.compile(rb"\r(?!\n)")
+_BARE_LF_RE = re.compile(rb"(?<!\r)\n")
+_ABSOLUTE_RE = re.compile(rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]")
+_AUTHORITY_RE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):[0-9]{1,5}")
+
+
+class HeadScanner:
+    """Finds where a header section ends in a growing buffer, enforcing the size limits.
+
+    ``first_limit`` bounds the first line (the start line; for a trailer section
+    it is the field limit too), ``field_limit`` every following line, and
+    ``max_fields`` the number of field lines. While the section is incomplete,
+    lines are checked as they complete so the buffer stays bounded.
+    """
+
+    __slots__ = (
+        "_checked",
+        "_field_limit",
+        "_first_limit",
+        "_first_name",
+        "_max_fields",
+        "_nlines",
+        "_quick",
+        "_scan",
+        "_section",
+    )
+
+    def __init__(
+        self,
+        first_name: str,
+        first_limit: int,
+        field_limit: int,
+        max_fields: int,
+        section: str,
+    ) -> None:
+        self._first_name = first_name
+        self._first_limit = first_limit
+        self._field_limit = field_limit
+        self._max_fields = max_fields
+        self._section = section
+        self._quick = min(first_limit, field_limit)
+        self.reset()
+
+    def reset(self) -> None:
+        """Start looking for a new section at the start of the buffer."""
+        self._scan = 0
+        self._checked = 0
+        self._nlines = 0
+
+    def find_end(self, buf: bytearray) -> tuple[int, int, bool]:
+        """Return ``(end, consumed, bare_lf_end)`` or ``(-1, 0, False)`` if incomplete.
+
+        ``end`` is the offset just past the last line's LF, ``consumed`` the
+        offset past the empty line that ends the section; ``bare_lf_end`` says
+        the empty line was a bare LF.
+        """
+        start = self._scan
+        i = buf.find(b"\n\r\n", start)
+        j = buf.find(b"\n\n", start, i + 1 if i >= 0 else len(buf))
+        if j >= 0:
+            return j + 1, j + 2, True
+        if i >= 0:
+            return i + 1, i + 3, False
+        self._scan = max(len(buf) - 2, 0)
+        if len(buf) > self._quick:
+            self._check_incomplete(buf)
+        return -1, 0, False
+
+    def check_lines(self, lines: list[bytes]) -> None:
+        """Check a complete section's lines against the limits."""
+        if len(lines) - 1 > self._max_fields:
+            raise TooManyHeaders(
+                f"{self._section} has {len(lines) - 1} fields, "
+                f"more than max_headers={self._max_fields}"
+            )
+        if lines and len(lines[0]) > self._first_limit:
+            raise_line_too_long(self._first_name, self._first_limit, len(lines[0]))
+        if len(lines) > 1 and max(map(len, lines)) > self._field_limit:
+            for index in range(1, len(lines)):
+                self._check_line(len(lines[index]), index)
+
+    def _check_incomplete(self, buf: bytearray) -> None:
+        pos = self._checked
+        while True:
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                break
+            self._check_line(nl - pos, self._nlines)
+            self._nlines += 1
+            pos = nl + 1
+        self._checked = pos
+        # The partial line may still end with the CR of its CRLF.
+        self._check_line(len(buf) - pos - 1, self._nlines)
+
+    def _check_line(self, length: int, index: int) -> None:
+        if index == 0:
+            if length > self._first_limit:
+                raise_line_too_long(self._first_name, self._first_limit, length)
+        else:
+            if index > self._max_fields:
+                raise TooManyHeaders(
+                    f"{self._section} has more than max_headers={self._max_fields} fields"
+                )
+            if length > self._field_limit:
+                raise_line_too_long(
+                    f"{self._section} field line {index}", self._field_limit, length
+                )
+
+
+def raise_line_too_long(what: str, limit: int, size: int) -> None:
+    """Raise :class:`LineTooLong`, 400 for a start line and 431 for a field line."""
+    code = 400 if what in ("request line", "status line", "chunk size line") else 431
+    raise LineTooLong(what, limit, size, code=code)
+
+
+def split_lines(head: bytes, lenient: bool, bare_lf_end: bool, what: str) -> list[bytes]:
+    """Split a head (ending with its last line's LF) into lines, rejecting bad line endings."""
+    crlf = head.count(b"\r\n")
+    if head.count(b"\r") != crlf:
+        pos = _BARE_CR_RE.search(head)
+        off = pos.start() if pos else 0
+        raise BadHttpMessage(f"bare CR (not followed by LF) at byte {off} of the {what}")
+    if head.count(b"\n") != crlf or bare_lf_end:
+        if not lenient:
+            pos = _BARE_LF_RE.search(head)
+            off = pos.start() if pos else len(head)
+            raise BadHttpMessage(
+                f"bare LF (line ending without CR) at byte {off} of the {what}; "
+                "lines must end with CRLF"
+            )
+        lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    else:
+        lines = head.split(b"\r\n")
+    lines.pop()  # the empty string after the last line ending
+    match = _CTL_RE.search(head)
+    if match is not None:
+        off = match.start()
+        line_no = head.count(b"\n", 0, off) + 1
+        raise BadHttpMessage(
+            f"control character {describe_byte(head[off])} at byte {off} "
+            f"(line {line_no}) of the {what}"
+        )
+    return lines
+
+
+def parse_version(data: bytes, line: bytes) -> HttpVersion:
+    """Parse ``HTTP/x.y``; a version other than 1.x raises with code 505."""
+    match = _VERSION_RE.fullmatch(data)
+    if match is None:
+        raise BadStatusLine(
+            line.decode("utf-8", "backslashreplace"),
+            f"invalid HTTP version {data!r} in {line!r}",
+        )
+    major, minor = int(match[1]), int(match[2])
+    if major != 1:
+        raise BadStatusLine(
+            line.decode("utf-8", "backslashreplace"),
+            f"unsupported HTTP version {data.decode('ascii')} in {line!r}",
+            code=505,
+        )
+    if minor == 1:
+        return HttpVersion11
+    if minor == 0:
+        return HttpVersion10
+    return HttpVersion(1, minor)
+
+
+def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
+    """Check the request-target's characters and form against the method."""
+    chars = TARGET_LENIENT_RE if lenient else TARGET_RE
+    if chars.fullmatch(target) is None:
+        bad = next(
+            (
+                i
+                for i, b in enumerate(target)
+                if b < 0x21 or b == 0x7F or (b > 0x7F and not lenient)
+            ),
+            0,
+        )
+        what = describe_byte(target[bad]) if target else "nothing"
+        raise InvalidURLError(f"invalid request target {target!r}: {what} at offset {bad}")
+    if method == b"CONNECT":
+        if _AUTHORITY_RE.fullmatch(target) is None:
+            raise InvalidURLError(
+                f"invalid request target {target!r} for CONNECT: must be authority-form host:port"
+            )
+        return
+    first = target[0]
+    if first == 0x2F:  # "/": origin-form
+        return
+    if target == b"*":
+        if method != b"OPTIONS":
+            raise InvalidURLError(
+                f"asterisk-form request target '*' is only valid for OPTIONS, "
+                f"not {method.decode('ascii')}"
+            )
+        return
+    if _ABSOLUTE_RE.match(target) is None:
+        raise InvalidURLError(
+            f"invalid request target {target!r}: not origin-form ('/path'), "
+            "absolute-form ('scheme://host/path'), authority-form or '*'"
+        )
+
+
+def parse_request_line(line: bytes, lenient: bool) -> tuple[bytes, bytes, HttpVersion]:
+    """Parse ``method SP request-target SP HTTP-version``."""
+    parts = line.split(b" ")
+    if len(parts) != 3 or not all(parts):
+        raise BadStatusLine(
+            line.decode("utf-8", "backslashreplace"),
+            f"invalid request line {line[:200]!r}: expected "
+            "'method SP request-target SP HTTP-version' separated by single spaces",
+        )
+    method, target, version_b = parts
+    if TOKEN_RE.fullmatch(method) is None:
+        raise BadHttpMethod(line.decode("utf-8", "backslashreplace"))
+    version = parse_version(version_b, line)
+    validate_target(method, target, lenient)
+    return method, target, version
+
+
+def parse_status_line(line: bytes, lenient: bool) -> tuple[HttpVersion, int, bytes]:
+    """Parse ``HTTP-version SP status-code SP [reason-phrase]`` (the last SP optional)."""
+    version_b, _, rest = line.partition(b" ")
+    if not version_b.startswith(b"HTTP/"):
+        raise BadStatusLine(
+            line[:200].decode("utf-8", "backslashreplace"),
+            f"invalid status line {line[:200]!r}: does not start with 'HTTP/'",
+        )
+    version = parse_version(version_b, line)
+    status_b, _, reason = rest.partition(b" ")
+    if lenient:
+        status_b = status_b.strip()
+    if _STATUS_RE.fullmatch(status_b) is None or status_b[0] == 0x30:
+        raise BadStatusLine(
+            line.decode("utf-8", "backslashreplace"),
+            f"invalid status code {status_b!r} in status line {line[:200]!r}: "
+            "must be three digits 100-999",
+        )
+    return version, int(status_b), reason
+
+
+def parse_fields(
+    lines: list[bytes], start: int, allow_obs_fold: bool, what: str
+) -> list[tuple[bytes, bytes]]:
+    """Parse ``name: value`` field lines ``lines[start:]`` into raw pairs.
+
+    Names must be tokens with no whitespace before the colon; values lose
+    their leading and trailing whitespace. An obs-fold continuation line is
+    joined to the previous value with one space when ``allow_obs_fold``.
+    """
+    raw: list[tuple[bytes, bytes]] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        name, sep, value = line.partition(b":")
+        if TOKEN_RE.fullmatch(name) is None or not sep:
+            if line[:1] in (b" ", b"\t"):
+                if not allow_obs_fold or not raw:
+                    raise InvalidHeader(
+                        line[:100],
+                        f"obs-fold (a continuation line starting with whitespace) "
+                        f"at line {index + 1} of the {what} is not allowed",
+                    )
+                prev_name, prev_value = raw[-1]
+                joined = (prev_value + b" " + line.strip(b" \t")).strip(b" \t")
+                raw[-1] = (prev_name, joined)
+                continue
+            if not sep:
+                raise InvalidHeader(line[:100], f"no colon in field line {index + 1} of the {what}")
+            if not name:
+                raise InvalidHeader(line[:100], f"empty field name at line {index + 1}")
+            bad = next(i for i, b in enumerate(name) if TOKEN_RE.fullmatch(bytes([b])) is None)
+            raise InvalidHeader(
+                name[:100],
+                f"invalid character {describe_byte(name[bad])} at offset {bad} of the "
+                f"field name at line {index + 1} of the {what}",
+            )
+        raw.append((name, value.strip(b" \t")))
+    return raw
+
+
+def build_headers(raw: list[tuple[bytes, bytes]]) -> tuple[CIMultiDictProxy[str], RawHeaders]:
+    """Decode raw pairs (names as ASCII, values as UTF-8 with surrogateescape)."""
+    headers: CIMultiDict[str] = CIMultiDict(
+        [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
+    )
+    return CIMultiDictProxy(headers), tuple(raw)

@@ -1,0 +1,44 @@
+"""Character classes and small validators from RFC 9110/9112, shared by parsers and serializers."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CTL_IN_VALUE_RE",
+    "TOKEN_CHARS",
+    "TOKEN_RE",
+    "bad_token_char",
+    "describe_byte",
+]
+
+# tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+#         / DIGIT / ALPHA
+TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+TOKEN_RE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Control characters that may not appear in a field value (HTAB is allowed).
+CTL_IN_VALUE_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Characters allowed in a request-target: VCHAR (RFC 9112 section 3.2).
+TARGET_RE = re.compile(rb"[\x21-\x7e]+")
+# The same plus obs-text, accepted by lenient parsers.
+TARGET_LENIENT_RE = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+# reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+REASON_BAD_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def bad_token_char(data: bytes) -> int:
+    """Return the offset of the first byte of ``data`` that is not a tchar, or -1."""
+    if TOKEN_RE.fullmatch(data):
+        return -1
+    for i, byte in enumerate(data):
+        if byte not in TOKEN_CHARS:
+            return i
+    return 0  # empty
+
+
+def describe_byte(byte: int) -> str:
+    """Name a byte for an error message, e.g. ``'\\x00' (NUL)``."""
+    names = {0: "NUL", 9: "HTAB", 10: "LF", 13: "CR", 32: "SP", 127: "DEL"}
+    text = repr(bytes([byte]))[1:]
+    name = names.get(byte)
+    return f"{text} ({name})" if name else text

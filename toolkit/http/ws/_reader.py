@@ -1,0 +1,339 @@
+"""The frame reader: wire bytes in, whole WebSocket messages out (RFC 6455 §5)."""
+
+from __future__ import annotations
+
+import zlib
+
+from ._deflate import DeflateDecompressor, DeflateParams
+from ._mask import websocket_mask
+from ._models import (
+    MAX_CONTROL_PAYLOAD,
+    Role,
+    WebSocketError,
+    WSCloseCode,
+    WSMessage,
+    WSMsgType,
+    is_valid_close_code,
+)
+from ._utf8 import Utf8Decoder
+
+__all__ = ["WebSocketReader", "DEFAULT_MAX_MSG_SIZE"]
+
+#: aiohttp's default bound on an assembled message: 4 MiB.
+DEFAULT_MAX_MSG_SIZE = 4 * 1024 * 1024
+
+_CONTINUATION, _TEXT, _BINARY = 0x0, 0x1, 0x2
+_CLOSE, _PING, _PONG = 0x8, 0x9, 0xA
+_KNOWN_OPCODES = frozenset({_CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG})
+_PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
+
+
+def _protocol_error(message: str) -> WebSocketError:
+    return WebSocketError(_PROTOCOL_ERROR, message)
+
+
+class WebSocketReader:
+    """Parse frames for one role and reassemble them into :class:`WSMessage`.
+
+    ``role`` is the side this reader belongs to: a server requires masked
+    frames, a client refuses them. ``deflate`` holds the negotiated
+    permessage-deflate parameters, or ``None`` when the extension is off (then
+    RSV1 is a protocol error like RSV2 and RSV3). ``max_msg_size`` bounds the
+    assembled, decompressed message (0: no bound).
+
+    Control frames are delivered as soon as they are complete, also in the
+    middle of a fragmented message. Data frames are unmasked, inflated and
+    UTF-8 checked as their bytes arrive, so a bad message fails early. Any
+    violation raises :class:`WebSocketError` carrying the close code to send;
+    the reader then stays failed. Bytes after a close frame are ignored.
+    """
+
+    def __init__(
+        self,
+        role: Role,
+        *,
+        max_msg_size: int = DEFAULT_MAX_MSG_SIZE,
+        deflate: DeflateParams | None = None,
+    ) -> None:
+        if max_msg_size < 0:
+            raise ValueError(f"max_msg_size must be >= 0, got {max_msg_size}")
+        self.role = role
+        self.max_msg_size = max_msg_size
+        self._is_server = role is Role.SERVER
+        self._inflater: DeflateDecompressor | None = (
+            deflate.decompressor(role is Role.CLIENT) if deflate is not None else None
+        )
+        self._buf = bytearray()
+        self._error: WebSocketError | None = None
+        self._close_received = False
+        # the frame being read
+        self._in_frame = False
+        self._fin = False
+        self._opcode = 0
+        self._mask: bytes | None = None
+        self._remaining = 0
+        self._offset = 0
+        self._control = bytearray()
+        # the data message being assembled
+        self._msg_opcode = 0  # 0: no message in progress
+        self._msg_compressed = False
+        self._msg_size = 0
+        self._parts: list[bytes] = []
+        self._text_parts: list[str] = []
+        self._utf8: Utf8Decoder | None = None
+
+    @property
+    def close_received(self) -> bool:
+        """Whether a close frame has been read (later bytes are ignored)."""
+        return self._close_received
+
+    def feed_data(self, data: bytes | bytearray | memoryview) -> list[WSMessage]:
+        """Consume ``data`` and return the messages it completes."""
+        out: list[WSMessage] = []
+        self.feed_into(data, out)
+        return out
+
+    def feed_into(self, data: bytes | bytearray | memoryview, out: list[WSMessage]) -> None:
+        """Like :meth:`feed_data` but append to ``out``.
+
+        Messages completed before an error stay in ``out`` when the error is
+        raised.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._close_received:
+            return
+        self._buf += data
+        try:
+            self._parse(out)
+        except WebSocketError as exc:
+            self._error = exc
+            self._buf.clear()
+            raise
+
+    # -- frames -------------------------------------------------------------
+
+    def _parse(self, out: list[WSMessage]) -> None:
+        buf = self._buf
+        pos = 0
+        try:
+            while not self._close_received:
+                if not self._in_frame:
+                    new_pos = self._read_frame(pos, out)
+                    if new_pos < 0:
+                        return
+                    pos = new_pos
+                elif self._remaining:
+                    if pos >= len(buf):
+                        return
+                    n = min(len(buf) - pos, self._remaining)
+                    chunk = bytes(buf[pos : pos + n])
+                    pos += n
+                    if self._mask is not None:
+                        chunk = websocket_mask(self._mask, chunk, self._offset)
+                    self._offset += n
+                    self._remaining -= n
+                    if self._opcode >= _CLOSE:
+                        self._control += chunk
+                    else:
+                        self._data(chunk)
+                if self._in_frame and not self._remaining:
+                    self._in_frame = False
+                    self._end_frame(out)
+        finally:
+            del buf[:pos]
+
+    def _read_frame(self, pos: int, out: list[WSMessage]) -> int:
+        """Read the header at ``pos``; returns the position after it, -1 if incomplete.
+
+        A whole unfragmented message or a whole control frame already in the
+        buffer is delivered at once, skipping the streaming path.
+        """
+        buf = self._buf
+        avail = len(buf) - pos
+        if avail < 2:
+            return -1
+        b0, b1 = buf[pos], buf[pos + 1]
+        fin, rsv1, rsv23, opcode = b0 & 0x80, b0 & 0x40, b0 & 0x30, b0 & 0x0F
+        masked, length = b1 & 0x80, b1 & 0x7F
+        self._check_header(fin, rsv1, rsv23, opcode, masked, length)
+        size = 2 + (2 if length == 126 else 8 if length == 127 else 0) + (4 if masked else 0)
+        if avail < size:
+            return -1
+        if length == 126:
+            length = int.from_bytes(buf[pos + 2 : pos + 4], "big")
+        elif length == 127:
+            length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+            if length >> 63:
+                raise _protocol_error("the most significant bit of a 64-bit frame length is set")
+        mask = bytes(buf[pos + size - 4 : pos + size]) if masked else None
+        pos += size
+        if avail - size >= length and (opcode >= _CLOSE or (fin and opcode != _CONTINUATION)):
+            payload = bytes(buf[pos : pos + length])
+            if mask is not None:
+                payload = websocket_mask(mask, payload)
+            if opcode >= _CLOSE:
+                out.append(self._control_message(opcode, payload))
+            else:
+                self._msg_size = 0
+                if rsv1:
+                    payload = self._inflate(payload, False) + self._inflate(b"", True)
+                else:
+                    self._check_size(length)
+                out.append(self._whole_message(opcode, payload))
+            return pos + length
+        if opcode < _CLOSE:
+            self._start_data_frame(bool(rsv1), opcode, length)
+        else:
+            self._control.clear()
+        self._mask = mask
+        self._in_frame = True
+        self._fin = bool(fin)
+        self._opcode = opcode
+        self._remaining = length
+        self._offset = 0
+        return pos
+
+    def _whole_message(self, opcode: int, payload: bytes) -> WSMessage:
+        if opcode == _BINARY:
+            return WSMessage(WSMsgType.BINARY, payload, "")
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WebSocketError(
+                WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a text message: {exc.reason}"
+            ) from exc
+        return WSMessage(WSMsgType.TEXT, text, "")
+
+    def _check_header(
+        self, fin: int, rsv1: int, rsv23: int, opcode: int, masked: int, length: int
+    ) -> None:
+        if opcode not in _KNOWN_OPCODES:
+            raise _protocol_error(f"unknown opcode {opcode:#x}")
+        if rsv23:
+            raise _protocol_error(f"reserved bits RSV2/RSV3 set ({rsv23 >> 4:#04b}) in a frame")
+        if rsv1 and (self._inflater is None or opcode not in (_TEXT, _BINARY)):
+            if self._inflater is None:
+                raise _protocol_error("RSV1 set without a negotiated extension")
+            raise _protocol_error(f"RSV1 set on a frame with opcode {opcode:#x}")
+        if opcode >= _CLOSE:
+            if not fin:
+                raise _protocol_error(f"fragmented control frame (opcode {opcode:#x})")
+            if length > MAX_CONTROL_PAYLOAD:
+                raise _protocol_error(
+                    f"control frame payload longer than {MAX_CONTROL_PAYLOAD} bytes "
+                    f"(opcode {opcode:#x})"
+                )
+        elif opcode == _CONTINUATION:
+            if not self._msg_opcode:
+                raise _protocol_error("continuation frame without a message to continue")
+        elif self._msg_opcode:
+            raise _protocol_error(
+                f"new data frame (opcode {opcode:#x}) inside a fragmented message"
+            )
+        if self._is_server and not masked:
+            raise _protocol_error("unmasked frame from a client")
+        if not self._is_server and masked:
+            raise _protocol_error("masked frame from a server")
+
+    def _start_data_frame(self, rsv1: bool, opcode: int, length: int) -> None:
+        if opcode != _CONTINUATION:
+            self._msg_opcode = opcode
+            self._msg_compressed = rsv1
+            self._msg_size = 0
+            self._utf8 = Utf8Decoder() if opcode == _TEXT else None
+        if not self._msg_compressed:
+            self._check_size(length)
+
+    def _check_size(self, length: int) -> None:
+        if self.max_msg_size and self._msg_size + length > self.max_msg_size:
+            raise WebSocketError(
+                WSCloseCode.MESSAGE_TOO_BIG,
+                f"message size {self._msg_size + length} exceeds the limit "
+                f"of {self.max_msg_size} bytes",
+            )
+
+    # -- message assembly ---------------------------------------------------
+
+    def _data(self, chunk: bytes) -> None:
+        if self._msg_compressed:
+            chunk = self._inflate(chunk, final=False)
+        else:
+            self._msg_size += len(chunk)
+        self._append(chunk, final=False)
+
+    def _inflate(self, chunk: bytes, final: bool) -> bytes:
+        assert self._inflater is not None
+        limit = self.max_msg_size - self._msg_size if self.max_msg_size else None
+        try:
+            if final:
+                out, exceeded = self._inflater.finish(limit)
+            else:
+                out, exceeded = self._inflater.decompress(chunk, limit)
+        except zlib.error as exc:
+            raise _protocol_error(f"invalid compressed data: {exc}") from exc
+        if exceeded:
+            raise WebSocketError(
+                WSCloseCode.MESSAGE_TOO_BIG,
+                f"decompressed message exceeds the limit of {self.max_msg_size} bytes",
+            )
+        self._msg_size += len(out)
+        return out
+
+    def _append(self, chunk: bytes, final: bool) -> None:
+        if self._utf8 is None:
+            if chunk:
+                self._parts.append(chunk)
+            return
+        try:
+            text = self._utf8.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            raise WebSocketError(
+                WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a text message: {exc.reason}"
+            ) from exc
+        if text:
+            self._text_parts.append(text)
+
+    def _end_frame(self, out: list[WSMessage]) -> None:
+        opcode = self._opcode
+        if opcode >= _CLOSE:
+            out.append(self._control_message(opcode, bytes(self._control)))
+            return
+        if not self._fin:
+            return
+        if self._msg_compressed:
+            self._append(self._inflate(b"", final=True), final=True)
+        elif self._utf8 is not None:
+            self._append(b"", final=True)
+        if self._msg_opcode == _TEXT:
+            out.append(WSMessage(WSMsgType.TEXT, "".join(self._text_parts), ""))
+            self._text_parts = []
+        else:
+            parts = self._parts
+            data = parts[0] if len(parts) == 1 else b"".join(parts)
+            out.append(WSMessage(WSMsgType.BINARY, data, ""))
+            self._parts = []
+        self._msg_opcode = 0
+        self._utf8 = None
+
+    def _control_message(self, opcode: int, payload: bytes) -> WSMessage:
+        if opcode == _PING:
+            return WSMessage(WSMsgType.PING, payload, "")
+        if opcode == _PONG:
+            return WSMessage(WSMsgType.PONG, payload, "")
+        self._close_received = True
+        self._buf.clear()
+        if not payload:
+            return WSMessage(WSMsgType.CLOSE, 0, "")
+        if len(payload) == 1:
+            raise _protocol_error("close frame payload of 1 byte (a code needs 2)")
+        code = int.from_bytes(payload[:2], "big")
+        if not is_valid_close_code(code):
+            raise _protocol_error(f"invalid close code {code} in a close frame")
+        try:
+            reason = payload[2:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WebSocketError(
+                WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a close reason: {exc.reason}"
+            ) from exc
+        return WSMessage(WSMsgType.CLOSE, code, reason)

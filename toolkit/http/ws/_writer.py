@@ -1,0 +1,173 @@
+"""The frame writer: messages in, wire bytes out (RFC 6455 §5, RFC 7692 §7.2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ._deflate import DeflateCompressor, DeflateParams
+from ._mask import websocket_mask
+from ._models import MAX_CONTROL_PAYLOAD, Role, WSCloseCode, WSMsgType
+
+__all__ = ["WebSocketWriter", "build_frame", "close_payload"]
+
+_DATA_OPCODES = frozenset({WSMsgType.CONTINUATION, WSMsgType.TEXT, WSMsgType.BINARY})
+_CONTROL_OPCODES = frozenset({WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG})
+
+
+def build_frame(
+    payload: bytes | bytearray | memoryview,
+    opcode: int,
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    mask: bytes | None = None,
+) -> bytes:
+    """Encode one frame exactly as asked, valid or not (handy for tests).
+
+    ``mask`` is the 4-byte masking key, or ``None`` for an unmasked frame.
+    """
+    if not 0 <= opcode <= 0xF:
+        raise ValueError(f"an opcode is 4 bits, got {opcode!r}")
+    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
+    b0 |= (0x10 if rsv3 else 0) | opcode
+    mask_bit = 0x80 if mask is not None else 0
+    n = len(payload)
+    if n < 126:
+        head = bytes((b0, mask_bit | n))
+    elif n < 1 << 16:
+        head = bytes((b0, mask_bit | 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((b0, mask_bit | 127)) + n.to_bytes(8, "big")
+    if mask is None:
+        return head + payload
+    return head + mask + websocket_mask(mask, payload)
+
+
+def close_payload(code: int | None = WSCloseCode.OK, message: str | bytes = b"") -> bytes:
+    """The payload of a close frame: 2-byte code and UTF-8 reason, or empty."""
+    reason = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+    if code is None or code == 0:
+        if reason:
+            raise ValueError("a close reason needs a close code")
+        return b""
+    if not 0 < code < 1 << 16:
+        raise ValueError(f"a close code is 2 bytes, got {code!r}")
+    payload = code.to_bytes(2, "big") + reason
+    if len(payload) > MAX_CONTROL_PAYLOAD:
+        raise ValueError(
+            f"close reason too long: {len(reason)} bytes, at most {MAX_CONTROL_PAYLOAD - 2}"
+        )
+    return payload
+
+
+class WebSocketWriter:
+    """Encode messages into frames for one role.
+
+    A client masks every frame with a fresh key from ``mask_key(4)``
+    (``os.urandom`` unless injected). ``deflate`` holds the negotiated
+    permessage-deflate parameters; data messages are then compressed unless
+    ``compress=0`` is passed for one message. ``max_fragment_size`` splits
+    data messages into frames with payloads of at most that many bytes
+    (``None``: one frame per message).
+    """
+
+    def __init__(
+        self,
+        role: Role,
+        *,
+        deflate: DeflateParams | None = None,
+        max_fragment_size: int | None = None,
+        mask_key: Callable[[int], bytes] = os.urandom,
+        compress_level: int = -1,
+    ) -> None:
+        if max_fragment_size is not None and max_fragment_size < 1:
+            raise ValueError(f"max_fragment_size must be >= 1, got {max_fragment_size}")
+        self.role = role
+        self.max_fragment_size = max_fragment_size
+        self._use_mask = role is Role.CLIENT
+        self._mask_key = mask_key
+        self._deflate = deflate
+        self._level = compress_level
+        self._compressor: DeflateCompressor | None = (
+            deflate.compressor(role is Role.CLIENT, compress_level) if deflate else None
+        )
+
+    @property
+    def compress(self) -> bool:
+        """Whether data messages are compressed by default."""
+        return self._compressor is not None
+
+    def _frame(
+        self, payload: bytes | bytearray | memoryview, opcode: int, fin: bool, rsv1: bool
+    ) -> bytes:
+        mask = self._mask_key(4) if self._use_mask else None
+        return build_frame(payload, opcode, fin=fin, rsv1=rsv1, mask=mask)
+
+    def send_frame(
+        self,
+        payload: bytes | bytearray | memoryview,
+        opcode: int = WSMsgType.BINARY,
+        compress: int | None = None,
+    ) -> bytes:
+        """Encode one message (or control frame) and return its bytes.
+
+        ``compress`` is aiohttp's per-message switch: ``None`` follows the
+        negotiated default, ``0`` sends this message uncompressed and 9-15
+        compresses it with that window and a fresh context.
+        """
+        if opcode in _CONTROL_OPCODES:
+            if len(payload) > MAX_CONTROL_PAYLOAD:
+                raise ValueError(
+                    f"control frame payload of {len(payload)} bytes, "
+                    f"at most {MAX_CONTROL_PAYLOAD} allowed (opcode {opcode:#x})"
+                )
+            return self._frame(payload, opcode, True, False)
+        if opcode not in _DATA_OPCODES or opcode == WSMsgType.CONTINUATION:
+            raise ValueError(f"cannot send a message with opcode {opcode!r}")
+        rsv1 = False
+        if compress is None:
+            if self._compressor is not None:
+                payload, rsv1 = self._compressor.compress(payload), True
+        elif compress:
+            if self._deflate is None:
+                raise ValueError("compress requested but permessage-deflate was not negotiated")
+            payload, rsv1 = DeflateCompressor(compress, True, self._level).compress(payload), True
+        size = self.max_fragment_size
+        if size is None or len(payload) <= size:
+            return self._frame(payload, opcode, True, rsv1)
+        view = memoryview(payload)
+        last = len(view) - size
+        frames = [self._frame(view[:size], opcode, False, rsv1)]
+        pos = size
+        while pos < last:
+            frames.append(self._frame(view[pos : pos + size], WSMsgType.CONTINUATION, False, False))
+            pos += size
+        frames.append(self._frame(view[pos:], WSMsgType.CONTINUATION, True, False))
+        return b"".join(frames)
+
+    def send_text(self, text: str, compress: int | None = None) -> bytes:
+        """Encode a text message."""
+        return self.send_frame(text.encode("utf-8"), WSMsgType.TEXT, compress)
+
+    def send_bytes(
+        self, data: bytes | bytearray | memoryview, compress: int | None = None
+    ) -> bytes:
+        """Encode a binary message."""
+        return self.send_frame(data, WSMsgType.BINARY, compress)
+
+    def ping(self, message: str | bytes = b"") -> bytes:
+        """Encode a ping (payload of at most 125 bytes)."""
+        data = message.encode("utf-8") if isinstance(message, str) else message
+        return self.send_frame(data, WSMsgType.PING)
+
+    def pong(self, message: str | bytes = b"") -> bytes:
+        """Encode a pong (payload of at most 125 bytes)."""
+        data = message.encode("utf-8") if isinstance(message, str) else message
+        return self.send_frame(data, WSMsgType.PONG)
+
+    def close(self, code: int | None = WSCloseCode.OK, message: str | bytes = b"") -> bytes:
+        """Encode a close frame; ``code=None`` sends one without a payload."""
+        return self.send_frame(close_payload(code, message), WSMsgType.CLOSE)

@@ -1,0 +1,96 @@
+"""Small header helpers shared by requests, responses and file responses."""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import re
+import time
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "ETAG_ANY",
+    "QUOTED_ETAG_RE",
+    "format_http_date",
+    "http_date_now",
+    "parse_accept_encoding",
+    "parse_content_type",
+    "parse_http_date",
+]
+
+ETAG_ANY = "*"
+# RFC 9110 8.8.3: entity-tag = [ weak ] opaque-tag; etagc = %x21 / %x23-7E / obs-text
+_ETAGC = r"[\x21\x23-\x7e\x80-\xff]+"
+QUOTED_ETAG_RE = re.compile(rf'(W/)?"({_ETAGC})"')
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_PARAM_RE = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN}|[^;]*)')
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def format_http_date(timestamp: float) -> str:
+    """Format a POSIX timestamp as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
+    return email.utils.formatdate(timestamp, usegmt=True)
+
+
+def http_date_now() -> str:
+    """Return the current time as an IMF-fixdate, recomputed at most once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, format_http_date(now))
+    return _date_cache[1]
+
+
+def parse_http_date(value: str | None) -> datetime.datetime | None:
+    """Parse an HTTP date into an aware UTC datetime; ``None`` when absent or invalid."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def parse_content_type(value: str | None) -> tuple[str, Mapping[str, str]]:
+    """Split a Content-Type header into its lower-cased media type and parameters.
+
+    Parameter names are lower-cased, quoted values are unquoted. A missing or empty
+    header gives ``("", {})``.
+    """
+    if not value:
+        return "", MappingProxyType({})
+    mimetype, sep, rest = value.partition(";")
+    params: dict[str, str] = {}
+    if sep:
+        for match in _PARAM_RE.finditer(";" + rest):
+            name, raw = match.group(1).lower(), match.group(2).strip()
+            if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            params.setdefault(name, raw)
+    return mimetype.strip().lower(), MappingProxyType(params)
+
+
+def parse_accept_encoding(value: str) -> dict[str, float]:
+    """Parse Accept-Encoding into ``{coding: qvalue}`` (codings lower-cased)."""
+    result: dict[str, float] = {}
+    for item in value.split(","):
+        coding, _, params = item.partition(";")
+        coding = coding.strip().lower()
+        if not coding:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, raw = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(raw.strip())
+                except ValueError:
+                    q = 0.0
+        result[coding] = q
+    return result

@@ -1,0 +1,448 @@
+"""The web :class:`Application`: state, router, middlewares, sub-apps and lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import warnings
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    MutableMapping,
+)
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+from toolkit.web.exceptions import NotAppKeyWarning
+from toolkit.web.request import BaseRequest, Request
+from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRouter
+from toolkit.web.routing.dispatcher import UrlDispatcher
+from toolkit.web.routing.subapps import (
+    Domain,
+    MaskDomain,
+    MatchedSubAppResource,
+    PrefixedSubAppResource,
+)
+from toolkit.web.signals import FrozenList, Signal
+
+if TYPE_CHECKING:
+    from toolkit.http import RequestHead
+    from toolkit.streams import StreamReader
+    from toolkit.web.response import StreamResponse
+    from toolkit.web.routing.routes import UrlMappingMatchInfo
+
+__all__ = ["AppKey", "Application", "CleanupError"]
+
+_T = TypeVar("_T")
+Handler = Callable[[Request], Awaitable["StreamResponse"]]
+Middleware = Callable[..., Awaitable["StreamResponse"]]
+CleanupCtx = Callable[["Application"], AsyncIterator[None]]
+
+web_logger = logging.getLogger("toolkit.web")
+
+
+class AppKey(Generic[_T]):
+    """A typed key for application state: ``KEY = AppKey("db", Database)``."""
+
+    __slots__ = ("_name", "_t")
+
+    def __init__(self, name: str, t: type[_T] | None = None) -> None:
+        self._name = name
+        self._t = t
+
+    @property
+    def name(self) -> str:
+        """The key's name."""
+        return self._name
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, AppKey):
+            return self._name < other._name
+        return True  # AppKeys sort before plain keys
+
+    def __repr__(self) -> str:
+        t = self._t
+        if t is None:
+            t_repr = "<<Unknown>>"
+        elif isinstance(t, type):
+            t_repr = (
+                t.__qualname__
+                if t.__module__ == "builtins"
+                else (f"{t.__module__}.{t.__qualname__}")
+            )
+        else:
+            t_repr = repr(t)
+        return f"<AppKey({self._name}, type={t_repr})>"
+
+
+class CleanupError(RuntimeError):
+    """Several cleanup contexts failed; ``exceptions`` holds each error."""
+
+    @property
+    def exceptions(self) -> list[BaseException]:
+        """The errors, in the order they were raised."""
+        errors: list[BaseException] = self.args[1]
+        return errors
+
+
+class CleanupContext(FrozenList[CleanupCtx]):
+    """Async generators run up to their ``yield`` on startup, resumed on cleanup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._exits: list[AsyncIterator[None]] = []
+
+    async def _on_startup(self, app: Application) -> None:
+        for factory in self:
+            iterator = factory(app).__aiter__()
+            await iterator.__anext__()
+            self._exits.append(iterator)  # only contexts that started are cleaned up
+
+    async def _on_cleanup(self, app: Application) -> None:
+        errors: list[BaseException] = []
+        for iterator in reversed(self._exits):
+            try:
+                await iterator.__anext__()
+            except StopAsyncIteration:
+                pass
+            except (Exception, asyncio.CancelledError) as exc:
+                errors.append(exc)
+            else:
+                errors.append(RuntimeError(f"{iterator!r} has more than one 'yield'"))
+        self._exits.clear()
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise CleanupError("multiple errors on cleanup stage", errors)
+
+
+class Application(MutableMapping["str | AppKey[Any]", Any]):
+    """A web application: routes requests through middlewares to handlers.
+
+    State is kept in the application mapping (prefer :class:`AppKey` keys). The app is
+    frozen once a runner starts it: then state, router and middlewares are read-only.
+    """
+
+    def __init__(
+        self,
+        *,
+        logger: logging.Logger = web_logger,
+        router: AbstractRouter | None = None,
+        middlewares: Iterable[Middleware] = (),
+        handler_args: dict[str, Any] | None = None,
+        client_max_size: int = 1024**2,
+        loop: asyncio.AbstractEventLoop | None = None,
+        debug: Any = ...,
+    ) -> None:
+        if loop is not None:
+            warnings.warn("loop argument is deprecated", DeprecationWarning, stacklevel=2)
+        if router is None:
+            router = UrlDispatcher()
+        elif not isinstance(router, AbstractRouter):
+            raise TypeError(f"router must be an AbstractRouter, got {router!r}")
+        router.post_init(self)
+        self._router = router
+        self._loop = loop
+        self._debug = bool(debug) if debug is not ... else False
+        self._handler_args = handler_args
+        self.logger = logger
+        self._middlewares: FrozenList[Middleware] = FrozenList(middlewares)
+        self._middlewares_handlers: tuple[Middleware, ...] = ()
+        self._run_middlewares: bool | None = None
+        self._state: dict[str | AppKey[Any], Any] = {}
+        self._frozen = False
+        self._pre_frozen = False
+        self._subapps: list[Application] = []
+        self._on_response_prepare: Signal = Signal(self)
+        self._on_startup: Signal = Signal(self)
+        self._on_shutdown: Signal = Signal(self)
+        self._on_cleanup: Signal = Signal(self)
+        self._cleanup_ctx = CleanupContext()
+        self._on_startup.append(self._cleanup_ctx._on_startup)
+        self._on_cleanup.append(self._cleanup_ctx._on_cleanup)
+        self._client_max_size = client_max_size
+
+    # -- state -------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        return True
+
+    @overload
+    def __getitem__(self, key: AppKey[_T]) -> _T: ...
+
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+
+    def __getitem__(self, key: str | AppKey[_T]) -> Any:
+        return self._state[key]
+
+    def _check_frozen(self) -> None:
+        if self._frozen:
+            raise RuntimeError(
+                f"cannot change the state of {self!r}: it is frozen (started or attached)"
+            )
+
+    @overload
+    def __setitem__(self, key: AppKey[_T], value: _T) -> None: ...
+
+    @overload
+    def __setitem__(self, key: str, value: Any) -> None: ...
+
+    def __setitem__(self, key: str | AppKey[_T], value: Any) -> None:
+        self._check_frozen()
+        if not isinstance(key, AppKey):
+            warnings.warn(
+                f"It is recommended to use web.AppKey instances for keys (got {key!r}).\n"
+                "https://docs.aiohttp.org/en/stable/web_advanced.html#application-s-config",
+                category=NotAppKeyWarning,
+                stacklevel=2,
+            )
+        self._state[key] = value
+
+    def __delitem__(self, key: str | AppKey[_T]) -> None:
+        self._check_frozen()
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __iter__(self) -> Iterator[str | AppKey[Any]]:
+        return iter(self._state)
+
+    @overload  # type: ignore[override]
+    def get(self, key: AppKey[_T], default: None = ...) -> _T | None: ...
+
+    @overload
+    def get(self, key: AppKey[_T], default: _T) -> _T: ...
+
+    @overload
+    def get(self, key: str, default: Any = ...) -> Any: ...
+
+    def get(self, key: str | AppKey[_T], default: Any = None) -> Any:
+        return self._state.get(key, default)
+
+    # -- configuration -------------------------------------------------------------------
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running event loop (deprecated)."""
+        warnings.warn("app.loop property is deprecated", DeprecationWarning, stacklevel=2)
+        return self._loop if self._loop is not None else asyncio.get_event_loop()
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: 500 responses include the traceback."""
+        return self._debug
+
+    @property
+    def router(self) -> AbstractRouter:
+        """The router (a :class:`UrlDispatcher` unless another one was given)."""
+        return self._router
+
+    @property
+    def middlewares(self) -> FrozenList[Middleware]:
+        """The middlewares, outermost first."""
+        return self._middlewares
+
+    @property
+    def on_response_prepare(self) -> Signal:
+        """Sent as ``(request, response)`` before a response's head is written."""
+        return self._on_response_prepare
+
+    @property
+    def on_startup(self) -> Signal:
+        """Sent as ``(app)`` when the app starts."""
+        return self._on_startup
+
+    @property
+    def on_shutdown(self) -> Signal:
+        """Sent as ``(app)`` when the server begins shutting down."""
+        return self._on_shutdown
+
+    @property
+    def on_cleanup(self) -> Signal:
+        """Sent as ``(app)`` after shutdown."""
+        return self._on_cleanup
+
+    @property
+    def cleanup_ctx(self) -> CleanupContext:
+        """Async generators: code before ``yield`` runs on startup, after it on cleanup."""
+        return self._cleanup_ctx
+
+    @property
+    def frozen(self) -> bool:
+        """``True`` once the app started (or its parent did)."""
+        return self._frozen
+
+    @property
+    def pre_frozen(self) -> bool:
+        """``True`` once router, middlewares and signals are read-only."""
+        return self._pre_frozen
+
+    def pre_freeze(self) -> None:
+        """Make router, middlewares and signals read-only (state stays writable)."""
+        if self._pre_frozen:
+            return
+        self._pre_frozen = True
+        self._middlewares.freeze()
+        self._router.freeze()
+        self._on_response_prepare.freeze()
+        self._cleanup_ctx.freeze()
+        self._on_startup.freeze()
+        self._on_shutdown.freeze()
+        self._on_cleanup.freeze()
+        self._middlewares_handlers = tuple(reversed(self._middlewares))
+        self._run_middlewares = bool(self._middlewares)
+        for subapp in self._subapps:
+            subapp.pre_freeze()
+            self._run_middlewares = self._run_middlewares or bool(subapp._run_middlewares)
+
+    def freeze(self) -> None:
+        """Make everything read-only, state included; sub-apps too."""
+        if self._frozen:
+            return
+        self.pre_freeze()
+        self._frozen = True
+        for subapp in self._subapps:
+            subapp.freeze()
+
+    # -- sub-applications ----------------------------------------------------------------
+
+    def add_subapp(self, prefix: str, subapp: Application) -> PrefixedSubAppResource:
+        """Serve ``subapp`` under the path ``prefix``."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be str, got {type(prefix).__name__}")
+        prefix = prefix.rstrip("/")
+        if not prefix:
+            raise ValueError("prefix cannot be empty")
+        resource = self._add_subapp(functools.partial(PrefixedSubAppResource, prefix), subapp)
+        return cast(PrefixedSubAppResource, resource)
+
+    def add_domain(self, domain: str, subapp: Application) -> MatchedSubAppResource:
+        """Serve ``subapp`` for requests whose Host is ``domain`` (``*`` masks allowed)."""
+        if not isinstance(domain, str):
+            raise TypeError(f"domain must be str, got {type(domain).__name__}")
+        if not domain:
+            raise ValueError("domain cannot be empty")
+        rule: Domain = MaskDomain(domain) if "*" in domain else Domain(domain)
+        resource = self._add_subapp(functools.partial(MatchedSubAppResource, rule), subapp)
+        return cast(MatchedSubAppResource, resource)
+
+    def _add_subapp(
+        self, factory: Callable[[Application], AbstractResource], subapp: Application
+    ) -> AbstractResource:
+        if self._frozen:
+            raise RuntimeError("cannot add a sub-application to a frozen application")
+        if subapp.frozen:
+            raise RuntimeError(f"cannot add the frozen application {subapp!r} as a sub-app")
+        if not isinstance(self._router, UrlDispatcher):
+            raise TypeError("sub-applications need the default UrlDispatcher router")
+        resource = factory(subapp)
+        self._router.register_resource(resource)
+        for signame in ("on_startup", "on_shutdown", "on_cleanup"):
+            self._forward_signal(signame, subapp)
+        self._subapps.append(subapp)
+        subapp.pre_freeze()
+        return resource
+
+    def _forward_signal(self, signame: str, subapp: Application) -> None:
+        subsignal: Signal = getattr(subapp, signame)
+
+        async def forward(app: Application) -> None:
+            await subsignal.send(subapp)
+
+        getattr(self, signame).append(forward)
+
+    def add_routes(self, routes: Iterable[Any]) -> list[Any]:
+        """Shortcut for ``app.router.add_routes(routes)``."""
+        if not isinstance(self._router, UrlDispatcher):
+            raise TypeError("add_routes() needs the default UrlDispatcher router")
+        return self._router.add_routes(routes)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Send ``on_startup`` (runs the cleanup contexts up to their ``yield``)."""
+        self._on_startup.freeze()
+        self._cleanup_ctx.freeze()
+        await self.on_startup.send(self)
+
+    async def shutdown(self) -> None:
+        """Send ``on_shutdown``."""
+        await self.on_shutdown.send(self)
+
+    async def cleanup(self) -> None:
+        """Send ``on_cleanup`` (finishes the cleanup contexts that started)."""
+        if self.on_cleanup.frozen:
+            await self.on_cleanup.send(self)
+        else:
+            # Never frozen means never fully started; still finish any context.
+            await self._cleanup_ctx._on_cleanup(self)
+
+    def _make_handler(self, *, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any) -> Any:
+        """Build the low-level :class:`~toolkit.web.server.Server` for this app."""
+        from toolkit.web.server import Server
+
+        self.freeze()
+        options = dict(self._handler_args or {})
+        options.update(kwargs)
+        return Server(self._handle, request_factory=self._make_request, **options)
+
+    def _make_request(
+        self,
+        message: RequestHead,
+        payload: StreamReader,
+        protocol: Any,
+        writer: Any,
+        task: asyncio.Task[None],
+        _cls: type[Request] = Request,
+    ) -> Request:
+        """Build the :class:`Request` for a parsed head (called by the protocol)."""
+        loop = self._loop if self._loop is not None else asyncio.get_running_loop()
+        return _cls(
+            message,
+            payload,
+            protocol,
+            writer,
+            task,
+            loop,
+            client_max_size=self._client_max_size,
+        )
+
+    async def _handle(self, request: BaseRequest) -> StreamResponse:
+        """Route ``request`` and run its handler through the middlewares."""
+        if not isinstance(request, Request):
+            raise TypeError(f"{self!r} handles Request objects, got {request!r}")
+        match_info: AbstractMatchInfo = await self._router.resolve(request)
+        match_info.add_app(self)
+        match_info.freeze()
+        request._match_info = cast("UrlMappingMatchInfo", match_info)
+        response: StreamResponse | None = None
+        if request.headers.get("Expect"):
+            response = await match_info.expect_handler(request)
+        if response is None:
+            handler: Handler = match_info.handler
+            if self._run_middlewares:
+                for app in reversed(match_info.apps):
+                    for middleware in app._middlewares_handlers:
+                        handler = functools.update_wrapper(
+                            functools.partial(middleware, handler=handler), handler
+                        )
+            response = await handler(request)
+        return response
+
+    def __call__(self) -> Application:
+        """gunicorn compatibility: the app is its own factory."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Application 0x{id(self):x}>"

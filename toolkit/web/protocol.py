@@ -1,0 +1,644 @@
+"""The server side of one HTTP/1.1 connection: :class:`RequestHandler`.
+
+Bytes from the transport go through a sans-IO :class:`~toolkit.http.RequestParser`;
+each request head is queued with a :class:`~toolkit.streams.StreamReader` for its body.
+One task per connection takes the requests in order (pipelining) and, for each one,
+runs ``resp = await handler(request)``, ``await resp.prepare(request)`` and
+``await resp.write_eof()``.
+
+Timeouts (one timer per connection, re-armed lazily):
+
+* ``read_headers_timeout`` — from the first byte of a request head (or from the
+  connection's opening) until the head is complete. A client that trickles a head
+  (slowloris) gets ``408 Request Timeout`` and the connection is closed.
+* ``keepalive_timeout`` — how long an idle keep-alive connection stays open between
+  requests.
+
+No timeout applies while a handler runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import html
+import socket
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from toolkit.http import EndOfMessage, RequestHead, RequestParser
+from toolkit.http.errors import BadHttpMessage, HttpProcessingError
+from toolkit.streams import EMPTY_PAYLOAD, StreamReader
+
+from .exceptions import HTTPException
+from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
+from .writer import StreamWriter
+
+if TYPE_CHECKING:
+    import logging
+
+    from .request import BaseRequest
+    from .response import StreamResponse
+    from .server import Server
+
+__all__ = ["RequestHandler", "UpgradeParser"]
+
+_Handler = Callable[["BaseRequest"], Awaitable["StreamResponse"]]
+
+# Receiving states.
+_IDLE = 0  # between messages
+_HEAD = 1  # some bytes of a head arrived
+_BODY = 2  # a body is being received
+
+# Past this many queued pipelined requests the transport stops reading.
+_MAX_PIPELINED = 16
+
+_REASONS = {
+    400: "Bad Request",
+    408: "Request Timeout",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
+
+
+class UpgradeParser(Protocol):
+    """What :meth:`RequestHandler.set_parser` accepts: a consumer of raw bytes."""
+
+    def feed_data(self, data: bytes) -> Any: ...
+
+    def feed_eof(self) -> Any: ...
+
+
+def _plain_response(status: int, text: str, headers: str = "") -> bytes:
+    """A complete ``Connection: close`` response with a text/plain body."""
+    reason = _REASONS.get(status, "Error")
+    body = text.encode("utf-8", "backslashreplace")
+    return (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"Connection: close\r\n{headers}\r\n"
+    ).encode("latin-1") + body
+
+
+class RequestHandler(asyncio.Protocol):
+    """An HTTP/1.1 server connection, created by :class:`~toolkit.web.Server`.
+
+    Keyword arguments (all also accepted by ``Server``, ``AppRunner`` and ``run_app``):
+    ``keepalive_timeout`` (seconds an idle connection stays open, 75),
+    ``read_headers_timeout`` (seconds to receive a whole request head, 60; None
+    disables), ``max_line_size``, ``max_field_size``, ``max_headers`` (parser limits),
+    ``read_bufsize`` (request body buffer limit before reading pauses), ``lingering_time``
+    (seconds spent discarding an unread request body before reusing the connection),
+    ``access_log_class``/``access_log``/``access_log_format``, ``logger`` (errors),
+    ``debug`` (tracebacks in 500 responses; default: the loop's debug mode),
+    ``tcp_keepalive``.
+    """
+
+    def __init__(
+        self,
+        manager: Server,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        keepalive_timeout: float = 75.0,
+        read_headers_timeout: float | None = 60.0,
+        tcp_keepalive: bool = True,
+        logger: logging.Logger = server_logger,
+        access_log_class: type[AbstractAccessLogger] = AccessLogger,
+        access_log: logging.Logger | None = access_logger,
+        access_log_format: str = AccessLogger.LOG_FORMAT,
+        debug: bool | None = None,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        lingering_time: float = 10.0,
+        read_bufsize: int = 2**16,
+        auto_decompress: bool = True,
+        timeout_ceil_threshold: float = 5,
+    ) -> None:
+        self._manager = manager
+        self._loop = loop
+        self._request_handler: _Handler = manager.request_handler
+        self._request_factory = manager.request_factory
+        self._handler_cancellation = manager.handler_cancellation
+        self.keepalive_timeout = keepalive_timeout
+        self.read_headers_timeout = read_headers_timeout
+        self._tcp_keepalive = tcp_keepalive
+        self.logger = logger
+        self.debug = loop.get_debug() if debug is None else debug
+        self.access_logger: AbstractAccessLogger | None = (
+            access_log_class(access_log, access_log_format) if access_log is not None else None
+        )
+        self._lingering_time = lingering_time
+        self._read_bufsize = read_bufsize
+        self._parser = RequestParser(
+            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
+        )
+        self.transport: asyncio.Transport | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
+        self._messages = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._payload: StreamReader | None = None  # body being received
+        self._receiving = _IDLE
+        self._busy = False  # a request is being handled
+        self._served = 0
+        self._keepalive = True
+        self._close = False  # finish queued work, then close
+        self._force_close = False  # close after the current response
+        self._input_closed = False  # stop feeding the parser (error, EOF)
+        self._upgraded: UpgradeParser | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._idle_since = 0.0
+        self._head_started = 0.0
+        self._reading_paused = False
+        self._pipeline_paused = False
+        self._writing_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._current_request: BaseRequest | None = None
+
+    def __repr__(self) -> str:
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        return f"<RequestHandler peer={peer!r} served={self._served} busy={self._busy}>"
+
+    # -- asyncio.Protocol -------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start serving: create the connection's task and arm the head timer."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self._tcp_keepalive:
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                except OSError:
+                    pass
+        self._idle_since = self._loop.time()
+        self._manager.connection_made(self, transport)
+        self._task = self._loop.create_task(self._run())
+        self._arm_timer()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """Tear down: fail the unread body, stop the idle task, maybe cancel the handler."""
+        self._manager.connection_lost(self, exc)
+        self.transport = None
+        self._force_close = True
+        self._input_closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._payload is not None:
+            self._payload.set_exception(ConnectionResetError("Connection lost"))
+            self._payload = None
+        if self._upgraded is not None:
+            self._upgraded.feed_eof()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionResetError("connection lost while draining"))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        elif self._busy and self._handler_cancellation and self._task is not None:
+            self._task.cancel()
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: answer what was received, then close."""
+        self._input_closed = True
+        if self._upgraded is not None:
+            self._upgraded.feed_eof()
+            return True
+        if self._payload is not None:
+            try:
+                self._parser.feed_eof()
+                error: BaseException = ConnectionResetError("client closed before the body ended")
+            except HttpProcessingError as exc:
+                error = exc
+            self._payload.set_exception(error)
+            self._payload = None
+        # A half-close cannot be told from a disconnect: with handler_cancellation the
+        # client is taken as gone, otherwise the requests received are still answered.
+        keep_open = (self._busy or bool(self._messages)) and not self._handler_cancellation
+        self._close = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        transport = self.transport
+        if transport is not None and transport.get_extra_info("sslcontext") is not None:
+            return None  # TLS transports cannot stay half-open
+        return True if keep_open else None
+
+    def data_received(self, data: bytes) -> None:
+        """Parse ``data`` and queue the complete request heads it finishes."""
+        if self._upgraded is not None:
+            self._upgraded.feed_data(data)
+            return
+        if self._input_closed:
+            return
+        if self._receiving == _IDLE:
+            if data[:1] == b"\x16" and not self._served and self._is_tls_on_plain_port():
+                # A TLS ClientHello: no CRLF will come, so answer now instead of waiting.
+                self._on_parse_error(
+                    BadHttpMessage(
+                        "Invalid method encountered: the client started a TLS handshake "
+                        "on a plain HTTP port (use http://, not https://)"
+                    )
+                )
+                return
+            self._receiving = _HEAD
+            self._head_started = self._loop.time()
+            if not self._busy:
+                self._arm_timer()
+        self._feed(data)
+
+    def _is_tls_on_plain_port(self) -> bool:
+        transport = self.transport
+        return transport is None or transport.get_extra_info("sslcontext") is None
+
+    def _feed(self, data: bytes) -> None:
+        parser = self._parser
+        try:
+            events = parser.feed_data(data)
+            if events:
+                self._dispatch(events)
+                # The parser reports an error found after complete messages on the
+                # next call: ask for it now so that it is answered in order.
+                more = parser.feed_data(b"")
+                if more:
+                    self._dispatch(more)
+        except HttpProcessingError as exc:
+            self._on_parse_error(exc)
+
+    def _dispatch(self, events: list[Any]) -> None:
+        messages = self._messages
+        count = len(events)
+        i = 0
+        while i < count:
+            event = events[i]
+            i += 1
+            if type(event) is bytes:
+                if self._payload is not None:
+                    self._payload.feed_data(event)
+            elif type(event) is RequestHead:
+                payload: StreamReader
+                if i < count and type(events[i]) is EndOfMessage:
+                    i += 1
+                    payload = EMPTY_PAYLOAD
+                    self._receiving = _IDLE
+                else:
+                    payload = StreamReader(self, self._read_bufsize, loop=self._loop)
+                    self._payload = payload
+                    self._receiving = _BODY
+                messages.append((event, payload))
+                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
+                    self._pipeline_paused = True
+                    self._update_reading()
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+            elif type(event) is EndOfMessage:
+                if self._payload is not None:
+                    self._payload.feed_eof()
+                    self._payload = None
+                self._receiving = _IDLE
+
+    def _on_parse_error(self, exc: HttpProcessingError) -> None:
+        self._input_closed = True
+        self._update_reading()
+        if self._payload is not None:
+            # A broken body: its handler sees the error when it reads; then we close.
+            self._payload.set_exception(exc)
+            self._payload = None
+            self._close = True
+        else:
+            self._messages.append((exc, EMPTY_PAYLOAD))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    # -- flow control -------------------------------------------------------------------
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (a request body's buffer is full)."""
+        if not self._reading_paused:
+            self._reading_paused = True
+            self._update_reading()
+
+    def resume_reading(self) -> None:
+        """Read from the socket again."""
+        if self._reading_paused:
+            self._reading_paused = False
+            self._update_reading()
+
+    def _update_reading(self) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        paused = self._reading_paused or self._pipeline_paused or self._input_closed
+        try:
+            if paused:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
+        except (AttributeError, NotImplementedError, RuntimeError):
+            pass
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer is above its high-water mark."""
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        """The transport's write buffer drained below its low-water mark."""
+        self._writing_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _drain_helper(self) -> None:
+        if self.transport is None:
+            raise ConnectionResetError("connection lost")
+        if not self._writing_paused:
+            return
+        waiter = self._drain_waiter
+        if waiter is None or waiter.done():
+            waiter = self._drain_waiter = self._loop.create_future()
+        await asyncio.shield(waiter)
+
+    # -- connection control -------------------------------------------------------------
+
+    def keep_alive(self, val: bool) -> None:
+        """Set whether the connection stays open after the current response."""
+        self._keepalive = val
+
+    def force_close(self) -> None:
+        """Close the connection after the current response (now, when idle)."""
+        self._force_close = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def close(self) -> None:
+        """Stop accepting requests: answer the ones received, then close."""
+        self._close = True
+        self._input_closed = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:
+        """Graceful close: let the in-flight request finish within ``timeout``, then close."""
+        self.close()
+        self._force_close = True
+        task = self._task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+            except asyncio.TimeoutError:
+                task.cancel()
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), 1.0)
+                except (asyncio.CancelledError, asyncio.TimeoutError):
+                    current = asyncio.current_task()
+                    if sys.version_info >= (3, 11) and current is not None and current.cancelling():
+                        raise
+        if self.transport is not None:
+            self.transport.close()
+
+    def set_parser(self, parser: UpgradeParser) -> None:
+        """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
+
+        Bytes already received after the upgrade request are fed at once.
+        """
+        self._upgraded = parser
+        tail = self._parser.trailing_data
+        self._input_closed = False
+        self._pipeline_paused = False
+        self._update_reading()
+        if tail:
+            parser.feed_data(bytes(tail))
+
+    @property
+    def upgraded(self) -> bool:
+        """True once :meth:`set_parser` took the connection over."""
+        return self._upgraded is not None
+
+    @property
+    def peername(self) -> Any:
+        """The peer address of the transport (None once it is closed)."""
+        return self.transport.get_extra_info("peername") if self.transport else None
+
+    # -- timers -------------------------------------------------------------------------
+
+    def _deadline(self) -> float | None:
+        if self._busy or self._messages or self._force_close:
+            return None
+        if self._receiving == _HEAD or not self._served:
+            if self.read_headers_timeout is None:
+                return None
+            start = self._head_started if self._receiving == _HEAD else self._idle_since
+            return start + self.read_headers_timeout
+        if self._receiving == _IDLE and self.keepalive_timeout:
+            return self._idle_since + self.keepalive_timeout
+        return None
+
+    def _arm_timer(self) -> None:
+        deadline = self._deadline()
+        if deadline is None:
+            return
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= deadline:
+                return  # it fires first and re-arms itself
+            timer.cancel()
+        self._timer = self._loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        deadline = self._deadline()
+        if deadline is None or self.transport is None:
+            return
+        if self._loop.time() < deadline:
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+            return
+        if self._receiving == _HEAD:
+            self.logger.debug("Request head not received in time; closing %r", self)
+            self._write_raw(
+                _plain_response(408, "408 Request Timeout: the request head took too long")
+            )
+        self._force_close = True
+        self._input_closed = True
+        self.transport.close()
+
+    # -- the request loop ---------------------------------------------------------------
+
+    def _write_raw(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
+
+    async def _run(self) -> None:
+        loop = self._loop
+        messages = self._messages
+        manager = self._manager
+        try:
+            while True:
+                if not messages:
+                    if self._close or self._force_close:
+                        break
+                    self._busy = False
+                    self._idle_since = loop.time()
+                    self._arm_timer()
+                    self._waiter = loop.create_future()
+                    try:
+                        await self._waiter
+                    finally:
+                        self._waiter = None
+                    continue
+                self._busy = True
+                message, payload = messages.popleft()
+                if self._pipeline_paused and len(messages) <= _MAX_PIPELINED // 2:
+                    self._pipeline_paused = False
+                    self._update_reading()
+                if isinstance(message, HttpProcessingError):
+                    self._reply_bad_request(message)
+                    break
+                manager.requests_count += 1
+                self._served += 1
+                self._keepalive = not message.should_close
+                writer = StreamWriter(self, loop)
+                assert self._task is not None
+                request = self._request_factory(message, payload, self, writer, self._task)
+                if not await self._handle(request, writer):
+                    break
+                if payload is not EMPTY_PAYLOAD and not payload.is_eof():
+                    await self._discard_body(payload)
+                if not self._keepalive or self._force_close or self._upgraded is not None:
+                    break
+                if self._parser.paused:
+                    self._decline_upgrade()
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            self.logger.exception("Unhandled error in the connection task of %r", self)
+        finally:
+            self._busy = False
+            if self.transport is not None:
+                self.transport.close()
+
+    async def _handle(self, request: BaseRequest, writer: StreamWriter) -> bool:
+        """Run the handler for ``request`` and send its response; False closes."""
+        start = self._loop.time()
+        self._current_request = request
+        resp: Any
+        try:
+            resp = await self._request_handler(request)
+        except HTTPException as exc:
+            resp = exc
+        except asyncio.CancelledError:
+            raise
+        except asyncio.TimeoutError as exc:
+            self.logger.debug("Request handler timed out", exc_info=exc)
+            resp = self._error_response(request, writer, 504, exc)
+        except HttpProcessingError as exc:
+            resp = self._error_response(request, writer, exc.code or 400, exc)
+        except Exception as exc:
+            resp = self._error_response(request, writer, 500, exc)
+        else:
+            if not hasattr(resp, "prepare"):
+                error = RuntimeError(
+                    f"request handler {self._request_handler!r} returned {resp!r} "
+                    "instead of a StreamResponse (missing return statement?)"
+                )
+                resp = self._error_response(request, writer, 500, error)
+        finally:
+            self._current_request = None
+        if resp is None:
+            return False
+        try:
+            await resp.prepare(request)
+            await resp.write_eof()
+        except ConnectionError:
+            self._log_access(request, resp, start)
+            return False
+        except Exception as exc:
+            self.logger.exception("Error sending the response to %s", request.method)
+            if not writer.headers_written:
+                self._write_raw(_plain_response(500, self._error_text(500, exc)))
+            return False
+        self._log_access(request, resp, start)
+        return True
+
+    def _log_access(self, request: BaseRequest, resp: StreamResponse, start: float) -> None:
+        access = self.access_logger
+        if access is not None and access.enabled:
+            access.log(request, resp, self._loop.time() - start)
+
+    def _error_text(self, status: int, exc: BaseException | None) -> str:
+        text = f"{status} {_REASONS.get(status, 'Error')}"
+        if status == 500:
+            text += "\n\nServer got itself in trouble"
+        elif isinstance(exc, HttpProcessingError):
+            text += f"\n\n{exc.message}"
+        if self.debug and exc is not None:
+            text += "\n\n" + "".join(traceback.format_exception(exc))
+        return text
+
+    def _error_response(
+        self, request: BaseRequest, writer: StreamWriter, status: int, exc: BaseException
+    ) -> Any:
+        """Log ``exc`` and build the error response; None when the head was already sent."""
+        if self.transport is None:
+            self.logger.debug("Handler failed after the client went away", exc_info=exc)
+            return None
+        if status >= 500 and status != 504:
+            self.logger.exception("Error handling request %s %s", request.method, request.path)
+        if writer.headers_written:
+            return None  # too late for another response: close the connection
+        from .response import Response
+
+        text = self._error_text(status, exc)
+        accept = request.headers.get("Accept", "")
+        if "text/html" in accept:
+            title = html.escape(text.split("\n", 1)[0])
+            detail = html.escape(text.split("\n\n", 1)[1]) if "\n\n" in text else ""
+            body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            if detail:
+                body += f"<pre>{detail}</pre>" if self.debug else detail
+            resp = Response(status=status, text=body + "</body></html>", content_type="text/html")
+        else:
+            resp = Response(status=status, text=text, content_type="text/plain")
+        resp.force_close()
+        return resp
+
+    def _reply_bad_request(self, exc: HttpProcessingError) -> None:
+        status = exc.code if 400 <= exc.code < 600 else 400
+        self.logger.debug("Bad request from %s: %s", self.peername, exc.message)
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (exc.headers or {}).items())
+        self._write_raw(_plain_response(status, self._error_text(status, exc), extra))
+
+    async def _discard_body(self, payload: StreamReader) -> None:
+        """Read and drop an unread request body, or close if it takes too long."""
+        if self._force_close or not self._lingering_time:
+            self._force_close = True
+            return
+        end = self._loop.time() + self._lingering_time
+        try:
+            while not payload.is_eof():
+                remaining = end - self._loop.time()
+                if remaining <= 0:
+                    break
+                await asyncio.wait_for(payload.readany(), remaining)
+        except (asyncio.TimeoutError, Exception):
+            pass
+        if not payload.is_eof() or payload.exception() is not None:
+            self._force_close = True
+
+    def _decline_upgrade(self) -> None:
+        """The handler answered an upgrade request without switching: parse HTTP again."""
+        self._parser.resume()
+        if not self._input_closed:
+            self._feed(b"")

@@ -1,0 +1,654 @@
+"""Server requests: :class:`BaseRequest` (low-level server) and :class:`Request` (apps).
+
+A request wraps the parsed head (:class:`toolkit.http.RequestHead`) and the body stream
+the protocol feeds; it is also a mutable mapping for per-request state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import re
+import socket
+import string
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import parse_qsl
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+from yarl import URL
+
+from toolkit import hdrs
+from toolkit.helpers import ETag, parse_etags
+from toolkit.http import HttpVersion, RequestHead
+from toolkit.streams import EmptyStreamReader, StreamReader
+from toolkit.web._helpers import parse_content_type, parse_http_date
+from toolkit.web.exceptions import HTTPRequestEntityTooLarge
+
+if TYPE_CHECKING:
+    from toolkit.multipart import MultipartReader
+    from toolkit.web.app import Application
+    from toolkit.web.response import StreamResponse
+    from toolkit.web.routing.routes import UrlMappingMatchInfo
+
+__all__ = ["BaseRequest", "FileField", "Request"]
+
+_POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})
+_FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SENTINEL: Any = object()
+
+
+@dataclass
+class FileField:
+    """An uploaded file from a multipart form (:meth:`BaseRequest.post`)."""
+
+    name: str
+    filename: str
+    file: BinaryIO
+    content_type: str
+    headers: CIMultiDictProxy[str]
+
+
+def _parse_forwarded(values: list[str]) -> tuple[Mapping[str, str], ...]:
+    """Parse Forwarded headers (RFC 7239) into one mapping per forwarded-element.
+
+    A malformed element is skipped up to the next comma; the others are kept.
+    """
+    elements: list[Mapping[str, str]] = []
+    for field in values:
+        pos, length = 0, len(field)
+        current: dict[str, str] = {}
+        good = True
+        while pos < length:
+            char = field[pos]
+            if char in " \t":
+                pos += 1
+            elif char == ",":
+                if good:
+                    elements.append(MappingProxyType(current))
+                current, good = {}, True
+                pos += 1
+            elif char == ";" or not good:
+                pos += 1
+            else:
+                start = pos
+                while pos < length and field[pos] in _TOKEN_CHARS:
+                    pos += 1
+                name = field[start:pos].lower()
+                if not name or pos >= length or field[pos] != "=":
+                    good = False
+                    continue
+                pos += 1
+                if pos < length and field[pos] == '"':
+                    pos += 1
+                    chars: list[str] = []
+                    while pos < length and field[pos] != '"':
+                        if field[pos] == "\\" and pos + 1 < length:
+                            pos += 1
+                        chars.append(field[pos])
+                        pos += 1
+                    if pos >= length:
+                        good = False
+                        continue
+                    pos += 1
+                    value = "".join(chars)
+                else:
+                    start = pos
+                    while pos < length and field[pos] in _TOKEN_CHARS:
+                        pos += 1
+                    value = field[start:pos]
+                    if not value:
+                        good = False
+                        continue
+                current.setdefault(name, value)
+        if good:
+            elements.append(MappingProxyType(current))
+    return tuple(elements)
+
+
+class BaseRequest(MutableMapping[str, Any]):
+    """An HTTP request as the handler sees it.
+
+    Constructed by the protocol (see the toolkit.web seam) or by
+    :meth:`Application._make_request`.
+    """
+
+    def __init__(
+        self,
+        message: RequestHead,
+        payload: StreamReader,
+        protocol: Any,
+        payload_writer: Any,
+        task: asyncio.Task[None] | None,
+        loop: asyncio.AbstractEventLoop | None,
+        *,
+        client_max_size: int = 1024**2,
+        state: dict[str, Any] | None = None,
+        scheme: str | None = None,
+        host: str | None = None,
+        remote: str | None = None,
+    ) -> None:
+        self._message = message
+        self._payload = payload
+        self._protocol = protocol
+        self._payload_writer = payload_writer
+        self._task = task
+        self._loop = loop
+        self._client_max_size = client_max_size
+        self._state: dict[str, Any] = {} if state is None else state
+        self._scheme = scheme
+        self._host = host
+        self._remote = remote
+        self._read_bytes: bytes | None = None
+        self._post: MultiDictProxy[str | bytes | FileField] | None = None
+        self._rel_url = self._parse_target(message.target)
+        self._cache: dict[str, Any] = {}
+
+    @staticmethod
+    def _parse_target(target: str) -> URL:
+        if target.startswith("/"):
+            path, _, query = target.partition("?")
+            query = query.partition("#")[0]
+            return URL.build(path=path, query_string=query, encoded=True)
+        if target == "*":
+            return URL.build(path="*", encoded=True)
+        url = URL(target)
+        if url.is_absolute():
+            return url.relative()
+        return url
+
+    def clone(
+        self,
+        *,
+        method: str = _SENTINEL,
+        rel_url: str | URL = _SENTINEL,
+        headers: Any = _SENTINEL,
+        scheme: str = _SENTINEL,
+        host: str = _SENTINEL,
+        remote: str = _SENTINEL,
+        client_max_size: int = _SENTINEL,
+    ) -> BaseRequest:
+        """Return a copy with some attributes replaced; the body stream is shared."""
+        if self._read_bytes is not None:
+            raise RuntimeError("cannot clone a request after reading its content")
+        changes: dict[str, Any] = {}
+        if method is not _SENTINEL:
+            changes["method"] = method
+        if rel_url is not _SENTINEL:
+            new_url = URL(rel_url)
+            if new_url.is_absolute():
+                raise ValueError(f"rel_url must be a relative URL, got {rel_url!r}")
+            changes["target"] = str(new_url)
+        if headers is not _SENTINEL:
+            new_headers = CIMultiDictProxy(CIMultiDict(headers))
+            changes["headers"] = new_headers
+            changes["raw_headers"] = tuple(
+                (k.encode("utf-8"), v.encode("utf-8")) for k, v in new_headers.items()
+            )
+        kwargs: dict[str, Any] = {}
+        for name, value in (("scheme", scheme), ("host", host), ("remote", remote)):
+            current = getattr(self, f"_{name}")
+            kwargs[name] = value if value is not _SENTINEL else current
+        if client_max_size is _SENTINEL:
+            client_max_size = self._client_max_size
+        return self.__class__(
+            self._message._replace(**changes),
+            self._payload,
+            self._protocol,
+            self._payload_writer,
+            self._task,
+            self._loop,
+            client_max_size=client_max_size,
+            state=self._state.copy(),
+            **kwargs,
+        )
+
+    # -- connection -----------------------------------------------------------------------
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The task running the handler."""
+        return self._task
+
+    @property
+    def protocol(self) -> Any:
+        """The :class:`~toolkit.web.protocol.RequestHandler` serving the connection."""
+        return self._protocol
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        """The connection's transport (``None`` once it closed)."""
+        if self._protocol is None:
+            return None
+        transport: asyncio.Transport | None = getattr(self._protocol, "transport", None)
+        return transport
+
+    @property
+    def writer(self) -> Any:
+        """The payload writer the response goes through."""
+        return self._payload_writer
+
+    @property
+    def client_max_size(self) -> int:
+        """The largest body :meth:`read` accepts (0: unlimited)."""
+        return self._client_max_size
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop (deprecated: use :func:`asyncio.get_running_loop`)."""
+        warnings.warn("request.loop property is deprecated", DeprecationWarning, stacklevel=2)
+        return self._loop
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """Transport information such as ``peername`` or ``sslcontext``."""
+        transport = self.transport
+        if transport is None:
+            return default
+        return transport.get_extra_info(name, default)
+
+    @property
+    def secure(self) -> bool:
+        """``True`` for ``https`` requests."""
+        return self.scheme == "https"
+
+    @property
+    def scheme(self) -> str:
+        """``https`` on a TLS connection, else ``http`` (unless overridden by clone)."""
+        if self._scheme is not None:
+            return self._scheme
+        return "https" if self.get_extra_info("sslcontext") else "http"
+
+    @property
+    def forwarded(self) -> tuple[Mapping[str, str], ...]:
+        """The Forwarded headers parsed per RFC 7239, one mapping per element."""
+        if "forwarded" not in self._cache:
+            values = self._message.headers.getall(hdrs.FORWARDED, [])
+            self._cache["forwarded"] = _parse_forwarded(values)
+        result: tuple[Mapping[str, str], ...] = self._cache["forwarded"]
+        return result
+
+    @property
+    def host(self) -> str:
+        """The Host header, else the machine's name."""
+        if self._host is not None:
+            return self._host
+        host = self._message.headers.get(hdrs.HOST)
+        return host if host is not None else socket.getfqdn()
+
+    @property
+    def remote(self) -> str | None:
+        """The peer's address (IP, or the socket path for Unix sockets)."""
+        if self._remote is not None:
+            return self._remote
+        peername = self.get_extra_info("peername")
+        if isinstance(peername, (list, tuple)):
+            return str(peername[0])
+        return str(peername) if peername else None
+
+    # -- request line ---------------------------------------------------------------------
+
+    @property
+    def message(self) -> RequestHead:
+        """The parsed request head."""
+        return self._message
+
+    @property
+    def method(self) -> str:
+        """The request method, upper-cased (``GET``, ``POST`` ...)."""
+        return self._message.method
+
+    @property
+    def version(self) -> HttpVersion:
+        """The HTTP version as ``(major, minor)``."""
+        return self._message.version
+
+    @property
+    def rel_url(self) -> URL:
+        """The request target as a relative URL (path and query)."""
+        return self._rel_url
+
+    @property
+    def url(self) -> URL:
+        """The absolute URL, from scheme and host."""
+        base = URL.build(scheme=self.scheme, authority=self.host)
+        return base.join(self._rel_url)
+
+    @property
+    def path(self) -> str:
+        """The decoded path."""
+        return self._rel_url.path
+
+    @property
+    def raw_path(self) -> str:
+        """The request target exactly as sent (path and query, still encoded)."""
+        return self._message.target
+
+    @property
+    def path_qs(self) -> str:
+        """The decoded path with the query string."""
+        return str(self._rel_url)
+
+    @property
+    def query(self) -> MultiDictProxy[str]:
+        """The query parameters."""
+        return self._rel_url.query
+
+    @property
+    def query_string(self) -> str:
+        """The decoded query string."""
+        return self._rel_url.query_string
+
+    # -- headers ----------------------------------------------------------------------------
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The request headers (case-insensitive, read-only)."""
+        return self._message.headers
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The headers as the bytes that were received."""
+        return tuple(self._message.raw_headers)
+
+    @property
+    def keep_alive(self) -> bool:
+        """``True`` when the client lets the connection stay open."""
+        return not self._message.should_close
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        """Cookies sent in the Cookie header(s), as a read-only mapping."""
+        if "cookies" not in self._cache:
+            parsed: dict[str, str] = {}
+            for header in self._message.headers.getall(hdrs.COOKIE, []):
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(header)
+                except CookieError:
+                    continue
+                parsed.update((name, morsel.value) for name, morsel in jar.items())
+            self._cache["cookies"] = MappingProxyType(parsed)
+        cookies: Mapping[str, str] = self._cache["cookies"]
+        return cookies
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body (default ``application/octet-stream``)."""
+        ctype = parse_content_type(self._message.headers.get(hdrs.CONTENT_TYPE))[0]
+        return ctype or "application/octet-stream"
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of Content-Type."""
+        return parse_content_type(self._message.headers.get(hdrs.CONTENT_TYPE))[1].get("charset")
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int, or ``None``."""
+        value = self._message.headers.get(hdrs.CONTENT_LENGTH)
+        return int(value) if value is not None else None
+
+    def _date_header(self, name: str) -> datetime.datetime | None:
+        return parse_http_date(self._message.headers.get(name))
+
+    @property
+    def if_modified_since(self) -> datetime.datetime | None:
+        """If-Modified-Since as an aware datetime (``None`` if absent or invalid)."""
+        return self._date_header(hdrs.IF_MODIFIED_SINCE)
+
+    @property
+    def if_unmodified_since(self) -> datetime.datetime | None:
+        """If-Unmodified-Since as an aware datetime (``None`` if absent or invalid)."""
+        return self._date_header(hdrs.IF_UNMODIFIED_SINCE)
+
+    @property
+    def if_range(self) -> datetime.datetime | None:
+        """If-Range as an aware datetime (``None`` if absent, invalid or an ETag)."""
+        return self._date_header(hdrs.IF_RANGE)
+
+    @property
+    def if_match(self) -> tuple[ETag, ...] | None:
+        """The ETags of If-Match (``None`` without the header)."""
+        return parse_etags(self._message.headers.get(hdrs.IF_MATCH))
+
+    @property
+    def if_none_match(self) -> tuple[ETag, ...] | None:
+        """The ETags of If-None-Match (``None`` without the header)."""
+        return parse_etags(self._message.headers.get(hdrs.IF_NONE_MATCH))
+
+    @property
+    def http_range(self) -> slice:
+        """The Range header as a slice; :class:`ValueError` when malformed."""
+        rng = self._message.headers.get(hdrs.RANGE)
+        start: int | None = None
+        end: int | None = None
+        if rng is not None:
+            match = _RANGE_RE.match(rng.strip())
+            if match is None:
+                raise ValueError(f"range not in acceptable format: {rng!r}")
+            start = int(match.group(1)) if match.group(1) else None
+            end = int(match.group(2)) if match.group(2) else None
+            if start is None and end is not None:
+                start, end = -end, None  # a suffix: the last `end` bytes
+            elif start is not None and end is not None:
+                end += 1  # inclusive in the header, exclusive in a slice
+                if start >= end:
+                    raise ValueError(f"range start cannot be after its end: {rng!r}")
+            if start is None and end is None:
+                raise ValueError(f"no start or end of range specified: {rng!r}")
+        return slice(start, end, 1)
+
+    # -- body --------------------------------------------------------------------------------
+
+    @property
+    def content(self) -> StreamReader:
+        """The body as a :class:`~toolkit.streams.StreamReader`."""
+        return self._payload
+
+    @property
+    def body_exists(self) -> bool:
+        """``True`` when the request has a body (possibly already read)."""
+        return not isinstance(self._payload, EmptyStreamReader)
+
+    @property
+    def has_body(self) -> bool:
+        """Deprecated alias of :attr:`can_read_body`."""
+        warnings.warn("use can_read_body instead", DeprecationWarning, stacklevel=2)
+        return self.can_read_body
+
+    @property
+    def can_read_body(self) -> bool:
+        """``True`` while there is body left to read."""
+        return not self._payload.at_eof()
+
+    async def release(self) -> None:
+        """Read and discard the rest of the body."""
+        while not self._payload.at_eof():
+            await self._payload.readany()
+
+    async def read(self) -> bytes:
+        """Read the whole body; 413 when it passes ``client_max_size``."""
+        if self._read_bytes is None:
+            body = bytearray()
+            limit = self._client_max_size
+            while True:
+                chunk = await self._payload.readany()
+                body.extend(chunk)
+                if limit and len(body) > limit:
+                    raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+                if not chunk:
+                    break
+            self._read_bytes = bytes(body)
+        return self._read_bytes
+
+    async def text(self) -> str:
+        """The body decoded with the request charset (default UTF-8)."""
+        body = await self.read()
+        return body.decode(self.charset or "utf-8")
+
+    async def json(self, *, loads: Callable[[str], Any] = json.loads) -> Any:
+        """The body parsed as JSON with ``loads``."""
+        return loads(await self.text())
+
+    async def multipart(self) -> MultipartReader:
+        """A streaming reader over a multipart body."""
+        from toolkit.multipart import MultipartReader
+
+        return MultipartReader(self._message.headers, self._payload)
+
+    async def post(self) -> MultiDictProxy[str | bytes | FileField]:
+        """Form fields of an urlencoded or multipart body (files as :class:`FileField`)."""
+        if self._post is not None:
+            return self._post
+        if self._message.method not in _POST_METHODS:
+            self._post = MultiDictProxy(MultiDict())
+            return self._post
+        header = self._message.headers.get(hdrs.CONTENT_TYPE)
+        ctype = parse_content_type(header)[0]
+        if ctype not in _FORM_TYPES:
+            self._post = MultiDictProxy(MultiDict())
+            return self._post
+        out: MultiDict[str | bytes | FileField] = MultiDict()
+        if ctype == "multipart/form-data":
+            await self._read_multipart_form(out)
+        else:
+            data = await self.read()
+            if data:
+                charset = self.charset or "utf-8"
+                out.extend(
+                    parse_qsl(
+                        data.rstrip().decode(charset),
+                        keep_blank_values=True,
+                        encoding=charset,
+                    )
+                )
+        self._post = MultiDictProxy(out)
+        return self._post
+
+    async def _read_multipart_form(self, out: MultiDict[str | bytes | FileField]) -> None:
+        from toolkit.multipart import BodyPartReader
+
+        reader = await self.multipart()
+        limit = self._client_max_size
+        size = 0
+        field = await reader.next()
+        while field is not None:
+            name = getattr(field, "name", None)
+            if not isinstance(field, BodyPartReader) or name is None:
+                raise ValueError(f"nested multipart is not supported in a form (field {name!r})")
+            field_ct = field.headers.get(hdrs.CONTENT_TYPE)
+            if field.filename is not None:
+                tmp: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
+                chunk = await field.read_chunk(size=2**16)
+                while chunk:
+                    chunk = field.decode(chunk)
+                    tmp.write(chunk)
+                    size += len(chunk)
+                    if 0 < limit < size:
+                        tmp.close()
+                        raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+                    chunk = await field.read_chunk(size=2**16)
+                tmp.seek(0)
+                out.add(
+                    name,
+                    FileField(
+                        name,
+                        field.filename,
+                        tmp,
+                        field_ct or "application/octet-stream",
+                        CIMultiDictProxy(CIMultiDict(field.headers)),
+                    ),
+                )
+            else:
+                value = await field.read(decode=True)
+                size += len(value)
+                if 0 < limit < size:
+                    raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+                if field_ct is None or field_ct.startswith("text/"):
+                    charset = field.get_charset(default="utf-8")
+                    out.add(name, value.decode(charset))
+                else:
+                    out.add(name, value)
+            field = await reader.next()
+
+    async def _prepare_hook(self, response: StreamResponse) -> None:
+        """Called by :meth:`StreamResponse.prepare`; apps send ``on_response_prepare``."""
+
+    # -- state mapping ----------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__} {self.method} {self.path}>"
+
+
+class Request(BaseRequest):
+    """A request routed by an :class:`~toolkit.web.Application`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._match_info: UrlMappingMatchInfo | None = None
+
+    def clone(self, **kwargs: Any) -> Request:
+        """Return a copy with some attributes replaced; keeps the match info."""
+        new = super().clone(**kwargs)
+        assert isinstance(new, Request)
+        new._match_info = self._match_info
+        return new
+
+    @property
+    def match_info(self) -> UrlMappingMatchInfo:
+        """The routing result: path variables plus the handler, route and apps."""
+        assert self._match_info is not None, "the request has not been routed yet"
+        return self._match_info
+
+    @property
+    def app(self) -> Application:
+        """The application whose handler serves this request."""
+        app: Application = self.match_info.current_app
+        return app
+
+    @property
+    def config_dict(self) -> Mapping[Any, Any]:
+        """A read-only chain of the state of the apps on the route, innermost first."""
+        from collections import ChainMap
+
+        apps = self.match_info.apps
+        return MappingProxyType(ChainMap(*(app for app in reversed(apps))))
+
+    async def _prepare_hook(self, response: StreamResponse) -> None:
+        match_info = self._match_info
+        if match_info is None:
+            return
+        for app in match_info.apps:
+            await app.on_response_prepare.send(self, response)

@@ -1,0 +1,775 @@
+"""Server responses: :class:`StreamResponse`, :class:`Response` and :func:`json_response`.
+
+A response collects its status, headers and cookies until :meth:`StreamResponse.prepare`
+writes the head through the request's payload writer; the body follows through
+:meth:`~StreamResponse.write` and :meth:`~StreamResponse.write_eof`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import enum
+import json
+import math
+import sys
+import zlib
+from collections.abc import Callable, Iterator, MutableMapping
+from concurrent.futures import Executor
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any, Protocol
+
+from multidict import CIMultiDict
+
+from toolkit import __version__, hdrs
+from toolkit.helpers import ETag
+from toolkit.http import HttpVersion10, HttpVersion11
+from toolkit.payload import Payload, get_payload
+from toolkit.web._helpers import (
+    QUOTED_ETAG_RE,
+    format_http_date,
+    http_date_now,
+    parse_accept_encoding,
+    parse_content_type,
+    parse_http_date,
+)
+
+if TYPE_CHECKING:
+    from toolkit.web.request import BaseRequest
+
+__all__ = ["ContentCoding", "Response", "StreamResponse", "json_response"]
+
+SERVER_SOFTWARE = (
+    f"Python/{sys.version_info.major}.{sys.version_info.minor} aiotoolkit/{__version__}"
+)
+_EPOCH_EXPIRES = "Thu, 01 Jan 1970 00:00:00 GMT"
+_DEFAULT_JSON_TYPE = "application/json"
+
+try:
+    import brotli as _brotli
+except ImportError:  # pragma: no cover - brotli is an optional speed-up
+    _brotli = None
+
+
+class ContentCoding(enum.Enum):
+    """Content codings a response can be compressed with (values are header tokens)."""
+
+    deflate = "deflate"
+    gzip = "gzip"
+    br = "br"
+    identity = "identity"
+
+
+# Preference order when the client accepts several codings with the same q-value.
+_PREFERENCE = (ContentCoding.br, ContentCoding.gzip, ContentCoding.deflate)
+
+
+class _PayloadWriter(Protocol):
+    """What a response needs of the protocol's StreamWriter (see the toolkit.web seam)."""
+
+    output_size: int
+
+    def enable_chunking(self) -> None: ...
+    def enable_compression(self, encoding: str = "deflate") -> None: ...
+    async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None: ...
+    async def write(self, chunk: bytes) -> None: ...
+    async def write_eof(self, chunk: bytes = b"") -> None: ...
+    async def drain(self) -> None: ...
+
+
+def _reason_for(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _compressor_available(coding: ContentCoding) -> bool:
+    return coding is not ContentCoding.br or _brotli is not None
+
+
+def compress_bytes(coding: ContentCoding, data: bytes) -> bytes:
+    """Compress a whole body with ``coding`` (deflate is the zlib format, RFC 9110 8.4.1.2)."""
+    if coding is ContentCoding.br:
+        if _brotli is None:
+            raise RuntimeError("brotli compression requested but the brotli module is missing")
+        result: bytes = _brotli.compress(data)
+        return result
+    wbits = 31 if coding is ContentCoding.gzip else zlib.MAX_WBITS
+    compressor = zlib.compressobj(wbits=wbits)
+    return compressor.compress(data) + compressor.flush()
+
+
+class StreamResponse(MutableMapping[str, Any]):
+    """A response whose body is written piece by piece after :meth:`prepare`.
+
+    The response is also a mutable mapping for per-response state (``resp["key"]``).
+    """
+
+    _length_check = True
+
+    def __init__(
+        self,
+        *,
+        status: int = 200,
+        reason: str | None = None,
+        headers: Any = None,
+    ) -> None:
+        self._body: Any = None
+        self._keep_alive: bool | None = None
+        self._chunked = False
+        self._compression = False
+        self._compression_force: ContentCoding | None = None
+        self._cookies: SimpleCookie = SimpleCookie()
+        self._partitioned: set[str] = set()
+        self._req: BaseRequest | None = None
+        self._payload_writer: _PayloadWriter | None = None
+        self._eof_sent = False
+        self._must_be_empty_body: bool | None = None
+        self._body_length = 0
+        self._state: dict[str, Any] = {}
+        if headers is None:
+            self._headers: CIMultiDict[str] = CIMultiDict()
+        elif isinstance(headers, CIMultiDict):
+            self._headers = headers
+        else:
+            self._headers = CIMultiDict(headers)
+        self.set_status(status, reason)
+
+    # -- status -------------------------------------------------------------------------
+
+    @property
+    def prepared(self) -> bool:
+        """``True`` once the head was sent (or the response finished)."""
+        return self._eof_sent or self._payload_writer is not None
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The task that handles the request this response answers."""
+        return self._req.task if self._req is not None else None
+
+    @property
+    def status(self) -> int:
+        """The status code."""
+        return self._status
+
+    @property
+    def chunked(self) -> bool:
+        """``True`` when chunked transfer coding was enabled."""
+        return self._chunked
+
+    @property
+    def compression(self) -> bool:
+        """``True`` when compression was enabled."""
+        return self._compression
+
+    @property
+    def reason(self) -> str:
+        """The reason phrase."""
+        return self._reason
+
+    def set_status(self, status: int, reason: str | None = None) -> None:
+        """Set the status code and reason phrase (before the head is sent)."""
+        if self.prepared:
+            raise RuntimeError(
+                "cannot change the response status code after the headers have been sent"
+            )
+        status = int(status)
+        if not 100 <= status <= 999:
+            raise ValueError(f"status code must be a 3-digit number, got {status}")
+        if reason is None:
+            reason = _reason_for(status)
+        elif "\r" in reason or "\n" in reason:
+            raise ValueError(f"reason phrase cannot contain a line break: {reason!r}")
+        self._status = status
+        self._reason = reason
+
+    # -- connection ---------------------------------------------------------------------
+
+    @property
+    def keep_alive(self) -> bool | None:
+        """Whether the connection stays open after this response (``None``: undecided)."""
+        return self._keep_alive
+
+    def force_close(self) -> None:
+        """Close the connection after this response."""
+        self._keep_alive = False
+
+    @property
+    def body_length(self) -> int:
+        """Bytes written to the transport for this response (after :meth:`write_eof`)."""
+        return self._body_length
+
+    def enable_chunked_encoding(self, chunk_size: int | None = None) -> None:
+        """Send the body with chunked transfer coding."""
+        if chunk_size is not None:
+            raise ValueError("chunk_size is not supported; chunks follow write() calls")
+        if hdrs.CONTENT_LENGTH in self._headers:
+            raise RuntimeError(
+                "you cannot enable chunked encoding when a Content-Length header is set"
+            )
+        self._chunked = True
+
+    def enable_compression(
+        self, force: ContentCoding | bool | None = None, strategy: int | None = None
+    ) -> None:
+        """Compress the body, with ``force`` or with the best coding the client accepts."""
+        if isinstance(force, bool):
+            force = ContentCoding.deflate if force else ContentCoding.identity
+        elif force is not None and not isinstance(force, ContentCoding):
+            raise TypeError(f"force must be a ContentCoding or None, got {force!r}")
+        self._compression = True
+        self._compression_force = force
+
+    # -- headers ------------------------------------------------------------------------
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """The response headers (mutable until :meth:`prepare`)."""
+        return self._headers
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """Cookies to send as Set-Cookie headers."""
+        return self._cookies
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        expires: str | None = None,
+        domain: str | None = None,
+        max_age: int | str | None = None,
+        path: str = "/",
+        secure: bool | None = None,
+        httponly: bool | None = None,
+        version: str | None = None,
+        samesite: str | None = None,
+        partitioned: bool | None = None,
+    ) -> None:
+        """Set a cookie; attributes left as ``None`` are not sent."""
+        old = self._cookies.get(name)
+        if old is not None and old.coded_value == "":
+            self._cookies.pop(name, None)  # re-setting a deleted cookie
+        self._cookies[name] = value
+        morsel = self._cookies[name]
+        if expires is not None:
+            morsel["expires"] = expires
+        elif morsel.get("expires") == _EPOCH_EXPIRES:
+            del morsel["expires"]
+        if domain is not None:
+            morsel["domain"] = domain
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        elif "max-age" in morsel:
+            del morsel["max-age"]
+        morsel["path"] = path
+        if secure is not None:
+            morsel["secure"] = secure
+        if httponly is not None:
+            morsel["httponly"] = httponly
+        if version is not None:
+            morsel["version"] = version
+        if samesite is not None:
+            morsel["samesite"] = samesite
+        if partitioned:
+            self._partitioned.add(name)
+        else:
+            self._partitioned.discard(name)
+
+    def del_cookie(
+        self,
+        name: str,
+        *,
+        domain: str | None = None,
+        path: str = "/",
+        secure: bool | None = None,
+        httponly: bool | None = None,
+        samesite: str | None = None,
+    ) -> None:
+        """Tell the client to delete a cookie (empty value, expired, ``Max-Age=0``)."""
+        self._cookies.pop(name, None)
+        self.set_cookie(
+            name,
+            "",
+            max_age=0,
+            expires=_EPOCH_EXPIRES,
+            domain=domain,
+            path=path,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int, or ``None``."""
+        value = self._headers.get(hdrs.CONTENT_LENGTH)
+        return int(value) if value is not None else None
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self._headers.pop(hdrs.CONTENT_LENGTH, None)
+            return
+        value = int(value)
+        if self._chunked:
+            raise RuntimeError("you cannot set a Content-Length when chunked encoding is enabled")
+        self._headers[hdrs.CONTENT_LENGTH] = str(value)
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the Content-Type header (default ``application/octet-stream``)."""
+        return parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[0] or (
+            "application/octet-stream"
+        )
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self._set_content_type(str(value), self.charset)
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of the Content-Type header."""
+        return parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[1].get("charset")
+
+    @charset.setter
+    def charset(self, value: str | None) -> None:
+        ctype = self.content_type
+        if ctype == "application/octet-stream":
+            raise RuntimeError(
+                "setting a charset for the application/octet-stream content type is not allowed"
+            )
+        self._set_content_type(ctype, value.lower() if value else None)
+
+    def _set_content_type(self, ctype: str, charset: str | None) -> None:
+        params = dict(parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[1])
+        params.pop("charset", None)
+        if charset:
+            params["charset"] = charset
+        self._headers[hdrs.CONTENT_TYPE] = "; ".join(
+            [ctype, *(f"{k}={v}" for k, v in params.items())]
+        )
+
+    @property
+    def last_modified(self) -> datetime.datetime | None:
+        """The Last-Modified header as an aware datetime, or ``None``."""
+        return parse_http_date(self._headers.get(hdrs.LAST_MODIFIED))
+
+    @last_modified.setter
+    def last_modified(self, value: int | float | datetime.datetime | str | None) -> None:
+        if value is None:
+            self._headers.pop(hdrs.LAST_MODIFIED, None)
+        elif isinstance(value, (int, float)):
+            self._headers[hdrs.LAST_MODIFIED] = format_http_date(math.ceil(value))
+        elif isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.timezone.utc)
+            self._headers[hdrs.LAST_MODIFIED] = format_http_date(value.timestamp())
+        elif isinstance(value, str):
+            self._headers[hdrs.LAST_MODIFIED] = value
+        else:
+            raise TypeError(f"unsupported type for last_modified: {type(value).__name__}")
+
+    @property
+    def etag(self) -> ETag | None:
+        """The ETag header as an :class:`~toolkit.helpers.ETag`, or ``None``."""
+        value = self._headers.get(hdrs.ETAG)
+        if value is None:
+            return None
+        if value == "*":
+            return ETag(value="*")
+        match = QUOTED_ETAG_RE.fullmatch(value)
+        if match is None:
+            return None
+        return ETag(value=match.group(2), is_weak=bool(match.group(1)))
+
+    @etag.setter
+    def etag(self, value: ETag | str | None) -> None:
+        if value is None:
+            self._headers.pop(hdrs.ETAG, None)
+            return
+        if isinstance(value, str):
+            value = ETag(value=value)
+        if value.value == "*" and not value.is_weak:
+            self._headers[hdrs.ETAG] = "*"
+            return
+        if not QUOTED_ETAG_RE.fullmatch(f'"{value.value}"'):
+            raise ValueError(f"invalid ETag value: {value.value!r}")
+        prefix = "W/" if value.is_weak else ""
+        self._headers[hdrs.ETAG] = f'{prefix}"{value.value}"'
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _choose_coding(self, request: BaseRequest) -> ContentCoding:
+        if self._compression_force is not None:
+            return self._compression_force
+        accepted = parse_accept_encoding(request.headers.get(hdrs.ACCEPT_ENCODING, ""))
+        wildcard = accepted.get("*", 0.0)
+        best: tuple[float, ContentCoding] | None = None
+        for coding in _PREFERENCE:
+            q = accepted.get(coding.value, wildcard)
+            if q > 0 and _compressor_available(coding) and (best is None or q > best[0]):
+                best = (q, coding)
+        return best[1] if best is not None else ContentCoding.identity
+
+    async def _start_compression(self, request: BaseRequest) -> None:
+        if hdrs.CONTENT_ENCODING in self._headers:
+            return  # already encoded (a pre-compressed file, for instance)
+        coding = self._choose_coding(request)
+        if self._compression_force is None:
+            self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
+        if coding is not ContentCoding.identity:
+            await self._do_start_compression(coding)
+
+    async def _do_start_compression(self, coding: ContentCoding) -> None:
+        assert self._payload_writer is not None
+        self._headers[hdrs.CONTENT_ENCODING] = coding.value
+        self._payload_writer.enable_compression(coding.value)
+        # The compressed length is not known in advance.
+        self._headers.pop(hdrs.CONTENT_LENGTH, None)
+
+    async def prepare(self, request: BaseRequest) -> _PayloadWriter | None:
+        """Send the status line and headers; return the payload writer.
+
+        Calling it again returns the same writer; after :meth:`write_eof` it returns
+        ``None``.
+        """
+        if self._eof_sent:
+            return None
+        if self._payload_writer is not None:
+            return self._payload_writer
+        method = request.method
+        self._must_be_empty_body = (
+            method == hdrs.METH_HEAD
+            or self._status in (204, 304)
+            or 100 <= self._status < 200
+            or (method == hdrs.METH_CONNECT and 200 <= self._status < 300)
+        )
+        return await self._start(request)
+
+    async def _start(self, request: BaseRequest) -> _PayloadWriter:
+        self._req = request
+        writer: _PayloadWriter = request._payload_writer
+        self._payload_writer = writer
+        await request._prepare_hook(self)
+        await self._prepare_headers(request, writer)
+        version = request.version
+        status_line = f"HTTP/{version.major}.{version.minor} {self._status} {self._reason}"
+        await writer.write_headers(status_line, self._headers)
+        return writer
+
+    async def _prepare_headers(self, request: BaseRequest, writer: _PayloadWriter) -> None:
+        keep_alive = self._keep_alive
+        if keep_alive is None:
+            keep_alive = request.keep_alive
+        version = request.version
+        headers = self._headers
+        for name, morsel in self._cookies.items():
+            value = morsel.output(header="")[1:]
+            if name in self._partitioned:
+                value += "; Partitioned"
+            headers.add(hdrs.SET_COOKIE, value)
+        if self._compression:
+            await self._start_compression(request)
+        if self._chunked:
+            if version != HttpVersion11:
+                raise RuntimeError(
+                    f"chunked encoding is forbidden for HTTP/{version.major}.{version.minor}"
+                )
+            if not self._must_be_empty_body:
+                writer.enable_chunking()
+                headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            headers.pop(hdrs.CONTENT_LENGTH, None)
+        elif self._length_check and hdrs.CONTENT_LENGTH not in headers:
+            if version >= HttpVersion11:
+                if not self._must_be_empty_body:
+                    writer.enable_chunking()
+                    headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            elif not self._must_be_empty_body:
+                keep_alive = False  # HTTP/1.0 without a length: the close ends the body
+        if self._must_be_empty_body:
+            status = self._status
+            if (
+                100 <= status < 200
+                or status == 204
+                or (request.method == hdrs.METH_CONNECT and 200 <= status < 300)
+            ):
+                headers.pop(hdrs.CONTENT_LENGTH, None)
+            headers.pop(hdrs.TRANSFER_ENCODING, None)
+        else:
+            headers.setdefault(hdrs.CONTENT_TYPE, "application/octet-stream")
+        headers.setdefault(hdrs.DATE, http_date_now())
+        headers.setdefault(hdrs.SERVER, SERVER_SOFTWARE)
+        if hdrs.CONNECTION not in headers:
+            if keep_alive:
+                if version == HttpVersion10:
+                    headers[hdrs.CONNECTION] = "keep-alive"
+            elif version == HttpVersion11:
+                headers[hdrs.CONNECTION] = "close"
+        self._keep_alive = keep_alive
+        request._protocol.keep_alive(keep_alive)
+
+    async def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Write a piece of the body (after :meth:`prepare`)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data argument must be byte-ish ({type(data).__name__!r})")
+        if self._eof_sent:
+            raise RuntimeError("cannot call write() after write_eof()")
+        if self._payload_writer is None:
+            raise RuntimeError("cannot call write() before prepare()")
+        if self._must_be_empty_body:
+            return  # HEAD, 204, 304: the head is all there is
+        await self._payload_writer.write(bytes(data))
+
+    async def drain(self) -> None:
+        """Wait until the transport's write buffer has room."""
+        if self._eof_sent:
+            raise RuntimeError("EOF already sent")
+        if self._payload_writer is None:
+            raise RuntimeError("response has not been started")
+        await self._payload_writer.drain()
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        """Finish the body, writing ``data`` last."""
+        if self._eof_sent:
+            return
+        if self._payload_writer is None:
+            raise RuntimeError("response has not been started")
+        writer = self._payload_writer
+        await writer.write_eof(b"" if self._must_be_empty_body else bytes(data))
+        self._eof_sent = True
+        self._req = None
+        self._body_length = writer.output_size
+        self._payload_writer = None
+
+    def __repr__(self) -> str:
+        if self._eof_sent:
+            info = "eof"
+        elif self._req is not None:
+            info = f"{self._req.method} {self._req.path} "
+        else:
+            info = "not prepared"
+        return f"<{self.__class__.__name__} {self.reason} {info}>"
+
+    # -- state mapping ------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class Response(StreamResponse):
+    """A response with its whole body given up front (bytes, text or a payload)."""
+
+    def __init__(
+        self,
+        *,
+        body: Any = None,
+        status: int = 200,
+        reason: str | None = None,
+        text: str | None = None,
+        headers: Any = None,
+        content_type: str | None = None,
+        charset: str | None = None,
+        zlib_executor_size: int | None = None,
+        zlib_executor: Executor | None = None,
+    ) -> None:
+        if body is not None and text is not None:
+            raise ValueError("body and text are not allowed together")
+        if headers is None:
+            real_headers: CIMultiDict[str] = CIMultiDict()
+        elif isinstance(headers, CIMultiDict):
+            real_headers = headers
+        else:
+            real_headers = CIMultiDict(headers)
+        if content_type is not None and "charset" in content_type:
+            raise ValueError("charset must not be in content_type argument")
+        if hdrs.CONTENT_TYPE in real_headers and (content_type or charset):
+            raise ValueError(
+                "passing both Content-Type header and content_type or charset params is forbidden"
+            )
+        if text is not None:
+            if not isinstance(text, str):
+                raise TypeError(f"text argument must be str ({type(text).__name__!r})")
+            if hdrs.CONTENT_TYPE not in real_headers:
+                content_type = content_type or "text/plain"
+                charset = charset or "utf-8"
+                real_headers[hdrs.CONTENT_TYPE] = f"{content_type}; charset={charset}"
+                body = text.encode(charset)
+            else:
+                body_charset = parse_content_type(real_headers[hdrs.CONTENT_TYPE])[1].get(
+                    "charset", "utf-8"
+                )
+                body = text.encode(body_charset)
+        elif content_type is not None:
+            if charset:
+                content_type += f"; charset={charset}"
+            real_headers[hdrs.CONTENT_TYPE] = content_type
+        elif charset is not None and hdrs.CONTENT_TYPE not in real_headers:
+            real_headers[hdrs.CONTENT_TYPE] = f"application/octet-stream; charset={charset}"
+        super().__init__(status=status, reason=reason, headers=real_headers)
+        self._compressed_body: bytes | None = None
+        self._zlib_executor_size = zlib_executor_size
+        self._zlib_executor = zlib_executor
+        self.body = body
+
+    @property
+    def body(self) -> Any:
+        """The body: ``bytes``, a :class:`~toolkit.payload.Payload`, or ``None``."""
+        return self._body
+
+    @body.setter
+    def body(self, body: Any) -> None:
+        if body is None or isinstance(body, bytes):
+            self._body = body
+        elif isinstance(body, (bytearray, memoryview)):
+            self._body = bytes(body)
+        else:
+            try:
+                payload = body if isinstance(body, Payload) else get_payload(body)
+            except Exception as exc:  # the payload registry names the type it refused
+                raise ValueError(f"unsupported body type {type(body).__name__!r}") from exc
+            self._body = payload
+            headers = self._headers
+            if hdrs.CONTENT_TYPE not in headers and payload.content_type:
+                headers[hdrs.CONTENT_TYPE] = payload.content_type
+            for key, value in payload.headers.items():
+                if key not in headers and key != hdrs.CONTENT_LENGTH:
+                    headers[key] = value
+        self._compressed_body = None
+
+    @property
+    def text(self) -> str | None:
+        """The body decoded with the response charset (default UTF-8)."""
+        if self._body is None:
+            return None
+        if isinstance(self._body, bytes):
+            return self._body.decode(self.charset or "utf-8")
+        return None
+
+    @text.setter
+    def text(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"text argument must be str ({type(text).__name__!r})")
+        if self.content_type == "application/octet-stream":
+            self.content_type = "text/plain"
+        if self.charset is None:
+            self.charset = "utf-8"
+        self._body = text.encode(self.charset or "utf-8")
+        self._compressed_body = None
+
+    @property
+    def content_length(self) -> int | None:
+        """The length of the body that will be sent, when known."""
+        if self._chunked:
+            return None
+        if hdrs.CONTENT_LENGTH in self._headers:
+            return super().content_length
+        if self._compressed_body is not None:
+            return len(self._compressed_body)
+        if isinstance(self._body, Payload):
+            size = self._body.size
+            return int(size) if size is not None else None
+        return len(self._body) if self._body is not None else 0
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        raise RuntimeError("content length is set automatically for a Response")
+
+    async def _start(self, request: BaseRequest) -> _PayloadWriter:
+        headers = self._headers
+        status = self._status
+        if (
+            100 <= status < 200
+            or status == 204
+            or (request.method == hdrs.METH_CONNECT and 200 <= status < 300)
+        ):
+            headers.pop(hdrs.CONTENT_LENGTH, None)
+        elif not self._chunked and hdrs.CONTENT_LENGTH not in headers:
+            if isinstance(self._body, Payload):
+                if self._body.size is not None:
+                    headers[hdrs.CONTENT_LENGTH] = str(self._body.size)
+            else:
+                length = len(self._body) if self._body else 0
+                if length or (status != 304 and request.method != hdrs.METH_HEAD):
+                    headers[hdrs.CONTENT_LENGTH] = str(length)
+        return await super()._start(request)
+
+    async def _do_start_compression(self, coding: ContentCoding) -> None:
+        if self._chunked or not isinstance(self._body, bytes):
+            await super()._do_start_compression(coding)
+            return
+        body = self._body
+        if self._zlib_executor_size is not None and len(body) > self._zlib_executor_size:
+            loop = asyncio.get_running_loop()
+            compressed = await loop.run_in_executor(
+                self._zlib_executor, compress_bytes, coding, body
+            )
+        else:
+            compressed = compress_bytes(coding, body)
+        self._compressed_body = compressed
+        self._headers[hdrs.CONTENT_ENCODING] = coding.value
+        self._headers[hdrs.CONTENT_LENGTH] = str(len(compressed))
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        """Send the whole body and finish the response."""
+        if self._eof_sent:
+            return
+        body = self._compressed_body if self._compressed_body is not None else self._body
+        if body is None or self._must_be_empty_body:
+            await super().write_eof()
+        elif isinstance(body, Payload):
+            assert self._payload_writer is not None
+            await body.write(self._payload_writer)
+            await super().write_eof()
+        else:
+            await super().write_eof(body)
+
+
+def json_response(
+    data: Any = ...,
+    *,
+    text: str | None = None,
+    body: bytes | None = None,
+    status: int = 200,
+    reason: str | None = None,
+    headers: Any = None,
+    content_type: str = _DEFAULT_JSON_TYPE,
+    dumps: Callable[[Any], str] = json.dumps,
+) -> Response:
+    """Build a :class:`Response` whose body is ``dumps(data)``."""
+    if data is not ...:
+        if text or body:
+            raise ValueError("only one of data, text, or body should be specified")
+        text = dumps(data)
+    return Response(
+        text=text,
+        body=body,
+        status=status,
+        reason=reason,
+        headers=headers,
+        content_type=content_type,
+    )

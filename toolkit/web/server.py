@@ -1,0 +1,102 @@
+"""The low-level web server: a request handler coroutine behind a protocol factory."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from toolkit.http import RequestHead
+from toolkit.streams import StreamReader
+
+from .protocol import RequestHandler
+from .writer import StreamWriter
+
+if TYPE_CHECKING:
+    from .request import BaseRequest
+    from .response import StreamResponse
+
+__all__ = ["Server"]
+
+_RequestFactory = Callable[
+    [RequestHead, StreamReader, RequestHandler, StreamWriter, "asyncio.Task[None]"],
+    "BaseRequest",
+]
+
+_PROTOCOL_KWARGS = frozenset(inspect.signature(RequestHandler).parameters) - {"manager", "loop"}
+
+
+class Server:
+    """Serve ``handler`` (``async (BaseRequest) -> StreamResponse``) on any transport.
+
+    An instance is an asyncio protocol factory: ``loop.create_server(server, ...)``.
+    ``request_factory(message, payload, protocol, writer, task)`` builds the request
+    object (default: :class:`~toolkit.web.BaseRequest`). When ``handler_cancellation``
+    is true, a handler is cancelled as soon as its client disconnects. Other keyword
+    arguments go to every :class:`~toolkit.web.protocol.RequestHandler`.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[[BaseRequest], Awaitable[StreamResponse]],
+        *,
+        request_factory: _RequestFactory | None = None,
+        handler_cancellation: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(kwargs) - _PROTOCOL_KWARGS)
+        if unknown:
+            raise TypeError(
+                f"Server got unexpected keyword argument(s) {', '.join(unknown)}; "
+                f"accepted: {', '.join(sorted(_PROTOCOL_KWARGS))}"
+            )
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self._connections: dict[RequestHandler, None] = {}
+        self._kwargs = kwargs
+        self.requests_count = 0
+        self.request_handler = handler
+        self.request_factory: _RequestFactory = request_factory or self._make_request
+        self.handler_cancellation = handler_cancellation
+
+    @property
+    def connections(self) -> list[RequestHandler]:
+        """The open connections."""
+        return list(self._connections)
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        """Register a new connection (called by the protocol)."""
+        self._connections[handler] = None
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        """Forget a closed connection (called by the protocol)."""
+        self._connections.pop(handler, None)
+
+    def _make_request(
+        self,
+        message: RequestHead,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: StreamWriter,
+        task: asyncio.Task[None],
+    ) -> BaseRequest:
+        from .request import BaseRequest
+
+        return BaseRequest(message, payload, protocol, writer, task, self._loop)
+
+    def pre_shutdown(self) -> None:
+        """Stop keep-alive: every connection closes once its queued requests are answered."""
+        for conn in list(self._connections):
+            conn.close()
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        """Close every connection, giving in-flight requests ``timeout`` seconds to finish."""
+        conns = list(self._connections)
+        if conns:
+            await asyncio.gather(*(conn.shutdown(timeout) for conn in conns))
+        self._connections.clear()
+
+    def __call__(self) -> RequestHandler:
+        """Create the protocol for a new connection."""
+        return RequestHandler(self, loop=self._loop, **self._kwargs)
