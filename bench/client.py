@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -118,8 +119,15 @@ class Result:
     client: str
     scenario: str
     requests: int
-    best_rps: float
     runs: list[float]
+
+    @property
+    def best_rps(self) -> float:
+        return max(self.runs)
+
+    @property
+    def median_rps(self) -> float:
+        return statistics.median(self.runs)
 
 
 async def fetch(session: Any, url: str) -> None:
@@ -146,26 +154,6 @@ async def concurrent(session: Any, url: str, n: int, concurrency: int) -> None:
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def measure(
-    lib: Any, url: str, scenario: str, n: int, repeats: int, concurrency: int
-) -> list[float]:
-    """Run ``scenario`` ``repeats`` times with one session of ``lib``; return req/s per run."""
-    connector = lib.TCPConnector(limit=concurrency)
-    runs: list[float] = []
-    async with lib.ClientSession(connector=connector) as session:
-        job: Callable[[int], Awaitable[None]]
-        if scenario == "sequential":
-            job = lambda count: sequential(session, url, count)  # noqa: E731
-        else:
-            job = lambda count: concurrent(session, url, count, concurrency)  # noqa: E731
-        await job(min(n, 200))  # warm up: open the pool's connections
-        for _ in range(repeats):
-            start = time.perf_counter()
-            await job(n)
-            runs.append(n / (time.perf_counter() - start))
-    return runs
-
-
 def load_client(name: str) -> Any | None:
     """Import ``name`` and check it has a usable ``ClientSession``; None if not."""
     try:
@@ -179,10 +167,42 @@ def load_client(name: str) -> Any | None:
     return lib
 
 
-def run_one(lib_name: str, url: str, scenario: str, args: argparse.Namespace) -> Result | None:
-    lib = load_client(lib_name)
-    if lib is None:
-        return None
+async def measure(
+    libs: dict[str, Any], url: str, scenario: str, args: argparse.Namespace
+) -> dict[str, Result]:
+    """Time ``scenario`` with one session per client, interleaving the clients' runs.
+
+    Runs alternate between the clients (A B, B A, A B...) so that a burst of load from
+    elsewhere on the machine does not land on one client only.
+    """
+    n, concurrency = args.requests, args.concurrency
+
+    def job(session: Any, count: int) -> Awaitable[None]:
+        if scenario == "sequential":
+            return sequential(session, url, count)
+        return concurrent(session, url, count, concurrency)
+
+    results: dict[str, Result] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        sessions: dict[str, Any] = {}
+        for name, lib in libs.items():
+            connector = lib.TCPConnector(limit=concurrency)
+            session = lib.ClientSession(connector=connector)
+            sessions[name] = await stack.enter_async_context(session)
+            await job(sessions[name], min(n, 200))  # warm up: open the pool's connections
+            results[name] = Result(name, scenario, n, [])
+        order = list(sessions)
+        for repeat in range(args.repeats):
+            for name in order if repeat % 2 == 0 else order[::-1]:
+                start = time.perf_counter()
+                await job(sessions[name], n)
+                results[name].runs.append(n / (time.perf_counter() - start))
+    return results
+
+
+def run_scenario(
+    libs: dict[str, Any], url: str, scenario: str, args: argparse.Namespace
+) -> dict[str, Result]:
     new_loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     if args.uvloop:
         import uvloop
@@ -190,31 +210,40 @@ def run_one(lib_name: str, url: str, scenario: str, args: argparse.Namespace) ->
         new_loop = uvloop.new_event_loop
     loop = new_loop()
     try:
-        runs = loop.run_until_complete(
-            measure(lib, url, scenario, args.requests, args.repeats, args.concurrency)
-        )
-    except Exception as exc:  # report and carry on with the other client
-        print(f"  {lib_name} {scenario}: failed: {exc!r}", file=sys.stderr)
-        return None
+        return loop.run_until_complete(measure(libs, url, scenario, args))
     finally:
         loop.close()
-    return Result(lib_name, scenario, args.requests, max(runs), runs)
 
 
 # --------------------------------------------------------------------------- report
 
 
 def report(results: dict[tuple[str, str], Result | None], scenarios: list[str]) -> None:
+    """Print best and median req/s of each client and the ratio toolkit / aiohttp."""
+
+    def cell(result: Result | None, attr: str) -> str:
+        return f"{getattr(result, attr):>9.0f}" if result else f"{'n/a':>9}"
+
+    def ratio(mine: Result | None, peer: Result | None, attr: str) -> str:
+        if not (mine and peer):
+            return f"{'n/a':>6}"
+        return f"{getattr(mine, attr) / getattr(peer, attr):>6.2f}"
+
     print()
-    print(f"{'scenario':<12} {'toolkit req/s':>14} {'aiohttp req/s':>14} {'ratio':>7}")
+    print(f"{'':<12} {'toolkit req/s':>19}  {'aiohttp req/s':>19}  {'ratio':>13}")
+    print(
+        f"{'scenario':<12} {'best':>9} {'median':>9}  {'best':>9} {'median':>9}  "
+        f"{'best':>6} {'median':>6}"
+    )
     for scenario in scenarios:
         mine = results.get(("toolkit", scenario))
         peer = results.get(("aiohttp", scenario))
-        a = f"{mine.best_rps:14.0f}" if mine else f"{'n/a':>14}"
-        b = f"{peer.best_rps:14.0f}" if peer else f"{'n/a':>14}"
-        ratio = f"{mine.best_rps / peer.best_rps:7.2f}" if mine and peer else f"{'n/a':>7}"
-        print(f"{scenario:<12} {a} {b} {ratio}")
-    print("\nratio = toolkit / aiohttp (higher is better for toolkit); best of the repeats")
+        print(
+            f"{scenario:<12} {cell(mine, 'best_rps')} {cell(mine, 'median_rps')}  "
+            f"{cell(peer, 'best_rps')} {cell(peer, 'median_rps')}  "
+            f"{ratio(mine, peer, 'best_rps')} {ratio(mine, peer, 'median_rps')}"
+        )
+    print("\nratio = toolkit / aiohttp: above 1 means aiotoolkit is faster")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -256,12 +285,17 @@ def main(argv: list[str] | None = None) -> int:
         f"python {sys.version.split()[0]}, {loop_name} loop, client on CPU {cpu}, "
         f"{args.requests} requests x {args.repeats} runs, concurrency {args.concurrency}"
     )
+    libs = {name: lib for name in clients if (lib := load_client(name)) is not None}
     results: dict[tuple[str, str], Result | None] = {}
     with server_process(args.uvloop) as url:
         for scenario in scenarios:
+            try:
+                measured = run_scenario(libs, url, scenario, args) if libs else {}
+            except Exception as exc:
+                print(f"  {scenario}: failed: {exc!r}", file=sys.stderr)
+                measured = {}
             for client in clients:
-                result = run_one(client, url, scenario, args)
-                results[client, scenario] = result
+                result = results[client, scenario] = measured.get(client)
                 if result is not None:
                     runs = ", ".join(f"{r:.0f}" for r in result.runs)
                     print(f"  {client:<8} {scenario:<11} runs: {runs} req/s")

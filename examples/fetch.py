@@ -1,72 +1,65 @@
-"""Fetch JSON from a small local HTTP server with ``toolkit.ClientSession``.
+"""Fetch JSON from a small local server with ``toolkit.ClientSession``.
 
-This is what ``make run`` runs. It starts a tiny HTTP/1.1 server on a free port of
-127.0.0.1 (plain ``asyncio.start_server``, no framework), makes two requests over one
-keep-alive connection, prints what came back and exits 0.
+This is what ``make run`` runs. It starts a ``toolkit.web`` application on a free port of
+127.0.0.1, makes two requests to it over one keep-alive connection, prints the status,
+the headers and the JSON that came back, stops the server and exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 
 import toolkit
+from toolkit import web
 
 
-async def handle_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Answer every request on this connection with a JSON description of it."""
-    try:
-        while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError:
-                return  # the client closed the connection
-            request_line, *header_lines = head.decode("latin-1").split("\r\n")
-            method, target, _version = request_line.split(" ", 2)
-            headers = dict(line.split(": ", 1) for line in header_lines if line and ": " in line)
-            length = int(headers.get("Content-Length", headers.get("content-length", "0")))
-            body = await reader.readexactly(length) if length else b""
-            payload = json.dumps(
-                {
-                    "method": method,
-                    "path": target,
-                    "user_agent": headers.get("User-Agent"),
-                    "body_size": len(body),
-                    "greeting": "hello from a local server",
-                }
-            ).encode()
-            writer.write(
-                b"HTTP/1.1 200 OK\r\n"
-                b"Content-Type: application/json; charset=utf-8\r\n"
-                b"Content-Length: " + str(len(payload)).encode() + b"\r\n"
-                b"X-Served-By: examples/fetch.py\r\n"
-                b"\r\n" + payload
-            )
-            await writer.drain()
-    finally:
-        writer.close()
+async def hello(request: web.Request) -> web.Response:
+    """Describe the request in a JSON body."""
+    return web.json_response(
+        {
+            "method": request.method,
+            "path": request.path,
+            "query": dict(request.query),
+            "user_agent": request.headers.get("User-Agent"),
+            "greeting": "hello from a local server",
+        },
+        headers={"X-Served-By": "examples/fetch.py"},
+    )
+
+
+async def echo(request: web.Request) -> web.Response:
+    """Send the JSON body back, with its size."""
+    body = await request.read()
+    return web.json_response({"body_size": len(body), "echo": await request.json()})
 
 
 async def main() -> int:
-    server = await asyncio.start_server(handle_connection, "127.0.0.1", 0)
-    host, port = server.sockets[0].getsockname()[:2]
-    base = f"http://{host}:{port}"
-    print(f"local server listening on {base}")
+    app = web.Application()
+    app.add_routes([web.get("/hello", hello), web.post("/echo", echo)])
+    runner = web.AppRunner(app)
+    await runner.setup()
     try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)  # port 0: any free port
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        base = f"http://{host}:{port}"
+        print(f"local server listening on {base}")
+
         async with toolkit.ClientSession(timeout=toolkit.ClientTimeout(total=10)) as session:
             async with session.get(f"{base}/hello", params={"name": "world"}) as resp:
                 print(f"GET {resp.url} -> {resp.status} {resp.reason}")
                 for name, value in resp.headers.items():
                     print(f"  {name}: {value}")
                 print("  json:", await resp.json())
+
             async with session.post(f"{base}/echo", json={"answer": 42}) as resp:
                 resp.raise_for_status()
                 data = await resp.json()
                 print(f"POST {resp.url} -> {resp.status}; server saw {data['body_size']} bytes")
+                print("  json:", data)
     finally:
-        server.close()
-        await server.wait_closed()
+        await runner.cleanup()
     return 0
 
 

@@ -47,12 +47,13 @@ def bench_module() -> ModuleType:
 
 @needs_client
 def test_fetch_example_exits_zero() -> None:
-    res = run_script("examples/fetch.py", timeout=60)
+    res = run_script("-W", "error", "examples/fetch.py", timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "-> 200 OK" in res.stdout
     assert "hello from a local server" in res.stdout
     assert "server saw 14 bytes" in res.stdout  # len(json.dumps({"answer": 42}))
     assert "content-type" in res.stdout.lower()
+    assert "Traceback" not in res.stderr and "Error" not in res.stderr, res.stderr
 
 
 async def test_bench_server_answers_pipelined_and_split_requests(bench_module: ModuleType) -> None:

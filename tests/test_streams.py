@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.streams import (
     EMPTY_PAYLOAD,
@@ -339,7 +341,7 @@ async def test_flow_control_for_every_reading_method() -> None:
     for method in ("readany", "readline", "readchunk", "read_all"):
         proto = FakeProtocol()
         s = StreamReader(proto, limit=4)
-        s.feed_data(b"abcdefgh\n")
+        s.feed_data(b"abcde\nfgh")
         assert proto.paused
         if method == "read_all":
             s.feed_eof()
@@ -355,10 +357,10 @@ async def test_streaming_a_large_body_through_a_small_buffer() -> None:
     body = bytes(range(256)) * 8
 
     async def producer() -> None:
-        for i in range(0, len(body), 7):
+        for i in range(0, len(body), 50):
             while proto.paused:
                 await asyncio.sleep(0)
-            s.feed_data(body[i : i + 7])
+            s.feed_data(body[i : i + 50])
             await asyncio.sleep(0)
         s.feed_eof()
 
@@ -366,7 +368,7 @@ async def test_streaming_a_large_body_through_a_small_buffer() -> None:
     received = bytearray()
     async for chunk in s.iter_chunked(5):
         received += chunk
-        assert len(s._buffer) <= 32 + 7
+        assert len(s._buffer) <= 32 + 50
     await task
     assert bytes(received) == body
     assert "pause" in proto.calls and "resume" in proto.calls
@@ -445,7 +447,8 @@ async def test_empty_stream_reader() -> None:
     with pytest.raises(asyncio.IncompleteReadError):
         await s.readexactly(1)
     assert await s.readchunk() == (b"", False)
-    assert await s.readchunk() == (b"", True)
+    assert await s.readchunk() == (b"", False)
+    assert [c async for c in s.iter_chunks()] == []
     await s.wait_eof()
     s.feed_data(b"ignored")
     assert await s.read() == b""
@@ -454,6 +457,9 @@ async def test_empty_stream_reader() -> None:
     s.on_eof(lambda: called.append(1))
     assert called == [1]
     assert isinstance(EMPTY_PAYLOAD, StreamReader)
+    EMPTY_PAYLOAD.set_exception(OSError("must not stick to the shared instance"))
+    assert EMPTY_PAYLOAD.exception() is None
+    assert await EMPTY_PAYLOAD.read() == b""
 
 
 # -- data queues ------------------------------------------------------------------
@@ -516,3 +522,67 @@ async def test_flow_control_data_queue() -> None:
     assert proto.calls == ["pause"]
     await q.read()
     assert proto.calls == ["pause", "resume"]
+
+
+# -- property: any feed split and any mix of reads give back the same bytes -----------
+
+_READ_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("read"), st.integers(min_value=1, max_value=40)),
+        st.tuples(st.just("readany"), st.just(0)),
+        st.tuples(st.just("readline"), st.just(0)),
+        st.tuples(st.just("readchunk"), st.just(0)),
+        st.tuples(st.just("readexactly"), st.integers(min_value=0, max_value=10)),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    pieces=st.lists(st.binary(min_size=1, max_size=30), max_size=20),
+    ops=_READ_OPS,
+    limit=st.integers(min_value=8, max_value=64),
+)
+def test_reads_reassemble_the_stream(
+    pieces: list[bytes], ops: list[tuple[str, int]], limit: int
+) -> None:
+    async def run() -> None:
+        proto = FakeProtocol()
+        s = StreamReader(proto, limit)
+
+        async def producer() -> None:
+            for piece in pieces:
+                s.feed_data(piece)
+                await asyncio.sleep(0)
+            s.feed_eof()
+
+        task = asyncio.ensure_future(producer())
+        out = bytearray()
+        i = 0
+        while not s.at_eof():
+            op, n = ops[i % len(ops)]
+            i += 1
+            if op == "read":
+                out += await s.read(n)
+            elif op == "readany":
+                out += await s.readany()
+            elif op == "readline":
+                try:
+                    out += await s.readline()
+                except ValueError:
+                    out += await s.readany()  # a line longer than the limit
+            elif op == "readchunk":
+                out += (await s.readchunk())[0]
+            else:
+                try:
+                    out += await s.readexactly(n)
+                except asyncio.IncompleteReadError as exc:
+                    out += exc.partial
+        await task
+        assert bytes(out) == b"".join(pieces)
+        assert s.total_bytes == len(out)
+        assert not proto.paused
+
+    asyncio.run(run())

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ContentTypeError,
         DefaultResolver,
         Fingerprint,
+        FingerprintMismatch,
         InvalidURL,
         InvalidUrlClientError,
         InvalidUrlRedirectClientError,
@@ -74,7 +75,10 @@ if TYPE_CHECKING:
         HttpVersion10,
         HttpVersion11,
     )
+    from toolkit.http.ws import WebSocketError, WSCloseCode, WSMessage, WSMsgType
     from toolkit.multipart import (
+        BadContentDispositionHeader,
+        BadContentDispositionParam,
         BodyPartReader,
         MultipartReader,
         MultipartWriter,
@@ -141,6 +145,7 @@ __all__ = [
     "ClientSSLError",
     "ConnectionTimeoutError",
     "ContentTypeError",
+    "FingerprintMismatch",
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
@@ -166,6 +171,8 @@ __all__ = [
     "HttpVersion10",
     "HttpVersion11",
     # forms and multipart
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
     "BodyPartReader",
     "FormData",
     "MultipartReader",
@@ -191,7 +198,13 @@ __all__ = [
     "DataQueue",
     "EMPTY_PAYLOAD",
     "EofStream",
+    "FlowControlDataQueue",
     "StreamReader",
+    # WebSocket messages
+    "WSCloseCode",
+    "WSMessage",
+    "WSMsgType",
+    "WebSocketError",
 ]
 
 # Where each public name lives; imported on first use (PEP 562), so that importing
@@ -220,6 +233,7 @@ _EXPORTS: dict[str, str] = {
     "Connection": "toolkit.client",
     "ConnectionTimeoutError": "toolkit.client",
     "ContentTypeError": "toolkit.client",
+    "FingerprintMismatch": "toolkit.client",
     "DefaultResolver": "toolkit.client",
     "Fingerprint": "toolkit.client",
     "InvalidURL": "toolkit.client",
@@ -250,6 +264,8 @@ _EXPORTS: dict[str, str] = {
     "HttpVersion": "toolkit.http",
     "HttpVersion10": "toolkit.http",
     "HttpVersion11": "toolkit.http",
+    "BadContentDispositionHeader": "toolkit.multipart",
+    "BadContentDispositionParam": "toolkit.multipart",
     "BodyPartReader": "toolkit.multipart",
     "MultipartReader": "toolkit.multipart",
     "MultipartWriter": "toolkit.multipart",
@@ -272,7 +288,12 @@ _EXPORTS: dict[str, str] = {
     "EMPTY_PAYLOAD": "toolkit.streams",
     "DataQueue": "toolkit.streams",
     "EofStream": "toolkit.streams",
+    "FlowControlDataQueue": "toolkit.streams",
     "StreamReader": "toolkit.streams",
+    "WSCloseCode": "toolkit.http.ws",
+    "WSMessage": "toolkit.http.ws",
+    "WSMsgType": "toolkit.http.ws",
+    "WebSocketError": "toolkit.http.ws",
 }
 
 

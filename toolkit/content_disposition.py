@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -107,6 +108,7 @@ def _decode_ext_value(value: str) -> str | None:
     except ValueError:
         return None
     try:
+        codecs.lookup(charset or "utf-8")
         return unquote(encoded, charset or "utf-8", "strict")
     except (LookupError, UnicodeDecodeError):
         return None

@@ -282,6 +282,7 @@ class CookieJar(AbstractCookieJar):
 
         Without a host in ``response_url`` the cookies are shared: sent to every host.
         """
+        response_url = URL(response_url)
         hostname = response_url.raw_host
         if not self._unsafe and is_ip_address(hostname):
             return  # RFC 6265 is silent; browsers and aiohttp refuse IP hosts by default

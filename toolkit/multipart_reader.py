@@ -7,13 +7,10 @@ bytes. Nothing is buffered beyond one block and the part headers.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -22,6 +19,7 @@ from . import hdrs
 from .content_disposition import content_disposition_filename, parse_content_disposition
 from .helpers import parse_mimetype
 from .http.errors import BadHttpMessage, LineTooLong, TooManyHeaders
+from .multipart_decode import IncrementalDecoder, SharedStream, decode_part_body
 
 if TYPE_CHECKING:
     from types import MappingProxyType
@@ -31,84 +29,6 @@ __all__ = (
     "MultipartReader",
     "MultipartResponseWrapper",
 )
-
-
-class _ByteSource(Protocol):
-    async def read(self, n: int = -1) -> bytes: ...
-
-    async def readline(self) -> bytes: ...
-
-
-class _SharedStream:
-    """The stream a multipart body is read from, with room to push bytes back.
-
-    A part reader reads ahead to find its closing delimiter and pushes back whatever
-    follows it; nested readers and part readers of one body share one instance.
-    """
-
-    __slots__ = ("_pending", "_source")
-
-    def __init__(self, source: _ByteSource) -> None:
-        self._source = source
-        self._pending = bytearray()
-
-    def unread(self, data: bytes) -> None:
-        self._pending[:0] = data
-
-    async def read_some(self, n: int) -> bytes:
-        if self._pending:
-            data = bytes(self._pending[:n])
-            del self._pending[:n]
-            return data
-        return await self._source.read(n)
-
-    async def readline(self) -> bytes:
-        idx = self._pending.find(b"\n")
-        if idx >= 0:
-            line = bytes(self._pending[: idx + 1])
-            del self._pending[: idx + 1]
-            return line
-        line = await self._source.readline()
-        if self._pending:
-            line = bytes(self._pending) + line
-            self._pending.clear()
-        return line
-
-
-def _shared(content: Any) -> _SharedStream:
-    return content if isinstance(content, _SharedStream) else _SharedStream(content)
-
-
-def _decode_transfer_encoding(data: bytes, encoding: str) -> bytes:
-    encoding = encoding.lower()
-    if encoding == "base64":
-        try:
-            return base64.b64decode(data)
-        except binascii.Error as exc:
-            raise ValueError(f"invalid base64 data in multipart part: {exc}") from exc
-    if encoding == "quoted-printable":
-        return binascii.a2b_qp(data)
-    if encoding in ("binary", "8bit", "7bit"):
-        return data
-    raise RuntimeError(f"unknown content transfer encoding: {encoding!r}")
-
-
-def _decode_content_encoding(data: bytes, encoding: str) -> bytes:
-    encoding = encoding.lower()
-    if encoding == "identity":
-        return data
-    if encoding == "gzip":
-        wbits = 16 + zlib.MAX_WBITS
-    elif encoding == "deflate":
-        # RFC 9110 deflate is zlib-wrapped; many senders emit raw deflate. Accept both.
-        wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
-    else:
-        raise RuntimeError(f"unknown content encoding: {encoding!r}")
-    try:
-        decoder = zlib.decompressobj(wbits=wbits)
-        return decoder.decompress(data) + decoder.flush()
-    except zlib.error as exc:
-        raise ValueError(f"cannot decode multipart part with {encoding!r}: {exc}") from exc
 
 
 class BodyPartReader:
@@ -128,7 +48,7 @@ class BodyPartReader:
         self.headers = headers
         self._boundary = boundary
         self._delimiter = b"\r\n" + boundary
-        self._content = _shared(content)
+        self._content = SharedStream.wrap(content)
         self._default_charset = default_charset
         self._is_form_data = subtype == "form-data"
         # RFC 7578 section 4.8: Content-Length of form-data parts is not to be trusted.
@@ -230,15 +150,34 @@ class BodyPartReader:
             data.rstrip().decode(real_encoding), keep_blank_values=True, encoding=real_encoding
         )
 
+    async def iter_decoded(self, size: int = chunk_size) -> AsyncIterator[bytes]:
+        """Yield the part's content with its codings undone, a block at a time.
+
+        Unlike calling :meth:`decode` on each :meth:`read_chunk`, this keeps decoder
+        state across blocks, so base64 and gzip parts can be streamed.
+        """
+        decoder = IncrementalDecoder(
+            self.headers.get(hdrs.CONTENT_TRANSFER_ENCODING),
+            self.headers.get(hdrs.CONTENT_ENCODING),
+        )
+        finished = False
+        while not finished:
+            data = await self.read_chunk(size)
+            finished = self._at_eof
+            chunk = decoder.feed(data, final=finished)
+            if chunk:
+                yield chunk
+
     def decode(self, data: bytes) -> bytes:
-        """Undo ``Content-Transfer-Encoding`` then ``Content-Encoding`` of ``data``."""
-        cte = self.headers.get(hdrs.CONTENT_TRANSFER_ENCODING)
-        if cte:
-            data = _decode_transfer_encoding(data, cte)
-        ce = self.headers.get(hdrs.CONTENT_ENCODING)
-        if ce:
-            data = _decode_content_encoding(data, ce)
-        return data
+        """Undo ``Content-Transfer-Encoding`` then ``Content-Encoding`` of ``data``.
+
+        Meant for a whole part body; use :meth:`iter_decoded` to decode while streaming.
+        """
+        return decode_part_body(
+            data,
+            self.headers.get(hdrs.CONTENT_TRANSFER_ENCODING),
+            self.headers.get(hdrs.CONTENT_ENCODING),
+        )
 
     def get_charset(self, default: str) -> str:
         """Return the charset of the part's ``Content-Type`` (or the body's default)."""
@@ -330,7 +269,7 @@ class MultipartReader:
             raise ValueError(f"boundary {boundary!r} is longer than 70 characters")
         self.headers = headers
         self._boundary = ("--" + boundary).encode()
-        self._content = _shared(content)
+        self._content = SharedStream.wrap(content)
         self._max_field_size = max_field_size
         self._max_headers = max_headers
         self._default_charset: str | None = None

@@ -84,7 +84,8 @@ class MultipartPayloadWriter:
                 del buf[:cut]
                 await self._writer.write(out)
         elif self._encoding == "quoted-printable":
-            await self._writer.write(binascii.b2a_qp(chunk))
+            # istext=False: line breaks are encoded too, so binary data survives
+            await self._writer.write(binascii.b2a_qp(chunk, istext=False))
         else:
             await self._writer.write(chunk)
 

@@ -36,12 +36,16 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return str(request.param)
 
 
-def script(*chunks: bytes, close: bool = False, hold: bool = True) -> Any:
-    """A peer that reads one request head, then writes ``chunks`` one by one."""
+def script(*chunks: bytes | asyncio.Event, close: bool = False, hold: bool = True) -> Any:
+    """A peer that reads one request head, then writes ``chunks`` one by one
+    (an ``asyncio.Event`` in ``chunks`` makes it wait until the test sets it)."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         for chunk in chunks:
+            if isinstance(chunk, asyncio.Event):
+                await chunk.wait()
+                continue
             writer.write(chunk)
             await writer.drain()
             await asyncio.sleep(0)
@@ -84,12 +88,20 @@ async def test_content_length_response(open_conn: Any) -> None:
     assert not proto.should_close
 
 
-async def test_whole_response_in_one_write_with_trailing_bytes(open_conn: Any) -> None:
-    proto = await open_conn(script(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"))
-    head, payload = await proto.read_response()
+async def test_unexpected_bytes_after_the_response(open_conn: Any) -> None:
+    body_read = asyncio.Event()
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", body_read, b"EXTRA")
+    )
+    _head, payload = await proto.read_response()
     assert await payload.read() == b"ok"
-    await asyncio.sleep(0.01)
-    assert proto.should_close  # unexpected bytes after the message: not reusable
+    assert not proto.should_close
+    body_read.set()
+    for _ in range(100):
+        if proto.should_close:
+            break
+        await asyncio.sleep(0.01)
+    assert proto.should_close  # bytes nobody asked for: the connection is not reusable
 
 
 async def test_byte_by_byte_chunked(open_conn: Any) -> None:
@@ -118,14 +130,14 @@ async def test_interim_responses_are_skipped_and_wake_continue(open_conn: Any) -
 
 async def test_close_delimited_body(open_conn: Any) -> None:
     proto = await open_conn(script(b"HTTP/1.1 200 OK\r\n\r\n", b"until ", b"the end", close=True))
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     assert await payload.read() == b"until the end"
     assert proto.should_close
 
 
 async def test_read_until_eof_false_gives_an_empty_body(open_conn: Any) -> None:
     proto = await open_conn(script(b"HTTP/1.1 200 OK\r\n\r\nignored"), read_until_eof=False)
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     assert await payload.read() == b""
     assert proto.should_close
 
@@ -149,7 +161,7 @@ async def test_decompression(open_conn: Any) -> None:
             body,
         )
     )
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     assert await payload.read() == b"x" * 1000
 
 
@@ -157,7 +169,7 @@ async def test_truncated_body(open_conn: Any) -> None:
     proto = await open_conn(
         script(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", b"short", close=True)
     )
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     with pytest.raises(ClientPayloadError, match="Response payload is not completed") as info:
         await payload.read()
     assert isinstance(info.value.__cause__, HttpProcessingError)
@@ -187,10 +199,16 @@ async def test_bad_status_line(open_conn: Any) -> None:
 
 
 async def test_bad_chunk(open_conn: Any) -> None:
+    head_read = asyncio.Event()
     proto = await open_conn(
-        script(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
+        script(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            head_read,
+            b"3\r\nabc\r\nzz\r\n",
+        )
     )
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
+    head_read.set()
     with pytest.raises(ClientPayloadError) as info:
         await payload.read()
     assert isinstance(info.value.__cause__, HttpProcessingError)
@@ -207,7 +225,7 @@ async def test_sock_read_timeout_in_the_body(open_conn: Any) -> None:
     proto = await open_conn(
         script(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), read_timeout=0.05
     )
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     with pytest.raises(SocketTimeoutError):
         await payload.read()
 
@@ -253,7 +271,7 @@ async def test_flow_control_pauses_reading(open_conn: Any) -> None:
         original()
 
     proto.pause_reading = spy  # type: ignore[method-assign]
-    head, payload = await proto.read_response()
+    _head, payload = await proto.read_response()
     await asyncio.sleep(0.05)  # let the buffer fill up past the high-water mark
     assert paused
     assert await payload.read() == body

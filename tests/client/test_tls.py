@@ -57,7 +57,7 @@ class _FakeTransport:
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self.extra.get(name, default)
 
-    def close(self) -> None:
+    def abort(self) -> None:
         self.closed = True
 
 

@@ -52,7 +52,13 @@ def summary(events: list[Any]) -> list[Any]:
     for event in events:
         if isinstance(event, RequestHead):
             out.append(
-                ("req", event.method, event.target, tuple(event.version), list(event.headers.items()))
+                (
+                    "req",
+                    event.method,
+                    event.target,
+                    tuple(event.version),
+                    list(event.headers.items()),
+                )
             )
         elif isinstance(event, ResponseHead):
             out.append(("resp", event.status, event.reason, list(event.headers.items())))

@@ -12,7 +12,7 @@ from toolkit import web
 
 
 async def whoami(request: web.Request) -> web.Response:
-    return web.Response(text=request.app["name"] if "name" in request.app else "?")
+    return web.Response(text=request.app.get("name", "?"))
 
 
 def test_appkey_state_and_warning() -> None:
@@ -42,7 +42,7 @@ def test_loop_argument_is_deprecated() -> None:
 
 
 async def test_subapps_and_prefix(serve: Serve) -> None:
-    NAME = web.AppKey("name", str)  # noqa: N806
+    NAME = web.AppKey("name", str)
 
     async def name_of_app(request: web.Request) -> web.Response:
         return web.Response(text=f"{request.app[NAME]} {request.path}")
@@ -92,7 +92,7 @@ async def test_config_dict_chains_apps() -> None:
 
 
 async def test_domains(serve: Serve) -> None:
-    NAME = web.AppKey("name", str)  # noqa: N806
+    NAME = web.AppKey("name", str)
 
     async def name_of_app(request: web.Request) -> web.Response:
         return web.Response(text=request.app[NAME])

@@ -145,3 +145,55 @@ async def test_normalize_path_remove_slash_and_no_open_redirect(serve: Serve) ->
 def test_normalize_path_rejects_both_options() -> None:
     with pytest.raises(ValueError, match="both"):
         web.normalize_path_middleware(append_slash=True, remove_slash=True)
+
+
+async def test_request_app_is_the_app_whose_middleware_runs(serve: Serve) -> None:
+    NAME = web.AppKey("name", str)
+    seen: list[str] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: web.middlewares.Handler) -> web.StreamResponse:
+        seen.append(request.app[NAME])
+        return await handler(request)
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=request.app[NAME])
+
+    root = web.Application(middlewares=[record])
+    root[NAME] = "root"
+    sub = web.Application()  # no middlewares of its own
+    sub[NAME] = "sub"
+    sub.router.add_get("/", handler)
+    root.add_subapp("/sub", sub)
+    base = await serve(root)
+    async with httpx.AsyncClient(base_url=base) as client:
+        assert (await client.get("/sub/")).text == "sub"
+    assert seen == ["root"]
+
+
+async def test_typed_request_and_response_keys(serve: Serve) -> None:
+    USER = web.RequestKey("user", str)
+    TIMING = web.ResponseKey("timing", float)
+
+    @web.middleware
+    async def auth(request: web.Request, handler: web.middlewares.Handler) -> web.StreamResponse:
+        request[USER] = "ann"
+        response = await handler(request)
+        assert response[TIMING] == 1.5
+        return response
+
+    async def handler(request: web.Request) -> web.Response:
+        response = web.json_bytes_response(
+            {"user": request[USER]}, dumps=lambda d: repr(d).encode()
+        )
+        response[TIMING] = 1.5
+        return response
+
+    app = web.Application(middlewares=[auth])
+    app.router.add_get("/", handler)
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/")
+    assert r.text == "{'user': 'ann'}"
+    assert r.headers["Content-Type"] == "application/json"
+    assert repr(USER) == "<RequestKey(user, type=str)>"

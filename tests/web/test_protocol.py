@@ -160,7 +160,7 @@ async def test_connection_close_and_http10() -> None:
     async with serve(hello) as (_, port):
         async with connect(port) as (reader, writer):
             writer.write(get("/", "Connection: close\r\n"))
-            status, headers, _ = await read_response(reader)
+            _status, headers, _ = await read_response(reader)
             assert headers["connection"] == "close"
             assert await reader.read() == b""
         async with connect(port) as (reader, writer):
@@ -276,10 +276,10 @@ async def test_the_head_timer_does_not_cut_slow_handlers() -> None:
         await asyncio.sleep(0.3)
         return Response(text="done")
 
-    async with serve(slow, read_headers_timeout=0.05, keepalive_timeout=0.05) as (_, port):
-        async with connect(port) as (reader, writer):
-            writer.write(get())
-            assert (await read_response(reader))[2] == b"done"
+    timeouts = {"read_headers_timeout": 0.05, "keepalive_timeout": 0.05}
+    async with serve(slow, **timeouts) as (_, port), connect(port) as (reader, writer):
+        writer.write(get())
+        assert (await read_response(reader))[2] == b"done"
 
 
 @pytest.mark.parametrize("cancellation", [True, False])
@@ -298,7 +298,7 @@ async def test_handler_cancellation_on_disconnect(cancellation: bool) -> None:
         return Response(text="late")
 
     async with serve(waits, handler_cancellation=cancellation) as (_, port):
-        async with connect(port) as (reader, writer):
+        async with connect(port) as (_reader, writer):
             writer.write(get())
             await started.wait()
         result = await asyncio.wait_for(outcome, 5)
@@ -313,7 +313,7 @@ async def test_force_close_from_a_handler() -> None:
 
     async with serve(closing) as (_, port), connect(port) as (reader, writer):
         writer.write(get() + get())
-        status, headers, body = await read_response(reader)
+        _status, headers, _body = await read_response(reader)
         assert headers["connection"] == "close"
         assert await reader.read() == b""
 
@@ -360,7 +360,7 @@ async def test_shutdown_timeout_cancels_stuck_handlers() -> None:
             raise
         return Response()
 
-    async with serve(stuck, shutdown_timeout=0.1) as (_, port), connect(port) as (reader, writer):
+    async with serve(stuck, shutdown_timeout=0.1) as (_, port), connect(port) as (_reader, writer):
         writer.write(get())
         await started.wait()
     assert cancelled.is_set()
@@ -378,7 +378,7 @@ async def test_streaming_response_and_drain() -> None:
 
     async with serve(stream) as (_, port), connect(port) as (reader, writer):
         writer.write(get())
-        status, headers, body = await read_response(reader)
+        _status, headers, body = await read_response(reader)
         assert headers["transfer-encoding"] == "chunked"
         assert body == b"".join(b"%d," % i * 1000 for i in range(50))
 
@@ -420,3 +420,30 @@ async def test_set_parser_takes_the_connection_over() -> None:
         writer.write(b" late")
         writer.write_eof()
         assert await reader.read() == b"got:early late"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+async def test_compressed_request_bodies_are_decoded(coding: str) -> None:
+    import gzip
+    import zlib
+
+    raw = b"compressed request body " * 200
+    data = gzip.compress(raw) if coding == "gzip" else zlib.compress(raw)
+    async with serve(echo) as (_, port), connect(port) as (reader, writer):
+        writer.write(
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % (coding.encode(), len(data), data)
+        )
+        assert (await read_response(reader))[2] == raw
+
+
+async def test_corrupt_compressed_body_fails_the_read(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.CRITICAL):
+        async with serve(echo) as (_, port), connect(port) as (reader, writer):
+            writer.write(
+                b"POST / HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: 10\r\n\r\nnot gzip!!"
+            )
+            status, _, _ = await read_response(reader)
+            assert status == 400
+            assert await reader.read() == b""

@@ -81,7 +81,7 @@ async def test_forwarded_rfc7239() -> None:
 @given(st.text(max_size=60))
 @settings(max_examples=200, deadline=None)
 def test_forwarded_never_crashes(header: str) -> None:
-    from toolkit.web.request import _parse_forwarded
+    from toolkit.web._helpers import parse_forwarded as _parse_forwarded
 
     for element in _parse_forwarded([header]):
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in element.items())
@@ -239,3 +239,69 @@ async def test_remote_and_transport_through_server(serve: Serve) -> None:
     assert data["remote"] == data["peer"] == "127.0.0.1"
     assert data["url"] == base + "/?q=1"
     assert data["task"] and data["transport"]
+
+
+async def test_expect_100_continue_with_curl(serve: Serve, tmp_path: Any) -> None:
+    import asyncio
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=f"got {len(await request.read())}")
+
+    async def refuse(request: web.Request) -> None:
+        raise web.HTTPForbidden(text="no uploads here")
+
+    app = web.Application()
+    app.router.add_post("/up", handler)
+    app.router.add_route("POST", "/refuse", handler, expect_handler=refuse)
+    base = await serve(app)
+    upload = tmp_path / "body.bin"
+    upload.write_bytes(b"z" * 5000)
+
+    async def curl(path: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            "curl",
+            "-sS",
+            "-v",
+            "-H",
+            "Expect: 100-continue",
+            "--data-binary",
+            f"@{upload}",
+            base + path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        return out.decode() + "\n" + err.decode()
+
+    text = await curl("/up")
+    assert "HTTP/1.1 100 Continue" in text
+    assert "got 5000" in text
+    text = await curl("/refuse")
+    assert "100 Continue" not in text
+    assert "403 Forbidden" in text and "no uploads here" in text
+
+
+async def test_host_fallbacks_and_bad_host(serve: Serve) -> None:
+    import asyncio
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=f"{request.host} {request.url}")
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    base = await serve(app)
+    host, port = base.removeprefix("http://").split(":")
+
+    async def raw(head: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(head)
+        data = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+        return data
+
+    data = await raw(b"GET / HTTP/1.0\r\n\r\n")
+    assert data.endswith(f"{host}:{port} http://{host}:{port}/".encode())
+    data = await raw(b"GET / HTTP/1.1\r\nHost: ex.com:99999\r\nConnection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 400 ")
+    assert b"Invalid Host header" in data

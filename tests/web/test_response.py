@@ -123,7 +123,7 @@ async def test_http10_and_keep_alive() -> None:
 
     resp = web.StreamResponse()
     resp.enable_chunked_encoding()
-    with pytest.raises(RuntimeError, match="HTTP/1.0"):
+    with pytest.raises(RuntimeError, match=r"HTTP/1\.0"):
         await resp.prepare(make_request("GET", "/", version=HttpVersion10))
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.web.conftest import Serve, make_request
 from toolkit import web
@@ -188,3 +190,20 @@ async def test_custom_router_swapped_in(serve: Serve) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         r = await client.get("/whatever/here")
     assert r.text == "custom /whatever/here"
+
+
+@given(value=st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s))
+@settings(max_examples=150, deadline=None)
+def test_url_for_round_trips_through_resolve(value: str) -> None:
+    import asyncio
+
+    router = web.UrlDispatcher()
+    router.add_get("/users/{name}/x", hello, name="user")
+    url = router["user"].url_for(name=value)
+
+    async def resolve() -> web.AbstractMatchInfo:
+        return await router.resolve(make_request("GET", url.raw_path))
+
+    info = asyncio.get_event_loop().run_until_complete(resolve())
+    assert info.http_exception is None, url
+    assert info["name"] == value  # type: ignore[index]

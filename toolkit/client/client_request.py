@@ -82,6 +82,27 @@ class ConnectionKey(NamedTuple):
     proxy_headers_hash: int | None
 
 
+def _with_params(url: URL, params: Any) -> URL:
+    """``url`` with ``params`` appended to its query (the fragment is kept)."""
+    if not params:
+        return url
+    if not isinstance(params, str):
+        return url.extend_query(params)
+    # A pre-encoded query string: appended as it is (requoting keeps %XX).
+    existing = url.raw_query_string
+    return URL.build(
+        scheme=url.scheme,
+        user=url.raw_user,
+        password=url.raw_password,
+        host=url.raw_host or "",
+        port=url.explicit_port,
+        path=url.raw_path,
+        query_string=f"{existing}&{params}" if existing else params,
+        fragment=url.raw_fragment,
+        encoded=True,
+    )
+
+
 def _is_ipv6(host: str) -> bool:
     return ":" in host
 
@@ -136,24 +157,9 @@ class ClientRequest:
 
             response_class = ClientResponse
         self.response_class: type[ClientResponse] = response_class
+        url = _with_params(url, params)
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
-        if isinstance(params, str) and params:
-            # A pre-encoded query string: appended as it is (requoting keeps %XX).
-            u = self.url
-            existing = u.raw_query_string
-            self.url = URL.build(
-                scheme=u.scheme,
-                user=u.raw_user,
-                password=u.raw_password,
-                host=u.raw_host or "",
-                port=u.explicit_port,
-                path=u.raw_path,
-                query_string=f"{existing}&{params}" if existing else params,
-                encoded=True,
-            )
-        elif params:
-            self.url = self.url.extend_query(params)
         self._check_target(self.url)
         self.method = method.upper()
         self.version = version

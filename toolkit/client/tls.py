@@ -76,7 +76,8 @@ class Fingerprint:
         if got != self._fingerprint:
             peer = transport.get_extra_info("peername") or ("", 0)
             host, port = (peer[0], peer[1]) if isinstance(peer, tuple) else (str(peer), 0)
-            transport.close()
+            abort = getattr(transport, "abort", None)
+            (abort or transport.close)()  # no TLS goodbye to a server we do not trust
             raise ServerFingerprintMismatch(self._fingerprint, got, host, port)
 
     def __eq__(self, other: object) -> bool:

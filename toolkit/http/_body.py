@@ -12,7 +12,14 @@ from collections.abc import Callable
 
 from multidict import CIMultiDictProxy
 
-from ._head import HeadScanner, build_headers, parse_fields, raise_line_too_long, split_lines
+from ._head import (
+    HeadScanner,
+    build_headers,
+    check_field_chars,
+    parse_fields,
+    raise_line_too_long,
+    split_lines,
+)
 from .errors import (
     BadHttpMessage,
     ContentLengthError,
@@ -29,15 +36,11 @@ Emit = Callable[[bytes], None]
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
-# chunk-size [ chunk-ext ], chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
+# chunk-size [ chunk-ext ] with chunk-ext = *( ";" name [ "=" value ] ). RFC 9112 allows
+# bad whitespace (BWS) around ";" and "="; like llhttp we reject it, since differing
+# interpretations of chunk extensions between hops are a request smuggling vector.
 _CHUNK_LINE_RE = re.compile(
-    rb"([0-9A-Fa-f]+)((?:[ \t]*;[ \t]*"
-    + _TOKEN
-    + rb"(?:[ \t]*=[ \t]*(?:"
-    + _TOKEN
-    + rb"|"
-    + _QUOTED
-    + rb"))?)*)"
+    rb"([0-9A-Fa-f]+)((?:;" + _TOKEN + rb"(?:=(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?)*)"
 )
 
 
@@ -221,6 +224,7 @@ class ChunkedReader(BodyReader):
         try:
             lines = split_lines(bytes(buf[:end]), self._lenient, bare_lf_end, "trailer section")
             self._trailer_scanner.check_lines(lines)
+            check_field_chars(bytes(buf[:end]), lines, "trailer section", skip_first=False)
             raw = parse_fields(lines, 0, False, "trailer section")
         except (TransferEncodingError, LineTooLong, TooManyHeaders):
             raise

@@ -26,6 +26,8 @@ from .events import HttpVersion, HttpVersion10, HttpVersion11, RawHeaders
 __all__ = [
     "HeadScanner",
     "build_headers",
+    "check_field_chars",
+    "fast_fields",
     "parse_fields",
     "parse_request_line",
     "parse_status_line",
@@ -124,7 +126,10 @@ class HeadScanner:
             nl = buf.find(b"\n", pos)
             if nl < 0:
                 break
-            self._check_line(nl - pos, self._nlines)
+            length = nl - pos
+            if length and buf[nl - 1] == 0x0D:
+                length -= 1
+            self._check_line(length, self._nlines)
             self._nlines += 1
             pos = nl + 1
         self._checked = pos
@@ -171,15 +176,23 @@ def split_lines(head: bytes, lenient: bool, bare_lf_end: bool, what: str) -> lis
     else:
         lines = head.split(b"\r\n")
     lines.pop()  # the empty string after the last line ending
-    match = _CTL_RE.search(head)
-    if match is not None:
-        off = match.start()
-        line_no = head.count(b"\n", 0, off) + 1
-        raise BadHttpMessage(
-            f"control character {describe_byte(head[off])} at byte {off} "
-            f"(line {line_no}) of the {what}"
-        )
     return lines
+
+
+def check_field_chars(head: bytes, lines: list[bytes], what: str, skip_first: bool = True) -> None:
+    """Reject control characters (other than HTAB) in the field lines of a head."""
+    match = _CTL_RE.search(head, len(lines[0]) if lines and skip_first else 0)
+    if match is None:
+        return
+    off = match.start()
+    line_no = head.count(b"\n", 0, off)
+    line = lines[line_no] if line_no < len(lines) else b""
+    name = line.partition(b":")[0]
+    raise InvalidHeader(
+        name[:100],
+        f"control character {describe_byte(head[off])} at byte {off} "
+        f"(line {line_no + 1}) of the {what}",
+    )
 
 
 def parse_version(data: bytes, line: bytes) -> HttpVersion:
@@ -276,6 +289,13 @@ def parse_status_line(line: bytes, lenient: bool) -> tuple[HttpVersion, int, byt
             f"invalid status code {status_b!r} in status line {line[:200]!r}: "
             "must be three digits 100-999",
         )
+    bad = _CTL_RE.search(reason)
+    if bad is not None:
+        raise BadStatusLine(
+            line.decode("utf-8", "backslashreplace"),
+            f"control character {describe_byte(reason[bad.start()])} in the reason phrase "
+            f"of status line {line[:200]!r}",
+        )
     return version, int(status_b), reason
 
 
@@ -316,6 +336,25 @@ def parse_fields(
             )
         raw.append((name, value.strip(b" \t")))
     return raw
+
+
+_FIELD_LINE_RE = re.compile(rb"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
+_FIELD_LINE_TEXT_RE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
+
+
+def fast_fields(block: bytes, count: int) -> tuple[CIMultiDictProxy[str], RawHeaders] | None:
+    """Parse ``count`` CRLF-terminated field lines in one pass, or None if any is unusual.
+
+    The common case costs two regex scans and no Python loop; on None the
+    caller falls back to :func:`parse_fields`, which names the bad line.
+    """
+    raw = _FIELD_LINE_RE.findall(block)
+    if len(raw) != count:
+        return None
+    pairs = _FIELD_LINE_TEXT_RE.findall(block.decode("utf-8", "surrogateescape"))
+    if len(pairs) != count:  # pragma: no cover - both patterns match the same lines
+        return None
+    return CIMultiDictProxy(CIMultiDict(pairs)), tuple(raw)
 
 
 def build_headers(raw: list[tuple[bytes, bytes]]) -> tuple[CIMultiDictProxy[str], RawHeaders]:

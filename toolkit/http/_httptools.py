@@ -55,6 +55,10 @@ def _translate(exc: Exception, what: str) -> HttpProcessingError:
     if isinstance(exc, httptools.HttpParserInvalidStatusError):
         return BadStatusLine(error=f"invalid status line: {text}")
     low = reason.lower()
+    if "space after start line" in low:
+        return InvalidHeader(b"", f"obs-fold or whitespace before the first field: {text}")
+    if any(word in low for word in ("http/", "dot", "version", "major", "minor")):
+        return BadStatusLine(error=f"invalid HTTP version: {text}")
     if "pri/upgrade" in low:
         return BadStatusLine(
             "PRI * HTTP/2.0",
@@ -140,8 +144,7 @@ class _LLParser:
             self._feed(bytes(data) if isinstance(data, memoryview) else data)
         except HttpProcessingError as exc:
             self._error = exc
-            if not events:
-                raise
+            raise
         return events
 
     def feed_eof(self) -> list[Event]:
@@ -299,8 +302,14 @@ class HttptoolsRequestParser(_LLParser):
         self._url: list[bytes] = []
         self._upgrade_reader: ChunkedReader | LengthReader | None = None
         self._parser = httptools.HttpRequestParser(self)
+        # Bytes after a message that closes the connection are parsed like the pure
+        # parser does; the connection owner decides to close by ``should_close``.
+        self._parser.set_dangerous_leniencies(lenient_data_after_close=True)
         if lenient:
-            self._parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True)
+            # (httptools 0.6-0.9 needs both flags for a bare LF after the request line.)
+            self._parser.set_dangerous_leniencies(
+                lenient_optional_cr_before_lf=True, lenient_optional_lf_after_cr=True
+            )
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -429,9 +438,11 @@ class HttptoolsResponseParser(_LLParser):
         self._interim = False
         self._pure: PyResponseParser | None = None
         self._parser = httptools.HttpResponseParser(self)
+        self._parser.set_dangerous_leniencies(lenient_data_after_close=True)
         if lenient:
             self._parser.set_dangerous_leniencies(
                 lenient_optional_cr_before_lf=True,
+                lenient_optional_lf_after_cr=True,
                 lenient_headers=True,
                 lenient_chunked_length=True,
                 lenient_transfer_encoding=True,
@@ -526,6 +537,8 @@ class HttptoolsResponseParser(_LLParser):
         version = self._version()
         status: int = self._parser.get_status_code()
         reason_b = b"".join(self._reason)
+        if not 100 <= status <= 999:
+            raise BadStatusLine(error=f"invalid status code {status}: must be 100-999")
         if _CTL_RE.search(reason_b) is not None:
             raise BadStatusLine(error=f"control character in reason phrase {reason_b!r}")
         line_len = len(reason_b) + 13

@@ -6,9 +6,10 @@ import re
 
 __all__ = [
     "CTL_IN_VALUE_RE",
+    "TARGET_LENIENT_RE",
+    "TARGET_RE",
     "TOKEN_CHARS",
     "TOKEN_RE",
-    "bad_token_char",
     "describe_byte",
 ]
 
@@ -22,18 +23,6 @@ CTL_IN_VALUE_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 TARGET_RE = re.compile(rb"[\x21-\x7e]+")
 # The same plus obs-text, accepted by lenient parsers.
 TARGET_LENIENT_RE = re.compile(rb"[\x21-\x7e\x80-\xff]+")
-# reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
-REASON_BAD_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-def bad_token_char(data: bytes) -> int:
-    """Return the offset of the first byte of ``data`` that is not a tchar, or -1."""
-    if TOKEN_RE.fullmatch(data):
-        return -1
-    for i, byte in enumerate(data):
-        if byte not in TOKEN_CHARS:
-            return i
-    return 0  # empty
 
 
 def describe_byte(byte: int) -> str:

@@ -197,16 +197,19 @@ class _BrotliDecoder:
             self._seen_input = True
         out: list[bytes] = []
         try:
-            room = self._limit.room()
-            chunk = self._obj.process(data, output_buffer_limit=min(room, _STEP) if room else 0)
-            while True:
+            if self._limit.max_size is None:
+                chunk = self._obj.process(data)
                 self._limit.add(len(chunk))
-                if chunk:
-                    out.append(chunk)
-                if self._obj.can_accept_more_data() or self._obj.is_finished():
+                return bytes(chunk)
+            # Bounded steps: drain pending output with empty input until none is left.
+            chunk = self._obj.process(data, output_buffer_limit=min(self._limit.room(), _STEP))
+            while chunk:
+                self._limit.add(len(chunk))
+                out.append(chunk)
+                if self._obj.is_finished():
                     break
-                room = self._limit.room()
-                chunk = self._obj.process(b"", output_buffer_limit=min(room, _STEP) if room else 0)
+                room = min(self._limit.room(), _STEP)
+                chunk = self._obj.process(b"", output_buffer_limit=room)
         except _brotli.error as exc:
             raise ContentEncodingError(
                 f"cannot decode br body: {exc} (after {self._limit.total} decoded bytes)"

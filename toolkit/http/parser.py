@@ -5,9 +5,10 @@ ends a close-delimited body or raises for a truncated message. A parser stops
 (``paused``) after a message that switches protocols and keeps the bytes that
 follow in ``trailing_data``.
 
-When a feed completes some events and then hits an error (say, a good request
-pipelined with a malformed one), the events are returned and the error is
-raised by the next ``feed_data``/``feed_eof`` call, so nothing is lost.
+An error is raised as soon as it is seen, even if the same feed completed
+events before it (say, a good request pipelined with a malformed one): the
+connection cannot be trusted past that point. The parser then stays failed and
+raises the same error again on every call.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ._framing import analyze
 from ._head import (
     HeadScanner,
     build_headers,
+    check_field_chars,
+    fast_fields,
     parse_fields,
     parse_request_line,
     parse_status_line,
@@ -30,11 +33,13 @@ from ._head import (
 from ._rules import TOKEN_RE
 from .compression import Decoder, get_decoder
 from .errors import BadHttpMessage, BadHttpMethod, BadStatusLine, HttpProcessingError
-from .events import EndOfMessage, Event, RequestHead, ResponseHead
+from .events import EndOfMessage, Event, RawHeaders, RequestHead, ResponseHead
 
 __all__ = ["PyRequestParser", "PyResponseParser"]
 
-_HEAD, _BODY, _CLOSED = range(3)
+# _DONE: a message that closes the connection ended; later bytes are ignored
+# (RFC 9112 section 9.6: no further requests are processed on that connection).
+_HEAD, _BODY, _DONE, _CLOSED = range(4)
 _Emit = Callable[[bytes], None]
 # At most this many empty lines before a start line are skipped (RFC 9112 section 2.2).
 _MAX_LEADING_EMPTY_LINES = 16
@@ -64,6 +69,7 @@ class _PyParser:
         self._paused = False
         self._error: HttpProcessingError | None = None
         self._switch_after_body = False
+        self._close_after = False
         self._scanner = HeadScanner(
             start_line, max_line_size, max_field_size, max_headers, self._what
         )
@@ -95,6 +101,8 @@ class _PyParser:
             if data:
                 raise BadHttpMessage(f"{len(data)} bytes of data received after feed_eof()")
             return []
+        if self._state == _DONE:
+            return []
         buf = self._buf
         buf += data
         if self._paused:
@@ -111,13 +119,12 @@ class _PyParser:
                     if not self._body.feed(buf, emit):
                         break
                     self._end_message(events)
-                if self._paused:
+                if self._paused or self._state == _DONE:
                     break
         except HttpProcessingError as exc:
             self._error = exc
             self._state = _CLOSED
-            if not events:
-                raise
+            raise
         return events
 
     def feed_eof(self) -> list[Event]:
@@ -125,7 +132,7 @@ class _PyParser:
         if self._error is not None:
             raise self._error
         state, self._state = self._state, _CLOSED
-        if state == _CLOSED or self._paused:
+        if state in (_CLOSED, _DONE) or self._paused:
             return []
         if state == _HEAD:
             if self._buf.strip(b"\r\n"):
@@ -164,11 +171,12 @@ class _PyParser:
         if end < 0:
             self._check_start(buf)
             return False
-        lines = split_lines(bytes(buf[:end]), self.lenient, bare_lf_end, self._what)
+        head = bytes(buf[:end])
+        lines = split_lines(head, self.lenient, bare_lf_end, self._what)
         self._scanner.check_lines(lines)
         del buf[:consumed]
         self._scanner.reset()
-        self._on_head(lines, events)
+        self._on_head(head, lines, events)
         return True
 
     def _skip_empty_lines(self, buf: bytearray) -> None:
@@ -189,8 +197,18 @@ class _PyParser:
         del buf[:skipped]
         self._scanner.reset()
 
-    def _on_head(self, lines: list[bytes], events: list[Event]) -> None:
+    def _on_head(self, head: bytes, lines: list[bytes], events: list[Event]) -> None:
         raise NotImplementedError
+
+    def _fields(
+        self, head: bytes, lines: list[bytes], allow_obs_fold: bool
+    ) -> tuple[CIMultiDictProxy[str], RawHeaders]:
+        check_field_chars(head, lines, self._what)
+        if not self.lenient:
+            fast = fast_fields(head[len(lines[0]) + 2 :], len(lines) - 1)
+            if fast is not None:
+                return fast
+        return build_headers(parse_fields(lines, 1, allow_obs_fold, self._what))
 
     def _check_start(self, buf: bytearray) -> None:
         """Reject early a start line that cannot become valid (e.g. TLS bytes on a plain port)."""
@@ -208,12 +226,12 @@ class _PyParser:
         self._body = None
         if self._state != _CLOSED:
             self._state = _HEAD
-        self._message_done()
-
-    def _message_done(self) -> None:
         if self._switch_after_body:
             self._switch_after_body = False
             self._paused = True
+        elif self._close_after and self._state == _HEAD:
+            self._state = _DONE
+            self._buf.clear()
 
 
 class PyRequestParser(_PyParser):
@@ -249,10 +267,9 @@ class PyRequestParser(_PyParser):
                 f"request line {line!r} is not a token character",
             )
 
-    def _on_head(self, lines: list[bytes], events: list[Event]) -> None:
+    def _on_head(self, head: bytes, lines: list[bytes], events: list[Event]) -> None:
         method_b, target_b, version = parse_request_line(lines[0], self.lenient)
-        raw = parse_fields(lines, 1, False, self._what)
-        headers, raw_headers = build_headers(raw)
+        headers, raw_headers = self._fields(head, lines, False)
         method = method_b.decode("ascii")
         framing = analyze(
             headers,
@@ -277,6 +294,7 @@ class PyRequestParser(_PyParser):
             )
         )
         self._switch_after_body = framing.upgrade
+        self._close_after = framing.should_close
         if framing.chunked:
             self._body = ChunkedReader(
                 max_line_size=self.max_line_size,
@@ -334,10 +352,9 @@ class PyResponseParser(_PyParser):
                 f"invalid status line: starts with {bytes(buf[:40])!r}, not 'HTTP/'",
             )
 
-    def _on_head(self, lines: list[bytes], events: list[Event]) -> None:
+    def _on_head(self, head: bytes, lines: list[bytes], events: list[Event]) -> None:
         version, status, reason_b = parse_status_line(lines[0], self.lenient)
-        raw = parse_fields(lines, 1, self.lenient, self._what)
-        headers, raw_headers = build_headers(raw)
+        headers, raw_headers = self._fields(head, lines, self.lenient)
         method = self._methods[0] if self._methods else "GET"
         reason = reason_b.decode("utf-8", "surrogateescape")
         if status < 200 and status != 101:
@@ -374,6 +391,7 @@ class PyResponseParser(_PyParser):
             )
         )
         self._switch_after_body = switch
+        self._close_after = framing.should_close or until_close
         if no_body or framing.length == 0:
             self._body = None
             self._end_message(events)

@@ -1,5 +1,6 @@
 """aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses)."""
 
+from toolkit.web._keys import RequestKey, ResponseKey
 from toolkit.web.app import (
     AppKey,
     Application,
@@ -65,6 +66,8 @@ from toolkit.web.exceptions import (
     HTTPVariantAlsoNegotiates,
     HTTPVersionNotSupported,
     NotAppKeyWarning,
+    PayloadAccessError,
+    RequestPayloadError,
 )
 from toolkit.web.fileresponse import (
     FileResponse,
@@ -89,6 +92,7 @@ from toolkit.web.response import (
     ContentCoding,
     Response,
     StreamResponse,
+    json_bytes_response,
     json_response,
 )
 from toolkit.web.routedef import (
@@ -162,6 +166,11 @@ from toolkit.web.worker import (
 )
 
 __all__ = [
+    "RequestKey",
+    "ResponseKey",
+    "json_bytes_response",
+    "PayloadAccessError",
+    "RequestPayloadError",
     "AbstractAccessLogger",
     "AbstractMatchInfo",
     "AbstractResource",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import re
+import string
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -16,6 +17,7 @@ __all__ = [
     "http_date_now",
     "parse_accept_encoding",
     "parse_content_type",
+    "parse_forwarded",
     "parse_http_date",
 ]
 
@@ -94,3 +96,63 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
                     q = 0.0
         result[coding] = q
     return result
+
+
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
+
+
+def parse_forwarded(values: list[str]) -> tuple[Mapping[str, str], ...]:
+    """Parse Forwarded headers (RFC 7239) into one mapping per forwarded-element.
+
+    A malformed element is skipped up to the next comma; the others are kept.
+    """
+    elements: list[Mapping[str, str]] = []
+    for field in values:
+        pos, length = 0, len(field)
+        current: dict[str, str] = {}
+        good = True
+        while pos < length:
+            char = field[pos]
+            if char in " \t":
+                pos += 1
+            elif char == ",":
+                if good:
+                    elements.append(MappingProxyType(current))
+                current, good = {}, True
+                pos += 1
+            elif char == ";" or not good:
+                pos += 1
+            else:
+                start = pos
+                while pos < length and field[pos] in _TOKEN_CHARS:
+                    pos += 1
+                name = field[start:pos].lower()
+                if not name or pos >= length or field[pos] != "=":
+                    good = False
+                    continue
+                pos += 1
+                if pos < length and field[pos] == '"':
+                    pos += 1
+                    chars: list[str] = []
+                    while pos < length and field[pos] != '"':
+                        if field[pos] == "\\" and pos + 1 < length:
+                            pos += 1
+                        chars.append(field[pos])
+                        pos += 1
+                    if pos >= length:
+                        good = False
+                        continue
+                    pos += 1
+                    value = "".join(chars)
+                else:
+                    start = pos
+                    while pos < length and field[pos] in _TOKEN_CHARS:
+                        pos += 1
+                    value = field[start:pos]
+                    if not value:
+                        good = False
+                        continue
+                current.setdefault(name, value)
+        if good:
+            elements.append(MappingProxyType(current))
+    return tuple(elements)

@@ -14,12 +14,14 @@ from collections.abc import (
     Iterator,
     MutableMapping,
 )
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from toolkit.web._keys import AppKey
 from toolkit.web.exceptions import NotAppKeyWarning
 from toolkit.web.request import BaseRequest, Request
 from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRouter
 from toolkit.web.routing.dispatcher import UrlDispatcher
+from toolkit.web.routing.routes import UrlMappingMatchInfo
 from toolkit.web.routing.subapps import (
     Domain,
     MaskDomain,
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from toolkit.http import RequestHead
     from toolkit.streams import StreamReader
     from toolkit.web.response import StreamResponse
-    from toolkit.web.routing.routes import UrlMappingMatchInfo
 
 __all__ = ["AppKey", "Application", "CleanupError"]
 
@@ -44,38 +45,12 @@ CleanupCtx = Callable[["Application"], AsyncIterator[None]]
 web_logger = logging.getLogger("toolkit.web")
 
 
-class AppKey(Generic[_T]):
-    """A typed key for application state: ``KEY = AppKey("db", Database)``."""
+def _with_current_app(app: Application, handler: Handler) -> Handler:
+    async def run_in_app(request: Request) -> StreamResponse:
+        with request.match_info.set_current_app(app):
+            return await handler(request)
 
-    __slots__ = ("_name", "_t")
-
-    def __init__(self, name: str, t: type[_T] | None = None) -> None:
-        self._name = name
-        self._t = t
-
-    @property
-    def name(self) -> str:
-        """The key's name."""
-        return self._name
-
-    def __lt__(self, other: object) -> bool:
-        if isinstance(other, AppKey):
-            return self._name < other._name
-        return True  # AppKeys sort before plain keys
-
-    def __repr__(self) -> str:
-        t = self._t
-        if t is None:
-            t_repr = "<<Unknown>>"
-        elif isinstance(t, type):
-            t_repr = (
-                t.__qualname__
-                if t.__module__ == "builtins"
-                else (f"{t.__module__}.{t.__qualname__}")
-            )
-        else:
-            t_repr = repr(t)
-        return f"<AppKey({self._name}, type={t_repr})>"
+    return run_in_app
 
 
 class CleanupError(RuntimeError):
@@ -422,21 +397,27 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         """Route ``request`` and run its handler through the middlewares."""
         if not isinstance(request, Request):
             raise TypeError(f"{self!r} handles Request objects, got {request!r}")
+        if not self._frozen:
+            self.freeze()  # served without a runner: the app is in use from now on
         match_info: AbstractMatchInfo = await self._router.resolve(request)
         match_info.add_app(self)
         match_info.freeze()
-        request._match_info = cast("UrlMappingMatchInfo", match_info)
+        request._match_info = cast(UrlMappingMatchInfo, match_info)
         response: StreamResponse | None = None
         if request.headers.get("Expect"):
             response = await match_info.expect_handler(request)
         if response is None:
             handler: Handler = match_info.handler
             if self._run_middlewares:
+                tracks_app = isinstance(match_info, UrlMappingMatchInfo)
                 for app in reversed(match_info.apps):
                     for middleware in app._middlewares_handlers:
                         handler = functools.update_wrapper(
                             functools.partial(middleware, handler=handler), handler
                         )
+                    if tracks_app:
+                        # Each app's middlewares see that app as request.app.
+                        handler = _with_current_app(app, handler)
             response = await handler(request)
         return response
 

@@ -17,6 +17,8 @@ from toolkit.web.response import Response
 
 __all__ = [
     "NotAppKeyWarning",
+    "PayloadAccessError",
+    "RequestPayloadError",
     "HTTPException",
     "HTTPError",
     "HTTPRedirection",
@@ -80,6 +82,14 @@ __all__ = [
 
 class NotAppKeyWarning(UserWarning):
     """A plain ``str`` was used as an application state key instead of an ``AppKey``."""
+
+
+class RequestPayloadError(Exception):
+    """The request body could not be read: bad framing, or the client went away."""
+
+
+class PayloadAccessError(Exception):
+    """The request body was accessed after the response had been sent."""
 
 
 class HTTPException(Response, Exception):

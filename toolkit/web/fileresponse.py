@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
+import re
 import stat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ __all__ = ["FileResponse"]
 
 # Pre-compressed siblings, best first: (content-coding, file suffix).
 _COMPRESSED_SIBLINGS = (("br", ".br"), ("gzip", ".gz"))
+_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
 _ENCODING_TYPES = {"gzip": "application/gzip", "br": "application/x-brotli"}
 
 
@@ -30,6 +32,30 @@ def _etag_matches(etag: str, candidates: tuple[ETag, ...], *, weak: bool) -> boo
     if len(candidates) == 1 and candidates[0].value == "*":
         return True
     return any(c.value == etag and (weak or not c.is_weak) for c in candidates)
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """Resolve one ``bytes=first-last`` / ``bytes=-suffix`` range against ``size`` bytes.
+
+    Returns ``(start, stop)`` (stop exclusive) or ``None`` when the range is malformed or
+    unsatisfiable (RFC 9110 14.1.2: a zero suffix or a first byte past the end).
+    """
+    match = _RANGE_RE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:
+        if not last:
+            return None
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return None
+        return max(size - suffix, 0), size
+    start = int(first)
+    if start >= size or (last and int(last) < start):
+        return None
+    stop = min(int(last) + 1, size) if last else size
+    return start, stop
 
 
 class FileResponse(StreamResponse):
@@ -156,20 +182,10 @@ class FileResponse(StreamResponse):
             and "," not in range_header  # several ranges: ignored, the whole file is sent
             and self._if_range_allows(request, etag, st.st_mtime)
         ):
-            try:
-                rng = request.http_range
-            except ValueError:
-                rng = None
-            if rng is None or rng.start is None:
+            span = _byte_range(range_header, size)
+            if span is None:
                 return await self._unsatisfiable(request, size)
-            if rng.start < 0:
-                start = max(size + rng.start, 0)
-                stop = size
-            else:
-                start = rng.start
-                stop = min(rng.stop, size) if rng.stop is not None else size
-            if start >= size or (rng.start < 0 and size == 0):
-                return await self._unsatisfiable(request, size)
+            start, stop = span
             count = stop - start
             self.set_status(206)
             self._headers[hdrs.CONTENT_RANGE] = f"bytes {start}-{start + count - 1}/{size}"

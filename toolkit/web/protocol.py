@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import html
 import socket
 import sys
-import traceback
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from toolkit.http import EndOfMessage, RequestHead, RequestParser
+from toolkit.http import Decoder, EndOfMessage, RequestHead, RequestParser, get_decoder
 from toolkit.http.errors import BadHttpMessage, HttpProcessingError
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
 
+from ._server_errors import error_response, error_text, plain_response
 from .exceptions import HTTPException
 from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
 from .writer import StreamWriter
@@ -52,20 +51,11 @@ _IDLE = 0  # between messages
 _HEAD = 1  # some bytes of a head arrived
 _BODY = 2  # a body is being received
 
+# How long a connection that got a 4xx for a malformed request waits for the client
+# to close its side before closing anyway.
+_LINGER_SECONDS = 2.0
 # Past this many queued pipelined requests the transport stops reading.
 _MAX_PIPELINED = 16
-
-_REASONS = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    413: "Payload Too Large",
-    414: "URI Too Long",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    504: "Gateway Timeout",
-    505: "HTTP Version Not Supported",
-}
 
 
 class UpgradeParser(Protocol):
@@ -74,18 +64,6 @@ class UpgradeParser(Protocol):
     def feed_data(self, data: bytes) -> Any: ...
 
     def feed_eof(self) -> Any: ...
-
-
-def _plain_response(status: int, text: str, headers: str = "") -> bytes:
-    """A complete ``Connection: close`` response with a text/plain body."""
-    reason = _REASONS.get(status, "Error")
-    body = text.encode("utf-8", "backslashreplace")
-    return (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        f"Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"Connection: close\r\n{headers}\r\n"
-    ).encode("latin-1") + body
 
 
 class RequestHandler(asyncio.Protocol):
@@ -137,6 +115,8 @@ class RequestHandler(asyncio.Protocol):
             access_log_class(access_log, access_log_format) if access_log is not None else None
         )
         self._lingering_time = lingering_time
+        self._auto_decompress = auto_decompress
+        self._decoder: Decoder | None = None
         self._read_bufsize = read_bufsize
         self._parser = RequestParser(
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
@@ -163,6 +143,7 @@ class RequestHandler(asyncio.Protocol):
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self._current_request: BaseRequest | None = None
+        self._linger: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
         peer = self.transport.get_extra_info("peername") if self.transport else None
@@ -172,8 +153,8 @@ class RequestHandler(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start serving: create the connection's task and arm the head timer."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
+        self.transport = cast(asyncio.Transport, transport)
         if self._tcp_keepalive:
             sock = transport.get_extra_info("socket")
             if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -182,7 +163,7 @@ class RequestHandler(asyncio.Protocol):
                 except OSError:
                     pass
         self._idle_since = self._loop.time()
-        self._manager.connection_made(self, transport)
+        self._manager.connection_made(self, self.transport)
         self._task = self._loop.create_task(self._run())
         self._arm_timer()
 
@@ -195,6 +176,8 @@ class RequestHandler(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._linger is not None:
+            self._linger.cancel()
         if self._payload is not None:
             self._payload.set_exception(ConnectionResetError("Connection lost"))
             self._payload = None
@@ -210,6 +193,8 @@ class RequestHandler(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         """The client half-closed: answer what was received, then close."""
+        if self._linger is not None:
+            return None  # the client read our error response and left
         self._input_closed = True
         if self._upgraded is not None:
             self._upgraded.feed_eof()
@@ -278,12 +263,15 @@ class RequestHandler(asyncio.Protocol):
         messages = self._messages
         count = len(events)
         i = 0
-        while i < count:
+        while i < count and not self._input_closed:
             event = events[i]
             i += 1
             if type(event) is bytes:
                 if self._payload is not None:
-                    self._payload.feed_data(event)
+                    if self._decoder is not None:
+                        event = self._decode(event, final=False)
+                    if event:
+                        self._payload.feed_data(event)
             elif type(event) is RequestHead:
                 payload: StreamReader
                 if i < count and type(events[i]) is EndOfMessage:
@@ -294,6 +282,8 @@ class RequestHandler(asyncio.Protocol):
                     payload = StreamReader(self, self._read_bufsize, loop=self._loop)
                     self._payload = payload
                     self._receiving = _BODY
+                    if event.compression and self._auto_decompress:
+                        self._decoder = get_decoder(event.compression)
                 messages.append((event, payload))
                 if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
                     self._pipeline_paused = True
@@ -303,13 +293,30 @@ class RequestHandler(asyncio.Protocol):
                     waiter.set_result(None)
             elif type(event) is EndOfMessage:
                 if self._payload is not None:
-                    self._payload.feed_eof()
-                    self._payload = None
+                    if self._decoder is not None:
+                        tail = self._decode(b"", final=True)
+                        self._decoder = None
+                        if tail:
+                            self._payload.feed_data(tail)
+                    if self._payload is not None:
+                        self._payload.feed_eof()
+                        self._payload = None
                 self._receiving = _IDLE
 
+    def _decode(self, data: bytes, *, final: bool) -> bytes:
+        """Decode request body bytes (``Content-Encoding``); errors go to the payload."""
+        assert self._decoder is not None
+        try:
+            return self._decoder.flush() if final else self._decoder.decompress(data)
+        except HttpProcessingError as exc:
+            self._decoder = None
+            self._on_parse_error(exc)
+            return b""
+
     def _on_parse_error(self, exc: HttpProcessingError) -> None:
+        # Keep reading (and dropping) input: closing a socket with unread data makes
+        # the kernel send a reset, which can destroy the 400 response in flight.
         self._input_closed = True
-        self._update_reading()
         if self._payload is not None:
             # A broken body: its handler sees the error when it reads; then we close.
             self._payload.set_exception(exc)
@@ -338,7 +345,7 @@ class RequestHandler(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
-        paused = self._reading_paused or self._pipeline_paused or self._input_closed
+        paused = self._reading_paused or self._pipeline_paused
         try:
             if paused:
                 transport.pause_reading()
@@ -385,7 +392,6 @@ class RequestHandler(asyncio.Protocol):
     def close(self) -> None:
         """Stop accepting requests: answer the ones received, then close."""
         self._close = True
-        self._input_closed = True
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
@@ -415,7 +421,6 @@ class RequestHandler(asyncio.Protocol):
         """
         self._upgraded = parser
         tail = self._parser.trailing_data
-        self._input_closed = False
         self._pipeline_paused = False
         self._update_reading()
         if tail:
@@ -467,7 +472,7 @@ class RequestHandler(asyncio.Protocol):
         if self._receiving == _HEAD:
             self.logger.debug("Request head not received in time; closing %r", self)
             self._write_raw(
-                _plain_response(408, "408 Request Timeout: the request head took too long")
+                plain_response(408, "408 Request Timeout: the request head took too long")
             )
         self._force_close = True
         self._input_closed = True
@@ -526,7 +531,7 @@ class RequestHandler(asyncio.Protocol):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            if self.transport is not None:
+            if self.transport is not None and self._linger is None:
                 self.transport.close()
 
     async def _handle(self, request: BaseRequest, writer: StreamWriter) -> bool:
@@ -567,7 +572,7 @@ class RequestHandler(asyncio.Protocol):
         except Exception as exc:
             self.logger.exception("Error sending the response to %s", request.method)
             if not writer.headers_written:
-                self._write_raw(_plain_response(500, self._error_text(500, exc)))
+                self._write_raw(plain_response(500, error_text(500, exc, self.debug)))
             return False
         self._log_access(request, resp, start)
         return True
@@ -577,20 +582,10 @@ class RequestHandler(asyncio.Protocol):
         if access is not None and access.enabled:
             access.log(request, resp, self._loop.time() - start)
 
-    def _error_text(self, status: int, exc: BaseException | None) -> str:
-        text = f"{status} {_REASONS.get(status, 'Error')}"
-        if status == 500:
-            text += "\n\nServer got itself in trouble"
-        elif isinstance(exc, HttpProcessingError):
-            text += f"\n\n{exc.message}"
-        if self.debug and exc is not None:
-            text += "\n\n" + "".join(traceback.format_exception(exc))
-        return text
-
     def _error_response(
         self, request: BaseRequest, writer: StreamWriter, status: int, exc: BaseException
-    ) -> Any:
-        """Log ``exc`` and build the error response; None when the head was already sent."""
+    ) -> StreamResponse | None:
+        """Log ``exc`` and build the error response; None when none can be sent."""
         if self.transport is None:
             self.logger.debug("Handler failed after the client went away", exc_info=exc)
             return None
@@ -598,27 +593,19 @@ class RequestHandler(asyncio.Protocol):
             self.logger.exception("Error handling request %s %s", request.method, request.path)
         if writer.headers_written:
             return None  # too late for another response: close the connection
-        from .response import Response
-
-        text = self._error_text(status, exc)
-        accept = request.headers.get("Accept", "")
-        if "text/html" in accept:
-            title = html.escape(text.split("\n", 1)[0])
-            detail = html.escape(text.split("\n\n", 1)[1]) if "\n\n" in text else ""
-            body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-            if detail:
-                body += f"<pre>{detail}</pre>" if self.debug else detail
-            resp = Response(status=status, text=body + "</body></html>", content_type="text/html")
-        else:
-            resp = Response(status=status, text=text, content_type="text/plain")
-        resp.force_close()
-        return resp
+        return error_response(request, status, exc, self.debug)
 
     def _reply_bad_request(self, exc: HttpProcessingError) -> None:
         status = exc.code if 400 <= exc.code < 600 else 400
         self.logger.debug("Bad request from %s: %s", self.peername, exc.message)
         extra = "".join(f"{k}: {v}\r\n" for k, v in (exc.headers or {}).items())
-        self._write_raw(_plain_response(status, self._error_text(status, exc), extra))
+        self._write_raw(plain_response(status, error_text(status, exc, self.debug), extra))
+        transport = self.transport
+        if transport is not None and transport.can_write_eof():
+            # Lingering close: send FIN now, drop what the client still sends, close
+            # when it closes too (or after a short grace period).
+            transport.write_eof()
+            self._linger = self._loop.call_later(_LINGER_SECONDS, transport.close)
 
     async def _discard_body(self, payload: StreamReader) -> None:
         """Read and drop an unread request body, or close if it takes too long."""

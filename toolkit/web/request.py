@@ -12,13 +12,11 @@ import json
 import re
 import socket
 import string
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
@@ -28,8 +26,10 @@ from toolkit import hdrs
 from toolkit.helpers import ETag, parse_etags
 from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
-from toolkit.web._helpers import parse_content_type, parse_http_date
-from toolkit.web.exceptions import HTTPRequestEntityTooLarge
+from toolkit.web._forms import FileField, read_multipart_form
+from toolkit.web._helpers import parse_content_type, parse_forwarded, parse_http_date
+from toolkit.web._keys import RequestKey
+from toolkit.web.exceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 
 if TYPE_CHECKING:
     from toolkit.multipart import MultipartReader
@@ -44,77 +44,10 @@ _FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/for
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _SENTINEL: Any = object()
+_T = TypeVar("_T")
 
 
-@dataclass
-class FileField:
-    """An uploaded file from a multipart form (:meth:`BaseRequest.post`)."""
-
-    name: str
-    filename: str
-    file: BinaryIO
-    content_type: str
-    headers: CIMultiDictProxy[str]
-
-
-def _parse_forwarded(values: list[str]) -> tuple[Mapping[str, str], ...]:
-    """Parse Forwarded headers (RFC 7239) into one mapping per forwarded-element.
-
-    A malformed element is skipped up to the next comma; the others are kept.
-    """
-    elements: list[Mapping[str, str]] = []
-    for field in values:
-        pos, length = 0, len(field)
-        current: dict[str, str] = {}
-        good = True
-        while pos < length:
-            char = field[pos]
-            if char in " \t":
-                pos += 1
-            elif char == ",":
-                if good:
-                    elements.append(MappingProxyType(current))
-                current, good = {}, True
-                pos += 1
-            elif char == ";" or not good:
-                pos += 1
-            else:
-                start = pos
-                while pos < length and field[pos] in _TOKEN_CHARS:
-                    pos += 1
-                name = field[start:pos].lower()
-                if not name or pos >= length or field[pos] != "=":
-                    good = False
-                    continue
-                pos += 1
-                if pos < length and field[pos] == '"':
-                    pos += 1
-                    chars: list[str] = []
-                    while pos < length and field[pos] != '"':
-                        if field[pos] == "\\" and pos + 1 < length:
-                            pos += 1
-                        chars.append(field[pos])
-                        pos += 1
-                    if pos >= length:
-                        good = False
-                        continue
-                    pos += 1
-                    value = "".join(chars)
-                else:
-                    start = pos
-                    while pos < length and field[pos] in _TOKEN_CHARS:
-                        pos += 1
-                    value = field[start:pos]
-                    if not value:
-                        good = False
-                        continue
-                current.setdefault(name, value)
-        if good:
-            elements.append(MappingProxyType(current))
-    return tuple(elements)
-
-
-class BaseRequest(MutableMapping[str, Any]):
+class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     """An HTTP request as the handler sees it.
 
     Constructed by the protocol (see the toolkit.web seam) or by
@@ -131,7 +64,7 @@ class BaseRequest(MutableMapping[str, Any]):
         loop: asyncio.AbstractEventLoop | None,
         *,
         client_max_size: int = 1024**2,
-        state: dict[str, Any] | None = None,
+        state: dict[str | RequestKey[Any], Any] | None = None,
         scheme: str | None = None,
         host: str | None = None,
         remote: str | None = None,
@@ -143,7 +76,7 @@ class BaseRequest(MutableMapping[str, Any]):
         self._task = task
         self._loop = loop
         self._client_max_size = client_max_size
-        self._state: dict[str, Any] = {} if state is None else state
+        self._state: dict[str | RequestKey[Any], Any] = {} if state is None else state
         self._scheme = scheme
         self._host = host
         self._remote = remote
@@ -271,17 +204,23 @@ class BaseRequest(MutableMapping[str, Any]):
         """The Forwarded headers parsed per RFC 7239, one mapping per element."""
         if "forwarded" not in self._cache:
             values = self._message.headers.getall(hdrs.FORWARDED, [])
-            self._cache["forwarded"] = _parse_forwarded(values)
+            self._cache["forwarded"] = parse_forwarded(values)
         result: tuple[Mapping[str, str], ...] = self._cache["forwarded"]
         return result
 
     @property
     def host(self) -> str:
-        """The Host header, else the machine's name."""
+        """The Host header, else the local address of the connection (or the machine's name)."""
         if self._host is not None:
             return self._host
         host = self._message.headers.get(hdrs.HOST)
-        return host if host is not None else socket.getfqdn()
+        if host is not None:
+            return host
+        sockname = self.get_extra_info("sockname")
+        if isinstance(sockname, (list, tuple)) and len(sockname) >= 2:
+            address = str(sockname[0])
+            return f"[{address}]:{sockname[1]}" if ":" in address else f"{address}:{sockname[1]}"
+        return socket.getfqdn()
 
     @property
     def remote(self) -> str | None:
@@ -318,7 +257,11 @@ class BaseRequest(MutableMapping[str, Any]):
     @property
     def url(self) -> URL:
         """The absolute URL, from scheme and host."""
-        base = URL.build(scheme=self.scheme, authority=self.host)
+        host = self.host
+        try:
+            base = URL.build(scheme=self.scheme, authority=host)
+        except ValueError as exc:
+            raise HTTPBadRequest(text=f"Invalid Host header: {host!r}") from exc
         return base.join(self._rel_url)
 
     @property
@@ -518,7 +461,7 @@ class BaseRequest(MutableMapping[str, Any]):
             return self._post
         out: MultiDict[str | bytes | FileField] = MultiDict()
         if ctype == "multipart/form-data":
-            await self._read_multipart_form(out)
+            await read_multipart_form(await self.multipart(), out, self._client_max_size)
         else:
             data = await self.read()
             if data:
@@ -533,70 +476,36 @@ class BaseRequest(MutableMapping[str, Any]):
         self._post = MultiDictProxy(out)
         return self._post
 
-    async def _read_multipart_form(self, out: MultiDict[str | bytes | FileField]) -> None:
-        from toolkit.multipart import BodyPartReader
-
-        reader = await self.multipart()
-        limit = self._client_max_size
-        size = 0
-        field = await reader.next()
-        while field is not None:
-            name = getattr(field, "name", None)
-            if not isinstance(field, BodyPartReader) or name is None:
-                raise ValueError(f"nested multipart is not supported in a form (field {name!r})")
-            field_ct = field.headers.get(hdrs.CONTENT_TYPE)
-            if field.filename is not None:
-                tmp: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-                chunk = await field.read_chunk(size=2**16)
-                while chunk:
-                    chunk = field.decode(chunk)
-                    tmp.write(chunk)
-                    size += len(chunk)
-                    if 0 < limit < size:
-                        tmp.close()
-                        raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
-                    chunk = await field.read_chunk(size=2**16)
-                tmp.seek(0)
-                out.add(
-                    name,
-                    FileField(
-                        name,
-                        field.filename,
-                        tmp,
-                        field_ct or "application/octet-stream",
-                        CIMultiDictProxy(CIMultiDict(field.headers)),
-                    ),
-                )
-            else:
-                value = await field.read(decode=True)
-                size += len(value)
-                if 0 < limit < size:
-                    raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
-                if field_ct is None or field_ct.startswith("text/"):
-                    charset = field.get_charset(default="utf-8")
-                    out.add(name, value.decode(charset))
-                else:
-                    out.add(name, value)
-            field = await reader.next()
-
     async def _prepare_hook(self, response: StreamResponse) -> None:
         """Called by :meth:`StreamResponse.prepare`; apps send ``on_response_prepare``."""
 
     # -- state mapping ----------------------------------------------------------------------
 
-    def __getitem__(self, key: str) -> Any:
+    @overload
+    def __getitem__(self, key: RequestKey[_T]) -> _T: ...
+
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+
+    def __getitem__(self, key: str | RequestKey[_T]) -> Any:
         return self._state[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    @overload
+    def __setitem__(self, key: RequestKey[_T], value: _T) -> None: ...
+
+    @overload
+    def __setitem__(self, key: str, value: Any) -> None: ...
+
+    def __setitem__(self, key: str | RequestKey[_T], value: Any) -> None:
         self._state[key] = value
 
-    def __delitem__(self, key: str) -> None:
+    def __delitem__(self, key: str | RequestKey[Any]) -> None:
         del self._state[key]
 
     def __len__(self) -> int:
         return len(self._state)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | RequestKey[Any]]:
         return iter(self._state)
 
     def __bool__(self) -> bool:

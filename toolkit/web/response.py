@@ -8,61 +8,41 @@ writes the head through the request's payload writer; the body follows through
 from __future__ import annotations
 
 import asyncio
-import datetime
-import enum
 import json
-import math
 import sys
-import zlib
 from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import Executor
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from multidict import CIMultiDict
 
 from toolkit import __version__, hdrs
-from toolkit.helpers import ETag
 from toolkit.http import HttpVersion10, HttpVersion11
 from toolkit.payload import Payload, get_payload
-from toolkit.web._helpers import (
-    QUOTED_ETAG_RE,
-    format_http_date,
-    http_date_now,
-    parse_accept_encoding,
-    parse_content_type,
-    parse_http_date,
-)
+from toolkit.web._compression import ContentCoding, choose_coding, compress_bytes
+from toolkit.web._helpers import http_date_now, parse_content_type
+from toolkit.web._keys import ResponseKey
+from toolkit.web._response_headers import HeadersMixin
 
 if TYPE_CHECKING:
     from toolkit.web.request import BaseRequest
 
-__all__ = ["ContentCoding", "Response", "StreamResponse", "json_response"]
+__all__ = [
+    "ContentCoding",
+    "Response",
+    "StreamResponse",
+    "json_bytes_response",
+    "json_response",
+]
+
+_T = TypeVar("_T")
 
 SERVER_SOFTWARE = (
     f"Python/{sys.version_info.major}.{sys.version_info.minor} aiotoolkit/{__version__}"
 )
-_EPOCH_EXPIRES = "Thu, 01 Jan 1970 00:00:00 GMT"
 _DEFAULT_JSON_TYPE = "application/json"
-
-try:
-    import brotli as _brotli
-except ImportError:  # pragma: no cover - brotli is an optional speed-up
-    _brotli = None
-
-
-class ContentCoding(enum.Enum):
-    """Content codings a response can be compressed with (values are header tokens)."""
-
-    deflate = "deflate"
-    gzip = "gzip"
-    br = "br"
-    identity = "identity"
-
-
-# Preference order when the client accepts several codings with the same q-value.
-_PREFERENCE = (ContentCoding.br, ContentCoding.gzip, ContentCoding.deflate)
 
 
 class _PayloadWriter(Protocol):
@@ -78,30 +58,14 @@ class _PayloadWriter(Protocol):
     async def drain(self) -> None: ...
 
 
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
 def _reason_for(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    return _REASONS.get(status, "")
 
 
-def _compressor_available(coding: ContentCoding) -> bool:
-    return coding is not ContentCoding.br or _brotli is not None
-
-
-def compress_bytes(coding: ContentCoding, data: bytes) -> bytes:
-    """Compress a whole body with ``coding`` (deflate is the zlib format, RFC 9110 8.4.1.2)."""
-    if coding is ContentCoding.br:
-        if _brotli is None:
-            raise RuntimeError("brotli compression requested but the brotli module is missing")
-        result: bytes = _brotli.compress(data)
-        return result
-    wbits = 31 if coding is ContentCoding.gzip else zlib.MAX_WBITS
-    compressor = zlib.compressobj(wbits=wbits)
-    return compressor.compress(data) + compressor.flush()
-
-
-class StreamResponse(MutableMapping[str, Any]):
+class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]):
     """A response whose body is written piece by piece after :meth:`prepare`.
 
     The response is also a mutable mapping for per-response state (``resp["key"]``).
@@ -128,7 +92,7 @@ class StreamResponse(MutableMapping[str, Any]):
         self._eof_sent = False
         self._must_be_empty_body: bool | None = None
         self._body_length = 0
-        self._state: dict[str, Any] = {}
+        self._state: dict[str | ResponseKey[Any], Any] = {}
         if headers is None:
             self._headers: CIMultiDict[str] = CIMultiDict()
         elif isinstance(headers, CIMultiDict):
@@ -222,203 +186,14 @@ class StreamResponse(MutableMapping[str, Any]):
         self._compression = True
         self._compression_force = force
 
-    # -- headers ------------------------------------------------------------------------
-
-    @property
-    def headers(self) -> CIMultiDict[str]:
-        """The response headers (mutable until :meth:`prepare`)."""
-        return self._headers
-
-    @property
-    def cookies(self) -> SimpleCookie:
-        """Cookies to send as Set-Cookie headers."""
-        return self._cookies
-
-    def set_cookie(
-        self,
-        name: str,
-        value: str,
-        *,
-        expires: str | None = None,
-        domain: str | None = None,
-        max_age: int | str | None = None,
-        path: str = "/",
-        secure: bool | None = None,
-        httponly: bool | None = None,
-        version: str | None = None,
-        samesite: str | None = None,
-        partitioned: bool | None = None,
-    ) -> None:
-        """Set a cookie; attributes left as ``None`` are not sent."""
-        old = self._cookies.get(name)
-        if old is not None and old.coded_value == "":
-            self._cookies.pop(name, None)  # re-setting a deleted cookie
-        self._cookies[name] = value
-        morsel = self._cookies[name]
-        if expires is not None:
-            morsel["expires"] = expires
-        elif morsel.get("expires") == _EPOCH_EXPIRES:
-            del morsel["expires"]
-        if domain is not None:
-            morsel["domain"] = domain
-        if max_age is not None:
-            morsel["max-age"] = str(max_age)
-        elif "max-age" in morsel:
-            del morsel["max-age"]
-        morsel["path"] = path
-        if secure is not None:
-            morsel["secure"] = secure
-        if httponly is not None:
-            morsel["httponly"] = httponly
-        if version is not None:
-            morsel["version"] = version
-        if samesite is not None:
-            morsel["samesite"] = samesite
-        if partitioned:
-            self._partitioned.add(name)
-        else:
-            self._partitioned.discard(name)
-
-    def del_cookie(
-        self,
-        name: str,
-        *,
-        domain: str | None = None,
-        path: str = "/",
-        secure: bool | None = None,
-        httponly: bool | None = None,
-        samesite: str | None = None,
-    ) -> None:
-        """Tell the client to delete a cookie (empty value, expired, ``Max-Age=0``)."""
-        self._cookies.pop(name, None)
-        self.set_cookie(
-            name,
-            "",
-            max_age=0,
-            expires=_EPOCH_EXPIRES,
-            domain=domain,
-            path=path,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-        )
-
-    @property
-    def content_length(self) -> int | None:
-        """The Content-Length header as an int, or ``None``."""
-        value = self._headers.get(hdrs.CONTENT_LENGTH)
-        return int(value) if value is not None else None
-
-    @content_length.setter
-    def content_length(self, value: int | None) -> None:
-        if value is None:
-            self._headers.pop(hdrs.CONTENT_LENGTH, None)
-            return
-        value = int(value)
-        if self._chunked:
-            raise RuntimeError("you cannot set a Content-Length when chunked encoding is enabled")
-        self._headers[hdrs.CONTENT_LENGTH] = str(value)
-
-    @property
-    def content_type(self) -> str:
-        """The media type of the Content-Type header (default ``application/octet-stream``)."""
-        return parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[0] or (
-            "application/octet-stream"
-        )
-
-    @content_type.setter
-    def content_type(self, value: str) -> None:
-        self._set_content_type(str(value), self.charset)
-
-    @property
-    def charset(self) -> str | None:
-        """The ``charset`` parameter of the Content-Type header."""
-        return parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[1].get("charset")
-
-    @charset.setter
-    def charset(self, value: str | None) -> None:
-        ctype = self.content_type
-        if ctype == "application/octet-stream":
-            raise RuntimeError(
-                "setting a charset for the application/octet-stream content type is not allowed"
-            )
-        self._set_content_type(ctype, value.lower() if value else None)
-
-    def _set_content_type(self, ctype: str, charset: str | None) -> None:
-        params = dict(parse_content_type(self._headers.get(hdrs.CONTENT_TYPE))[1])
-        params.pop("charset", None)
-        if charset:
-            params["charset"] = charset
-        self._headers[hdrs.CONTENT_TYPE] = "; ".join(
-            [ctype, *(f"{k}={v}" for k, v in params.items())]
-        )
-
-    @property
-    def last_modified(self) -> datetime.datetime | None:
-        """The Last-Modified header as an aware datetime, or ``None``."""
-        return parse_http_date(self._headers.get(hdrs.LAST_MODIFIED))
-
-    @last_modified.setter
-    def last_modified(self, value: int | float | datetime.datetime | str | None) -> None:
-        if value is None:
-            self._headers.pop(hdrs.LAST_MODIFIED, None)
-        elif isinstance(value, (int, float)):
-            self._headers[hdrs.LAST_MODIFIED] = format_http_date(math.ceil(value))
-        elif isinstance(value, datetime.datetime):
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=datetime.timezone.utc)
-            self._headers[hdrs.LAST_MODIFIED] = format_http_date(value.timestamp())
-        elif isinstance(value, str):
-            self._headers[hdrs.LAST_MODIFIED] = value
-        else:
-            raise TypeError(f"unsupported type for last_modified: {type(value).__name__}")
-
-    @property
-    def etag(self) -> ETag | None:
-        """The ETag header as an :class:`~toolkit.helpers.ETag`, or ``None``."""
-        value = self._headers.get(hdrs.ETAG)
-        if value is None:
-            return None
-        if value == "*":
-            return ETag(value="*")
-        match = QUOTED_ETAG_RE.fullmatch(value)
-        if match is None:
-            return None
-        return ETag(value=match.group(2), is_weak=bool(match.group(1)))
-
-    @etag.setter
-    def etag(self, value: ETag | str | None) -> None:
-        if value is None:
-            self._headers.pop(hdrs.ETAG, None)
-            return
-        if isinstance(value, str):
-            value = ETag(value=value)
-        if value.value == "*" and not value.is_weak:
-            self._headers[hdrs.ETAG] = "*"
-            return
-        if not QUOTED_ETAG_RE.fullmatch(f'"{value.value}"'):
-            raise ValueError(f"invalid ETag value: {value.value!r}")
-        prefix = "W/" if value.is_weak else ""
-        self._headers[hdrs.ETAG] = f'{prefix}"{value.value}"'
-
     # -- sending ------------------------------------------------------------------------
-
-    def _choose_coding(self, request: BaseRequest) -> ContentCoding:
-        if self._compression_force is not None:
-            return self._compression_force
-        accepted = parse_accept_encoding(request.headers.get(hdrs.ACCEPT_ENCODING, ""))
-        wildcard = accepted.get("*", 0.0)
-        best: tuple[float, ContentCoding] | None = None
-        for coding in _PREFERENCE:
-            q = accepted.get(coding.value, wildcard)
-            if q > 0 and _compressor_available(coding) and (best is None or q > best[0]):
-                best = (q, coding)
-        return best[1] if best is not None else ContentCoding.identity
 
     async def _start_compression(self, request: BaseRequest) -> None:
         if hdrs.CONTENT_ENCODING in self._headers:
             return  # already encoded (a pre-compressed file, for instance)
-        coding = self._choose_coding(request)
+        coding = choose_coding(
+            request.headers.get(hdrs.ACCEPT_ENCODING, ""), self._compression_force
+        )
         if self._compression_force is None:
             self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
         if coding is not ContentCoding.identity:
@@ -556,19 +331,31 @@ class StreamResponse(MutableMapping[str, Any]):
 
     # -- state mapping ------------------------------------------------------------------
 
-    def __getitem__(self, key: str) -> Any:
+    @overload
+    def __getitem__(self, key: ResponseKey[_T]) -> _T: ...
+
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+
+    def __getitem__(self, key: str | ResponseKey[_T]) -> Any:
         return self._state[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    @overload
+    def __setitem__(self, key: ResponseKey[_T], value: _T) -> None: ...
+
+    @overload
+    def __setitem__(self, key: str, value: Any) -> None: ...
+
+    def __setitem__(self, key: str | ResponseKey[_T], value: Any) -> None:
         self._state[key] = value
 
-    def __delitem__(self, key: str) -> None:
+    def __delitem__(self, key: str | ResponseKey[Any]) -> None:
         del self._state[key]
 
     def __len__(self) -> int:
         return len(self._state)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | ResponseKey[Any]]:
         return iter(self._state)
 
     def __hash__(self) -> int:
@@ -772,4 +559,19 @@ def json_response(
         reason=reason,
         headers=headers,
         content_type=content_type,
+    )
+
+
+def json_bytes_response(
+    data: Any,
+    *,
+    dumps: Callable[[Any], bytes],
+    status: int = 200,
+    reason: str | None = None,
+    headers: Any = None,
+    content_type: str = _DEFAULT_JSON_TYPE,
+) -> Response:
+    """Build a :class:`Response` whose body is ``dumps(data)`` for a ``dumps`` giving bytes."""
+    return Response(
+        body=dumps(data), status=status, reason=reason, headers=headers, content_type=content_type
     )

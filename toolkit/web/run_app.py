@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .app import Application
 from .log import AbstractAccessLogger, AccessLogger, access_logger
 from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite
 
 if TYPE_CHECKING:
     from ssl import SSLContext
-
-    from .app import Application
 
 __all__ = ["run_app"]
 
@@ -34,8 +34,16 @@ async def _run_app(
     reuse_port: bool | None,
     runner_kwargs: dict[str, Any],
 ) -> None:
-    if asyncio.iscoroutine(app) or isinstance(app, asyncio.Future):
+    if not isinstance(app, Application):
+        if not inspect.isawaitable(app):
+            raise TypeError(
+                f"run_app() needs an Application or a coroutine returning one, got {app!r}"
+            )
         app = await app
+        if not isinstance(app, Application):
+            raise TypeError(
+                f"the coroutine given to run_app() returned {app!r}, not an Application"
+            )
     runner = AppRunner(app, shutdown_timeout=shutdown_timeout, **runner_kwargs)
     await runner.setup()
     sites: list[BaseSite] = []

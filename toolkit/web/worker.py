@@ -19,20 +19,34 @@ import sys
 from types import FrameType
 from typing import Any
 
-from gunicorn.config import AccessLogFormat as GunicornAccessLogFormat
-from gunicorn.workers import base
-
 from .log import AccessLogger
 from .runner import AppRunner, SockSite
 
 __all__ = ["GunicornUVLoopWebWorker", "GunicornWebWorker"]
 
 
-class GunicornWebWorker(base.Worker):  # type: ignore[misc]
+class _MissingGunicorn:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the toolkit gunicorn workers need gunicorn: pip install gunicorn")
+
+
+_WorkerBase: Any
+try:  # gunicorn is optional: without it the classes exist but cannot be instantiated
+    from gunicorn.config import AccessLogFormat
+    from gunicorn.workers import base as _gunicorn_base
+except ImportError:  # pragma: no cover - gunicorn is installed in the test environment
+    _WorkerBase = _MissingGunicorn
+    _GUNICORN_LOG_FORMAT = ""
+else:
+    _WorkerBase = _gunicorn_base.Worker
+    _GUNICORN_LOG_FORMAT = AccessLogFormat.default
+
+
+class GunicornWebWorker(_WorkerBase):  # type: ignore[misc]
     """A gunicorn worker running the app on a fresh asyncio event loop."""
 
     DEFAULT_AIOHTTP_LOG_FORMAT = AccessLogger.LOG_FORMAT
-    DEFAULT_GUNICORN_LOG_FORMAT = GunicornAccessLogFormat.default
+    DEFAULT_GUNICORN_LOG_FORMAT = _GUNICORN_LOG_FORMAT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -415,3 +415,36 @@ def test_13_window_bits_and_context_takeover(bits: int, takeover: bool) -> None:
     # with context takeover a repeated message costs less than a fresh one
     fresh = len(WebSocketWriter(Role.CLIENT, deflate=params).send_text(text))
     assert (len(writer.send_text(text)) < fresh) is takeover
+
+
+# -- the shared corpus of bad input (fixtures/ws/bad_frames.json) ----------------------
+
+BAD = json.loads((FIXTURES / "bad_frames.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", BAD, ids=[c["id"] for c in BAD])
+def test_bad_frames_corpus(case: dict[str, object]) -> None:
+    data = bytes.fromhex(case["hex"])  # type: ignore[arg-type]
+    deflate = DeflateParams() if case["deflate"] else None
+    role = Role(case["reader"])
+    for chunk in (len(data), 1):
+        reader = WebSocketReader(role, deflate=deflate, max_msg_size=case["max_msg_size"])  # type: ignore[arg-type]
+        with pytest.raises(WebSocketError) as info:
+            for i in range(0, len(data), chunk):
+                reader.feed_data(data[i : i + chunk])
+        assert info.value.code == case["close_code"], info.value
+
+
+@pytest.mark.parametrize("deflate", [None, DeflateParams()], ids=["plain", "deflate"])
+def test_9_large_messages_streamed_in_socket_sized_chunks(deflate: DeflateParams | None) -> None:
+    text = "κόσμε ☃ " * (1 << 18)  # 3.5 MiB of UTF-8, split inside characters below
+    binary = bytes(range(256)) * (1 << 15)  # 8 MiB
+    writer = WebSocketWriter(Role.CLIENT, deflate=deflate, max_fragment_size=3 << 20)
+    wire = writer.send_text(text) + writer.send_bytes(binary)
+    reader = WebSocketReader(Role.SERVER, deflate=deflate, max_msg_size=0)
+    got: list[WSMessage] = []
+    for i in range(0, len(wire), 65537):
+        got += reader.feed_data(wire[i : i + 65537])
+    assert [m.type for m in got] == [WSMsgType.TEXT, WSMsgType.BINARY]
+    assert got[0].data == text
+    assert got[1].data == binary

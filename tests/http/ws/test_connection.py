@@ -125,3 +125,22 @@ def test_long_error_reason_is_truncated_to_fit() -> None:
 
 def test_repr() -> None:
     assert repr(WSConnection(Role.SERVER)) == "<WSConnection server open>"
+
+
+def test_eof_without_close_is_abnormal() -> None:
+    client, server = pair()
+    client.receive_data(server.send_str("partial")[:-2])
+    client.receive_eof()
+    assert client.state is WSState.CLOSED
+    assert client.close_code == 1006
+    assert not client.clean_close
+    assert client.receive_data(b"\x81\x00") == []
+
+
+def test_eof_after_the_close_handshake_keeps_the_code() -> None:
+    client, server = pair()
+    server.receive_data(client.close(1000, "done"))
+    client.receive_data(server.data_to_send())
+    client.receive_eof()
+    assert client.clean_close
+    assert client.close_code == 1000

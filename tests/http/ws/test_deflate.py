@@ -79,18 +79,29 @@ def test_offer_headers() -> None:
     ],
 )
 def test_server_negotiation(request_value: str | None, expected: DeflateParams | None) -> None:
-    assert negotiate_deflate(request_value) == expected
+    result = negotiate_deflate(request_value)
+    assert (result and result[0]) == expected
+    if result is not None:
+        # our answer is one our own client accepts
+        assert DeflateOffer().accept_response(result[1]) == result[0]
+
+
+def test_offered_server_window_is_always_answered() -> None:
+    result = negotiate_deflate("permessage-deflate; server_max_window_bits=15")
+    assert result == (DeflateParams(), "permessage-deflate; server_max_window_bits=15")
+    offer = DeflateOffer(server_max_window_bits=15)
+    assert offer.accept_response(result[1]) == DeflateParams()
 
 
 def test_server_negotiation_with_our_limits() -> None:
-    params = negotiate_deflate(
+    result = negotiate_deflate(
         "permessage-deflate; server_max_window_bits=12",
         max_window_bits=10,
         no_context_takeover=True,
     )
-    assert params == DeflateParams(server_no_context_takeover=True, server_max_window_bits=10)
-    assert params.to_header() == (
-        "permessage-deflate; server_no_context_takeover; server_max_window_bits=10"
+    assert result == (
+        DeflateParams(server_no_context_takeover=True, server_max_window_bits=10),
+        "permessage-deflate; server_no_context_takeover; server_max_window_bits=10",
     )
 
 
@@ -190,3 +201,16 @@ def test_codec_round_trip(messages: list[bytes], bits: int, no_takeover: bool) -
     for msg in messages:
         out, _ = dec.decompress(comp.compress(msg))
         assert out + dec.finish()[0] == msg
+
+
+def test_each_side_compresses_with_its_own_agreed_window() -> None:
+    params = DeflateParams(
+        server_no_context_takeover=True, client_max_window_bits=9, server_max_window_bits=12
+    )
+    assert params.compressor(is_client=True).window_bits == 9
+    assert params.compressor(is_client=False).window_bits == 12
+    # the server resets its context after each message, the client does not
+    server, client = params.compressor(is_client=False), params.compressor(is_client=True)
+    text = b"context takeover " * 10
+    assert len(server.compress(text)) == len(server.compress(text))
+    assert len(client.compress(text)) > len(client.compress(text))

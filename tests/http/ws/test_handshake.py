@@ -3,6 +3,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from toolkit.http.ws import (
@@ -179,3 +181,81 @@ def test_client_rejects_bad_extension_answer() -> None:
             key=KEY,
             deflate_offer=DeflateOffer(),
         )
+
+
+header_value = st.text(max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "get"]),
+    upgrade=header_value,
+    connection=header_value,
+    version=header_value,
+    key=st.one_of(header_value, st.just(KEY)),
+    protocol=header_value,
+    extensions=st.one_of(header_value, st.just("permessage-deflate; client_max_window_bits")),
+)
+def test_request_validation_only_raises_handshake_errors(
+    method: str,
+    upgrade: str,
+    connection: str,
+    version: str,
+    key: str,
+    protocol: str,
+    extensions: str,
+) -> None:
+    headers = CIMultiDict(
+        {
+            "Upgrade": upgrade,
+            "Connection": connection,
+            "Sec-WebSocket-Version": version,
+            "Sec-WebSocket-Key": key,
+            "Sec-WebSocket-Protocol": protocol,
+            "Sec-WebSocket-Extensions": extensions,
+        }
+    )
+    try:
+        result = validate_client_request(method, (1, 1), headers, protocols=["chat"])
+    except WSHandshakeError as exc:
+        assert exc.status in (400, 405) and exc.message
+    else:
+        assert result.headers["Sec-WebSocket-Accept"] == ws_accept_key(key.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    status=st.sampled_from([101, 200]),
+    upgrade=st.one_of(header_value, st.just("websocket")),
+    connection=st.one_of(header_value, st.just("upgrade")),
+    accept=st.one_of(header_value, st.just(ws_accept_key(KEY))),
+    protocol=header_value,
+    extensions=header_value,
+)
+def test_response_validation_only_raises_handshake_errors(
+    status: int, upgrade: str, connection: str, accept: str, protocol: str, extensions: str
+) -> None:
+    headers = CIMultiDict(
+        {
+            "Upgrade": upgrade,
+            "Connection": connection,
+            "Sec-WebSocket-Accept": accept,
+            "Sec-WebSocket-Protocol": protocol,
+            "Sec-WebSocket-Extensions": extensions,
+        }
+    )
+    try:
+        validate_server_response(
+            status, headers, key=KEY, protocols=["chat"], deflate_offer=DeflateOffer()
+        )
+    except WSHandshakeError as exc:
+        assert exc.status == status and exc.message
+
+
+def test_repeated_fields() -> None:
+    headers = request_headers(Sec_WebSocket_Extensions="x-unknown")
+    headers.add("Sec-WebSocket-Extensions", "permessage-deflate")
+    assert validate_client_request("GET", (1, 1), headers).deflate == DeflateParams()
+    headers.add("Sec-WebSocket-Key", KEY)
+    with pytest.raises(WSHandshakeError, match="more than one Sec-WebSocket-Key"):
+        validate_client_request("GET", (1, 1), headers)

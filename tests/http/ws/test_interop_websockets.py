@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from multidict import CIMultiDict
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import (
@@ -127,7 +129,7 @@ def their_client_with_our_server(
 
 
 def our_client_with_their_server(
-    offer: DeflateOffer | None, factory: dict[str, Any] | None
+    offer: DeflateOffer | None, factory: dict[str, Any] | None, *, strict: bool = True
 ) -> tuple[WSConnection, ServerProtocol]:
     """Our client -> websockets server handshake; returns both open ends."""
     key = make_client_key()
@@ -150,7 +152,8 @@ def our_client_with_their_server(
         status, resp_headers, key=key, protocols=["chat"], deflate_offer=offer
     )
     assert result.protocol == "chat"
-    assert (result.deflate is not None) is (offer is not None and factory is not None)
+    if strict:
+        assert (result.deflate is not None) is (offer is not None and factory is not None)
     return WSConnection(Role.CLIENT, deflate=result.deflate, max_msg_size=0), server
 
 
@@ -279,3 +282,65 @@ def test_we_fail_on_their_oversized_message() -> None:
     messages = ours.receive_data(wire(client))
     assert messages[0].type is WSMsgType.ERROR and messages[0].data.code == 1009
     assert their_messages(client, ours.data_to_send())[0][:2] == (WSMsgType.CLOSE, 1009)
+
+
+# -- negotiation, property-based ---------------------------------------------------------
+
+BITS = st.one_of(st.none(), st.integers(9, 15))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    server_nct=st.booleans(),
+    client_nct=st.booleans(),
+    server_bits=BITS,
+    client_bits=st.one_of(st.none(), st.just(True), st.integers(9, 15)),
+    our_bits=st.integers(9, 15),
+    our_nct=st.booleans(),
+)
+def test_any_offer_of_theirs_gets_a_working_agreement(
+    server_nct: bool,
+    client_nct: bool,
+    server_bits: int | None,
+    client_bits: int | bool | None,
+    our_bits: int,
+    our_nct: bool,
+) -> None:
+    factory = {
+        "server_no_context_takeover": server_nct,
+        "client_no_context_takeover": client_nct,
+        "server_max_window_bits": server_bits,
+        "client_max_window_bits": client_bits,
+    }
+    client, ours = their_client_with_our_server(
+        factory, max_window_bits=our_bits, no_context_takeover=our_nct
+    )
+    assert ours.deflate is not None
+    assert ours.deflate.server_max_window_bits <= min(our_bits, server_bits or 15)
+    exchange_both_ways(client, ours, fragment=None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    offer=st.builds(
+        DeflateOffer,
+        server_no_context_takeover=st.booleans(),
+        client_no_context_takeover=st.booleans(),
+        server_max_window_bits=BITS,
+        client_max_window_bits=st.one_of(st.booleans(), st.integers(9, 15)),
+    ),
+    server_nct=st.booleans(),
+    server_bits=BITS,
+    client_bits=BITS,
+)
+def test_any_offer_of_ours_is_answered_consistently(
+    offer: DeflateOffer, server_nct: bool, server_bits: int | None, client_bits: int | None
+) -> None:
+    factory = {
+        "server_no_context_takeover": server_nct,
+        "server_max_window_bits": server_bits,
+        "client_max_window_bits": client_bits,
+    }
+    # their server may decline an offer it cannot meet: then we talk uncompressed
+    ours, server = our_client_with_their_server(offer, factory, strict=False)
+    exchange_both_ways(server, ours, fragment=None)

@@ -47,3 +47,12 @@ def test_one_mebibyte_round_trip() -> None:
     assert masked[:64] == naive_mask(mask, data[:64])
     assert masked[-63:] == naive_mask(mask, data[-63:], (len(data) - 63) % 4)
     assert websocket_mask(mask, masked) == data
+
+
+@pytest.mark.parametrize("size", [16383, 16384, 16385, 16387, 32768, 32771, 50001])
+@pytest.mark.parametrize("offset", [0, 1, 3])
+def test_block_boundaries(size: int, offset: int) -> None:
+    data = os.urandom(size)
+    mask = os.urandom(4)
+    assert websocket_mask(mask, data, offset) == naive_mask(mask, data, offset)
+    assert websocket_mask(mask, memoryview(data), offset) == naive_mask(mask, data, offset)

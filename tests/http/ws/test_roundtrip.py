@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import zlib
 
 import pytest
 from hypothesis import given, settings
@@ -43,11 +45,6 @@ def encode(writer: WebSocketWriter, msg: WSMessage) -> bytes:
     if msg.type is WSMsgType.PONG:
         return writer.pong(msg.data)
     return writer.close(msg.data, msg.extra)
-
-
-def counter_key() -> object:
-    keys = itertools.count()
-    return lambda n: next(keys).to_bytes(4, "big")
 
 
 def feed_whole(reader: WebSocketReader, data: bytes) -> list[WSMessage]:
@@ -116,6 +113,16 @@ def test_client_frames_are_masked_with_the_injected_key() -> None:
     assert writer.send_text("Hello") == bytes.fromhex("818537fa213d7f9f4d5158")
     server_writer = WebSocketWriter(Role.SERVER)
     assert server_writer.send_text("Hello") == bytes.fromhex("810548656c6c6f")
+
+
+def test_every_client_frame_gets_a_fresh_key() -> None:
+    keys = itertools.count(1)
+    writer = WebSocketWriter(Role.CLIENT, mask_key=lambda n: next(keys).to_bytes(n, "big"))
+    frames = writer.send_text("ab", compress=None)
+    assert frames[2:6] == b"\x00\x00\x00\x01"
+    assert writer.ping(b"")[2:6] == b"\x00\x00\x00\x02"
+    default = WebSocketWriter(Role.CLIENT)
+    assert default.send_text("same")[2:6] != default.send_text("same")[2:6]
 
 
 def test_control_frames_interleaved_in_a_fragmented_message() -> None:
@@ -211,3 +218,22 @@ def test_connection_round_trip_property(texts: list[str], deflate: DeflateParams
     assert [m.data for m in server.receive_data(wire)] == texts
     wire = b"".join(server.send_bytes(t.encode()) for t in texts)
     assert [m.data for m in client.receive_data(wire)] == [t.encode() for t in texts]
+
+
+def test_per_message_window_is_capped_at_the_negotiated_one() -> None:
+    writer = WebSocketWriter(Role.SERVER, deflate=DeflateParams(server_max_window_bits=9))
+    chunk = bytes(range(256)) * 4  # repeats 1024 bytes apart: beyond a 512-byte window
+    frame = writer.send_bytes(os.urandom(1000) * 2 + chunk, compress=15)
+    payload = frame[4:]  # 2-byte header + 16-bit length
+    # a peer that honours the agreement decodes with a 9-bit window
+    # (in small steps, so back-references must come from the window itself)
+    inflater, pending, inflated = zlib.decompressobj(-9), payload + b"\x00\x00\xff\xff", b""
+    while pending:
+        inflated += inflater.decompress(pending, 64)
+        pending = inflater.unconsumed_tail
+    assert inflated.endswith(chunk)
+
+
+def test_close_reason_must_be_utf8() -> None:
+    with pytest.raises(ValueError, match="UTF-8"):
+        WebSocketWriter(Role.SERVER).close(1000, b"\xff")

@@ -4,6 +4,24 @@ Bytes in, messages out: :class:`WebSocketReader` parses frames into
 :class:`WSMessage`, :class:`WebSocketWriter` encodes them, :class:`WSConnection`
 adds the close handshake, and the handshake helpers check and build the
 HTTP upgrade headers. Nothing here performs I/O.
+
+A client, over whatever carries the bytes::
+
+    key = make_client_key()
+    offer = DeflateOffer.from_compress(15)            # or None: no compression
+    headers = build_client_request_headers(key, protocols=["chat"], deflate_offer=offer)
+    ...  # send GET with headers, read the response head
+    agreed = validate_server_response(status, resp_headers, key=key,
+                                      protocols=["chat"], deflate_offer=offer)
+    conn = WSConnection(Role.CLIENT, deflate=agreed.deflate)
+    write(conn.send_str("hello"))
+    for msg in conn.receive_data(read()):             # TEXT, BINARY, PING, PONG, CLOSE, ERROR
+        ...
+    write(conn.data_to_send())                         # pongs and close replies
+
+A server calls :func:`validate_client_request` on the request head, answers
+``101`` with the returned headers (or the error's status and headers on
+:class:`WSHandshakeError`) and builds ``WSConnection(Role.SERVER, deflate=...)``.
 """
 
 from ._connection import WSConnection, WSState, WSStateError

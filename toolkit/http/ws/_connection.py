@@ -131,6 +131,22 @@ class WSConnection:
         self._react(messages)
         return messages
 
+    def receive_eof(self) -> None:
+        """The transport closed: the connection is ``CLOSED`` from now on.
+
+        Without a close frame from the peer this is an abnormal closure:
+        :attr:`close_code` becomes 1006 (``ABNORMAL_CLOSURE``) and a message
+        still being assembled is dropped.
+        """
+        if not self._close_received and self._exception is None:
+            self._close_code, self._close_reason = WSCloseCode.ABNORMAL_CLOSURE, ""
+        self._state = WSState.CLOSED
+
+    @property
+    def clean_close(self) -> bool:
+        """Whether both close frames were exchanged and no error occurred."""
+        return self._close_sent and self._close_received and self._exception is None
+
     def _react(self, messages: list[WSMessage]) -> None:
         for msg in messages:
             if msg.type is WSMsgType.PING:

@@ -227,7 +227,7 @@ class DeflateOffer:
 
 def _accept_offer(
     params: dict[str, str | None], max_window_bits: int, no_context_takeover: bool
-) -> DeflateParams:
+) -> tuple[DeflateParams, str]:
     server_bits = max_window_bits
     if "server_max_window_bits" in params:
         server_bits = min(
@@ -236,24 +236,30 @@ def _accept_offer(
     client_bits = _MAX_BITS
     if "client_max_window_bits" in params and params["client_max_window_bits"] is not None:
         client_bits = _bits("client_max_window_bits", params["client_max_window_bits"])
-    return DeflateParams(
+    agreed = DeflateParams(
         server_no_context_takeover=no_context_takeover or "server_no_context_takeover" in params,
         client_no_context_takeover="client_no_context_takeover" in params,
         server_max_window_bits=server_bits,
         client_max_window_bits=client_bits,
     )
+    header = agreed.to_header()
+    if "server_max_window_bits" in params and server_bits == _MAX_BITS:
+        # an offered server_max_window_bits must be answered, even when it is 15
+        header += f"; server_max_window_bits={_MAX_BITS}"
+    return agreed, header
 
 
 def negotiate_deflate(
     value: str | None, *, max_window_bits: int = _MAX_BITS, no_context_takeover: bool = False
-) -> DeflateParams | None:
+) -> tuple[DeflateParams, str] | None:
     """Accept the first acceptable permessage-deflate offer in a request header.
 
-    Offers with unknown, repeated or out-of-range parameters are declined and
-    the next one is tried (RFC 7692 §5.1); ``None`` means no compression.
-    ``max_window_bits`` caps the window of our (server) compressor and
-    ``no_context_takeover`` makes us reset it after every message. Raises
-    ``ValueError`` when the header itself cannot be parsed.
+    Returns the agreed parameters and the ``Sec-WebSocket-Extensions`` value
+    to answer with, or ``None`` for no compression. Offers with unknown,
+    repeated or out-of-range parameters are declined and the next one is tried
+    (RFC 7692 §5.1). ``max_window_bits`` caps the window of our (server)
+    compressor and ``no_context_takeover`` makes us reset it after every
+    message. Raises ``ValueError`` when the header itself cannot be parsed.
     """
     _check_bits("max_window_bits", max_window_bits)
     if not value:
@@ -284,6 +290,11 @@ class DeflateCompressor:
         self._no_context_takeover = no_context_takeover
         self._level = level
         self._zobj = self._new()
+
+    @property
+    def window_bits(self) -> int:
+        """The LZ77 window, in bits."""
+        return self._window_bits
 
     def _new(self) -> zlib._Compress:
         return zlib.compressobj(self._level, zlib.DEFLATED, -self._window_bits)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
@@ -149,13 +148,15 @@ def validate_client_request(
             400,
             (("Sec-WebSocket-Version", WS_VERSION),),
         )
-    key = headers.get("Sec-WebSocket-Key")
-    if key is None:
-        raise WSHandshakeError("missing Sec-WebSocket-Key header")
-    key = key.strip()
+    keys = _values(headers, "Sec-WebSocket-Key")
+    if len(keys) != 1:
+        raise WSHandshakeError(
+            "missing Sec-WebSocket-Key header" if not keys else "more than one Sec-WebSocket-Key"
+        )
+    key = keys[0].strip()
     try:
         decoded = base64.b64decode(key, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or non-ASCII text
         decoded = b""
     if len(decoded) != 16:
         raise WSHandshakeError(f"Sec-WebSocket-Key is not 16 base64-encoded bytes: {key!r}")
@@ -176,15 +177,15 @@ def validate_client_request(
     deflate = None
     if compress:
         try:
-            deflate = negotiate_deflate(
-                headers.get("Sec-WebSocket-Extensions"),
+            negotiated = negotiate_deflate(
+                ", ".join(_values(headers, "Sec-WebSocket-Extensions")),
                 max_window_bits=max_window_bits,
                 no_context_takeover=no_context_takeover,
             )
         except ValueError as exc:
             raise WSHandshakeError(f"invalid Sec-WebSocket-Extensions header: {exc}") from exc
-        if deflate is not None:
-            response["Sec-WebSocket-Extensions"] = deflate.to_header()
+        if negotiated is not None:
+            deflate, response["Sec-WebSocket-Extensions"] = negotiated
     return ServerHandshake(response, protocol, deflate)
 
 

@@ -48,7 +48,14 @@ def build_frame(
 
 def close_payload(code: int | None = WSCloseCode.OK, message: str | bytes = b"") -> bytes:
     """The payload of a close frame: 2-byte code and UTF-8 reason, or empty."""
-    reason = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+    if isinstance(message, str):
+        reason = message.encode("utf-8")
+    else:
+        reason = bytes(message)
+        try:
+            reason.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"a close reason must be UTF-8: {exc}") from exc
     if code is None or code == 0:
         if reason:
             raise ValueError("a close reason needs a close code")
@@ -89,7 +96,7 @@ class WebSocketWriter:
         self.max_fragment_size = max_fragment_size
         self._use_mask = role is Role.CLIENT
         self._mask_key = mask_key
-        self._deflate = deflate
+        self.deflate = deflate
         self._level = compress_level
         self._compressor: DeflateCompressor | None = (
             deflate.compressor(role is Role.CLIENT, compress_level) if deflate else None
@@ -116,7 +123,8 @@ class WebSocketWriter:
 
         ``compress`` is aiohttp's per-message switch: ``None`` follows the
         negotiated default, ``0`` sends this message uncompressed and 9-15
-        compresses it with that window and a fresh context.
+        compresses it with a fresh context and that window (capped at the
+        negotiated one).
         """
         if opcode in _CONTROL_OPCODES:
             if len(payload) > MAX_CONTROL_PAYLOAD:
@@ -132,9 +140,11 @@ class WebSocketWriter:
             if self._compressor is not None:
                 payload, rsv1 = self._compressor.compress(payload), True
         elif compress:
-            if self._deflate is None:
+            if self._compressor is None:
                 raise ValueError("compress requested but permessage-deflate was not negotiated")
-            payload, rsv1 = DeflateCompressor(compress, True, self._level).compress(payload), True
+            # never exceed the window the peer agreed to decode for us
+            bits = min(compress, self._compressor.window_bits)
+            payload, rsv1 = DeflateCompressor(bits, True, self._level).compress(payload), True
         size = self.max_fragment_size
         if size is None or len(payload) <= size:
             return self._frame(payload, opcode, True, rsv1)

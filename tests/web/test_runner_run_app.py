@@ -1,0 +1,91 @@
+"""run_app in a child process: serve, answer, stop gracefully on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import requests
+
+from toolkit import web
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from toolkit import web
+
+    async def hello(request):
+        return web.Response(text="from run_app")
+
+    async def slow(request):
+        await asyncio.sleep(0.3)
+        return web.Response(text="slow done")
+
+    async def make_app():
+        app = web.Application()
+        app.router.add_get("/", hello)
+        app.router.add_get("/slow", slow)
+
+        async def on_cleanup(app):
+            print("cleanup ran", flush=True)
+
+        app.on_cleanup.append(on_cleanup)
+        return app
+
+    factory = sys.argv[1] == "factory"
+    web.run_app(
+        make_app() if factory else asyncio.new_event_loop().run_until_complete(make_app()),
+        host="127.0.0.1",
+        port=0,
+        shutdown_timeout=5,
+        print=lambda text: print(text, flush=True),
+    )
+    print("run_app returned", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize(("mode", "sig"), [("factory", signal.SIGINT), ("app", signal.SIGTERM)])
+async def test_run_app_serves_until_signalled(
+    tmp_path: Path, mode: str, sig: signal.Signals
+) -> None:
+    script = tmp_path / "serve.py"
+    script.write_text(SCRIPT)
+    root = Path(__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), mode,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        match = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        port = int(match.group(1))
+        assert (await asyncio.wait_for(proc.stdout.readline(), 5)) == b"(Press CTRL+C to quit)\n"
+        url = f"http://127.0.0.1:{port}/"
+        response = await asyncio.to_thread(requests.get, url, timeout=5)
+        assert response.text == "from run_app"
+        in_flight = asyncio.ensure_future(asyncio.to_thread(requests.get, url + "slow", timeout=5))
+        await asyncio.sleep(0.1)
+        proc.send_signal(sig)
+        assert (await in_flight).text == "slow done"
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().splitlines() == ["cleanup ran", "run_app returned"]
+
+
+def test_run_app_rejects_what_is_not_an_app() -> None:
+    with pytest.raises(TypeError, match="needs an Application"):
+        web.run_app(object(), port=0, print=None, handle_signals=False)  # type: ignore[arg-type]
