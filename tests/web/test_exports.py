@@ -160,8 +160,8 @@ def test_public_modules_declare_all() -> None:
         routedef,
         routing,
         signals,
-        static,
-        view,
+        staticfiles,
+        views,
     )
 
     for module in (
@@ -174,8 +174,16 @@ def test_public_modules_declare_all() -> None:
         routedef,
         routing,
         signals,
-        static,
-        view,
+        staticfiles,
+        views,
     ):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_helpers_are_not_shadowed_by_modules() -> None:
+    from toolkit.web import routedef
+
+    assert toolkit.web.static is routedef.static
+    assert toolkit.web.view is routedef.view
+    assert toolkit.web.route is routedef.route

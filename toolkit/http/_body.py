@@ -44,6 +44,14 @@ _CHUNK_LINE_RE = re.compile(
 )
 
 
+def _take(buf: bytearray, size: int) -> bytes:
+    """Remove and return the first ``size`` bytes of ``buf`` with a single copy."""
+    with memoryview(buf) as view:
+        data = bytes(view[:size])
+    del buf[:size]
+    return data
+
+
 class BodyReader:
     """Base of the body readers."""
 
@@ -72,8 +80,7 @@ class LengthReader(BodyReader):
         size = len(buf)
         if size >= remaining:
             if remaining:
-                emit(bytes(buf[:remaining]))
-                del buf[:remaining]
+                emit(_take(buf, remaining))
                 self.remaining = 0
             return True
         if size:
@@ -142,8 +149,7 @@ class ChunkedReader(BodyReader):
                 if not size:
                     return False
                 if size >= remaining:
-                    emit(bytes(buf[:remaining]))
-                    del buf[:remaining]
+                    emit(_take(buf, remaining))
                     self._state = _DATA_END
                 else:
                     emit(bytes(buf))

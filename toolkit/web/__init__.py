@@ -154,10 +154,10 @@ from toolkit.web.signals import (
     FrozenList,
     Signal,
 )
-from toolkit.web.static import (
+from toolkit.web.staticfiles import (
     StaticResource,
 )
-from toolkit.web.view import (
+from toolkit.web.views import (
     View,
 )
 from toolkit.web.worker import (

@@ -142,7 +142,6 @@ class RequestHandler(asyncio.Protocol):
         self._pipeline_paused = False
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
-        self._current_request: BaseRequest | None = None
         self._linger: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -536,8 +535,10 @@ class RequestHandler(asyncio.Protocol):
 
     async def _handle(self, request: BaseRequest, writer: StreamWriter) -> bool:
         """Run the handler for ``request`` and send its response; False closes."""
-        start = self._loop.time()
-        self._current_request = request
+        access = self.access_logger
+        if access is not None and not access.enabled:
+            access = None
+        start = self._loop.time() if access is not None else 0.0
         resp: Any
         try:
             resp = await self._request_handler(request)
@@ -559,28 +560,23 @@ class RequestHandler(asyncio.Protocol):
                     "instead of a StreamResponse (missing return statement?)"
                 )
                 resp = self._error_response(request, writer, 500, error)
-        finally:
-            self._current_request = None
         if resp is None:
             return False
         try:
             await resp.prepare(request)
             await resp.write_eof()
         except ConnectionError:
-            self._log_access(request, resp, start)
+            if access is not None:
+                access.log(request, resp, self._loop.time() - start)
             return False
         except Exception as exc:
             self.logger.exception("Error sending the response to %s", request.method)
             if not writer.headers_written:
                 self._write_raw(plain_response(500, error_text(500, exc, self.debug)))
             return False
-        self._log_access(request, resp, start)
-        return True
-
-    def _log_access(self, request: BaseRequest, resp: StreamResponse, start: float) -> None:
-        access = self.access_logger
-        if access is not None and access.enabled:
+        if access is not None:
             access.log(request, resp, self._loop.time() - start)
+        return True
 
     def _error_response(
         self, request: BaseRequest, writer: StreamWriter, status: int, exc: BaseException

@@ -23,7 +23,7 @@ from toolkit.web.routing.routes import ExpectHandler, MatchInfoError
 if TYPE_CHECKING:
     from toolkit.web.request import Request
     from toolkit.web.routedef import AbstractRouteDef
-    from toolkit.web.static import StaticResource
+    from toolkit.web.staticfiles import StaticResource
 
 __all__ = ["ResourcesView", "RoutesView", "UrlDispatcher"]
 
@@ -213,7 +213,7 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         append_version: bool = False,
     ) -> StaticResource:
         """Serve the files under directory ``path`` at URLs under ``prefix``."""
-        from toolkit.web.static import StaticResource
+        from toolkit.web.staticfiles import StaticResource
 
         if not prefix.startswith("/"):
             raise ValueError(f"static prefix should start with /, got {prefix!r}")
