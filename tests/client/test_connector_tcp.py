@@ -376,3 +376,33 @@ async def test_deprecated_tls_arguments(tls_client_context: ssl.SSLContext) -> N
     await connector.close()
     with pytest.raises(ValueError, match="mutually exclusive"), pytest.warns(DeprecationWarning):
         TCPConnector(ssl=False, ssl_context=tls_client_context)
+
+
+def test_interleave_alternates_families() -> None:
+    from toolkit.client.connector_tcp import _interleave
+
+    v6 = [_result(f"::{i}", 80, socket.AF_INET6) for i in range(1, 4)]
+    v4 = [_result(f"10.0.0.{i}", 80) for i in range(1, 3)]
+    hosts = [a["host"] for a in _interleave(v6 + v4, 1)]
+    assert hosts == ["::1", "10.0.0.1", "::2", "10.0.0.2", "::3"]
+    hosts = [a["host"] for a in _interleave(v6 + v4, 2)]
+    assert hosts == ["::1", "::2", "10.0.0.1", "::3", "10.0.0.2"]
+    assert _interleave(v6 + v4, None) == v6 + v4
+
+
+async def test_awaited_close_waits_for_tls_connections(
+    make_request: MakeRequest,
+    start_peer: StartPeer,
+    server_ssl: ssl.SSLContext,
+    tls_client_context: ssl.SSLContext,
+) -> None:
+    peer = await start_peer(ssl=server_ssl)
+    connector = TCPConnector(ssl=tls_client_context)
+    req = make_request(peer.url(scheme="https").with_host("localhost"))
+    idle = await connector.connect(req, [], ClientTimeout())
+    busy = await connector.connect(req, [], ClientTimeout())
+    protocols = [idle.protocol, busy.protocol]
+    idle.release()
+    await connector.close()
+    assert all(p is not None and p.closed.done() for p in protocols)
+    busy.release()

@@ -6,11 +6,14 @@ Every test runs with both parsers (httptools-backed and pure Python).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import http as toolkit_http
 from toolkit.client import protocol as protocol_mod
@@ -282,3 +285,88 @@ async def test_drain_after_connection_lost(open_conn: Any) -> None:
     await asyncio.wait_for(proto.closed, 5)
     with pytest.raises(ClientConnectionResetError):
         await proto.drain()
+
+
+# --------------------------------------------------------------------------- in memory
+
+
+class MemoryTransport(asyncio.Transport):
+    """Just enough of a transport to drive a ResponseHandler without a socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closing = False
+        self.reading = True
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        pass
+
+
+def _response_bytes(body: bytes, chunked: bool, pieces: list[int]) -> bytes:
+    if not chunked:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    out = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"]
+    pos = 0
+    for size in [*pieces, len(body)]:
+        chunk = body[pos : pos + max(size, 1)]
+        if chunk:
+            out.append(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        pos += len(chunk)
+        if pos >= len(body):
+            break
+    out.append(b"0\r\n\r\n")
+    return b"".join(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.binary(max_size=300),
+    chunked=st.booleans(),
+    pieces=st.lists(st.integers(1, 50), max_size=5),
+    cuts=st.lists(st.integers(0, 400), max_size=8),
+    python_parser=st.booleans(),
+)
+def test_any_split_gives_the_same_response(
+    body: bytes, chunked: bool, pieces: list[int], cuts: list[int], python_parser: bool
+) -> None:
+    """However the bytes are cut into reads, the head and body come out the same, and
+    the connection is reusable afterwards."""
+    raw = _response_bytes(body, chunked, pieces)
+    bounds = sorted({0, len(raw), *(c for c in cuts if c < len(raw))})
+    loop = asyncio.new_event_loop()
+    try:
+        proto = ResponseHandler(loop)
+        proto_parser = (
+            toolkit_http.PyResponseParser if python_parser else toolkit_http.ResponseParser
+        )
+        original = protocol_mod.ResponseParser
+        protocol_mod.ResponseParser = proto_parser  # type: ignore[misc]
+        try:
+            proto.connection_made(MemoryTransport())
+            proto.set_response_params(method="GET", read_bufsize=16)
+        finally:
+            protocol_mod.ResponseParser = original  # type: ignore[misc]
+
+        async def run() -> tuple[int, bytes]:
+            for start, end in itertools.pairwise(bounds):
+                proto.data_received(raw[start:end])
+            head, payload = await proto.read_response()
+            return head.status, await payload.read()
+
+        status, received = loop.run_until_complete(run())
+        assert (status, received) == (200, body)
+        assert not proto.should_close
+    finally:
+        loop.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ def test_rejected_in_one_feed(request_parser: Factory, case: dict[str, str]) -> 
         request_parser().feed_data(case["raw"].encode("latin-1"))
     assert 400 <= info.value.code < 600
     assert info.value.message
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (type(copy), copy.code, copy.message) == (
+        expected,
+        info.value.code,
+        info.value.message,
+    ) or (isinstance(copy, expected) and copy.message == info.value.message)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])

@@ -88,10 +88,18 @@ def test_trailer_limits(request_parser: Factory) -> None:
         request_parser(max_field_size=40).feed_data(head + b"T: " + b"v" * 60 + b"\r\n\r\n")
 
 
-def test_chunk_size_line_limit() -> None:
-    from toolkit.http import PyRequestParser
-
-    parser = PyRequestParser(max_line_size=50)
+def test_chunk_size_line_limit(request_parser: Factory) -> None:
+    parser = request_parser(max_line_size=50, max_field_size=50)
     parser.feed_data(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
     with pytest.raises(LineTooLong, match="chunk size line"):
-        parser.feed_data(b"1;" + b"e" * 100)
+        parser.feed_data(b"1;")
+        for _ in range(10):
+            parser.feed_data(b"e" * 20)
+
+
+def test_unterminated_trailer_is_bounded(request_parser: Factory) -> None:
+    parser = request_parser(max_line_size=100, max_field_size=100)
+    parser.feed_data(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: ")
+    with pytest.raises(LineTooLong):
+        for _ in range(10):
+            parser.feed_data(b"v" * 50)

@@ -12,8 +12,8 @@ from toolkit.http import EndOfMessage, HttpVersion10, HttpVersion11, PyRequestPa
 from toolkit.http.errors import (
     BadHttpMessage,
     BadStatusLine,
-    ContentLengthError,
     HttpProcessingError,
+    ContentLengthError,
     InvalidHeader,
     PayloadTooLarge,
     TransferEncodingError,
@@ -266,9 +266,26 @@ def test_error_is_sticky(request_parser: Factory) -> None:
         parser.feed_eof()
 
 
-def test_error_after_good_request_in_same_feed_is_raised(request_parser: Factory) -> None:
-    with pytest.raises(HttpProcessingError):
-        request_parser().feed_data(b"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nBad Name: x\r\n\r\n")
+def test_error_after_complete_requests_is_raised_by_next_call(request_parser: Factory) -> None:
+    parser = request_parser()
+    events = parser.feed_data(
+        b"GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"
+        b"POST /3 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+    )
+    # Whole messages come out; the partly parsed /3 is dropped with the error.
+    assert [e.target for e in events if isinstance(e, RequestHead)] == ["/1", "/2"]
+    assert isinstance(events[-1], EndOfMessage)
+    with pytest.raises(TransferEncodingError):
+        parser.feed_data(b"")
+    with pytest.raises(TransferEncodingError):
+        parser.feed_eof()
+
+
+def test_error_inside_first_message_is_raised_at_once(request_parser: Factory) -> None:
+    with pytest.raises(TransferEncodingError):
+        request_parser().feed_data(
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcd\r\n"
+        )
 
 
 def test_lenient_accepts_bare_lf(request_parser: Factory) -> None:
@@ -295,3 +312,50 @@ def test_custom_method_on_pure_parser() -> None:
     # llhttp only knows its own method table; the pure parser takes any token.
     head = PyRequestParser().feed_data(b"FROB / HTTP/1.1\r\n\r\n")[0]
     assert head.method == "FROB"
+
+
+def test_data_after_close_is_ignored(request_parser: Factory) -> None:
+    parser = request_parser()
+    events = parser.feed_data(
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET /ignored HTTP/1.1\r\n\r\n"
+    )
+    assert len(events) == 2 and events[0].should_close
+    assert parser.feed_data(b"GET /also-ignored HTTP/1.1\r\n\r\n") == []
+    assert parser.feed_eof() == []
+
+
+def test_binary_body_before_pipelined_head_is_not_a_long_line(request_parser: Factory) -> None:
+    parser = request_parser(max_line_size=100, max_field_size=100)
+    body = bytes(range(11, 256)) * 4  # no LF, far longer than the line limits
+    data = b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    events = parser.feed_data(data + b"GET /next")
+    assert events[1] == body
+    events = parser.feed_data(b" HTTP/1.1\r\n\r\n")
+    assert events[0].target == "/next"
+
+
+@pytest.mark.parametrize(
+    ("data", "fragments"),
+    [
+        (b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", ["Content-Length"]),
+        (b"GET / HTTP/1.1\r\nX-Bad: a\x00b\r\n\r\n", ["X-Bad", "NUL"]),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", ["Transfer-Encoding", "gzip"]),
+        (b"GET /a\x7f HTTP/1.1\r\n\r\n", ["target"]),
+    ],
+)
+def test_errors_name_what_was_wrong(
+    request_parser: Factory, data: bytes, fragments: list[str]
+) -> None:
+    with pytest.raises(HttpProcessingError) as info:
+        request_parser().feed_data(data)
+    for fragment in fragments:
+        assert fragment in info.value.message
+
+
+def test_pure_errors_give_positions() -> None:
+    with pytest.raises(BadHttpMessage, match=r"bare LF .* at byte 14"):
+        PyRequestParser().feed_data(b"GET / HTTP/1.1\nHost: x\r\n\r\n")
+    with pytest.raises(InvalidHeader, match=r"at byte \d+ \(line 3\)"):
+        PyRequestParser().feed_data(b"GET / HTTP/1.1\r\nA: b\r\nC: d\x01\r\n\r\n")
+    with pytest.raises(InvalidHeader, match="line 2"):
+        PyRequestParser().feed_data(b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n")

@@ -255,3 +255,54 @@ def test_without_decompress_body_stays_coded(response_parser: Factory) -> None:
     coded = gzip.compress(b"x" * 50)
     data = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(coded)
     assert response_parser().feed_data(data + coded)[1] == coded
+
+
+def _coded(encoding: str, body: bytes) -> bytes:
+    from toolkit.http import get_encoder
+
+    encoder = get_encoder(encoding)
+    return encoder.compress(body) + encoder.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_decompress_each_coding(response_parser: Factory, encoding: str) -> None:
+    from toolkit.http import SUPPORTED_ENCODINGS
+
+    if encoding not in SUPPORTED_ENCODINGS:
+        pytest.skip(f"{encoding} support is not installed")
+    body = b"0123456789" * 1000
+    coded = _coded(encoding, body)
+    data = b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n\r\n" % (
+        encoding.encode(),
+        len(coded),
+    )
+    events = feed(response_parser(decompress=True), data + coded, "halves")
+    assert events[1:] == [body, EndOfMessage(None)]
+
+
+def test_decompress_limit_through_parser(response_parser: Factory) -> None:
+    from toolkit.http.errors import DecompressionLimitError
+
+    coded = _coded("gzip", b"\0" * 1_000_000)
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(coded)
+    parser = response_parser(decompress=True, max_decompressed_size=1000)
+    with pytest.raises(DecompressionLimitError):
+        parser.feed_data(head)
+        parser.feed_data(coded)
+
+
+def test_corrupt_coded_body_through_parser(response_parser: Factory) -> None:
+    from toolkit.http.errors import ContentEncodingError
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n\r\n"
+    parser = response_parser(decompress=True)
+    with pytest.raises(ContentEncodingError):
+        parser.feed_data(head)
+        parser.feed_data(b"not gzip!!")
+
+
+@pytest.mark.parametrize("mode", FEED_MODES)
+def test_empty_lines_between_responses(response_parser: Factory, mode: str) -> None:
+    data = b"HTTP/1.1 204 No Content\r\n\r\n\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n\r"
+    events = feed(response_parser(), data, mode)
+    assert [e.status for e in events if isinstance(e, ResponseHead)] == [204, 204]

@@ -242,3 +242,29 @@ async def test_on_response_prepare_can_edit_headers(serve: Serve) -> None:
         assert r.headers["X-Prepared"] == "/p"
         r = await client.get("/missing")
         assert r.headers["X-Prepared"] == "/missing"
+
+
+async def test_nested_subapps_with_many_plain_routes(serve: Serve) -> None:
+    from tests.web.conftest import make_request
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(text=f"{request.match_info.route.resource.canonical}")  # type: ignore[union-attr]
+
+    inner = web.Application()
+    for i in range(30):
+        inner.router.add_get(f"/p{i}", ok)
+    inner.router.add_get("/d/{x}", ok)
+    mid = web.Application()
+    mid.add_subapp("/inner", inner)
+    # The inner router is frozen now; resolving builds its lookup index...
+    assert (await inner.router.resolve(make_request("GET", "/inner/p3"))).http_exception is None
+    root = web.Application()
+    root.router.add_get("/p3", ok)
+    root.add_subapp("/mid", mid)  # ...which must follow the new prefix
+    base = await serve(root)
+    async with httpx.AsyncClient(base_url=base) as client:
+        assert (await client.get("/mid/inner/p3")).text == "/mid/inner/p3"
+        assert (await client.get("/mid/inner/p29")).text == "/mid/inner/p29"
+        assert (await client.get("/mid/inner/d/1")).text == "/mid/inner/d/{x}"
+        assert (await client.get("/p3")).text == "/p3"
+        assert (await client.get("/inner/p3")).status_code == 404

@@ -83,3 +83,8 @@ def test_specific_attributes() -> None:
         web.HTTPException()
     with pytest.raises(web.HTTPNotFound):
         raise web.HTTPNotFound()
+
+
+def test_redirect_location_cannot_split_the_response() -> None:
+    with pytest.raises(ValueError, match="CR, LF"):
+        web.HTTPFound("/x\r\nSet-Cookie: evil=1")

@@ -187,3 +187,6 @@ def test_helpers_are_not_shadowed_by_modules() -> None:
     assert toolkit.web.static is routedef.static
     assert toolkit.web.view is routedef.view
     assert toolkit.web.route is routedef.route
+    import types
+
+    assert not isinstance(toolkit.web.run_app, types.ModuleType)

@@ -65,7 +65,7 @@ def test_default_format(logger: Any) -> None:
     ("fmt", "expected"),
     [
         ("%a", "10.1.2.3"),
-        ("%P", f"<{os.getpid()}>"),
+        pytest.param("%P", f"<{os.getpid()}>", id="pid"),
         ("%r", "GET /path?q=1 HTTP/1.1"),
         ("%s %b", "201 42"),
         ("%T", "2"),

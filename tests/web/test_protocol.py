@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.web.exceptions import HTTPNotFound
 from toolkit.web.request import BaseRequest
@@ -290,7 +292,8 @@ async def test_handler_cancellation_on_disconnect(cancellation: bool) -> None:
     async def waits(request: BaseRequest) -> StreamResponse:
         started.set()
         try:
-            await asyncio.sleep(0.3)
+            # long enough that only a cancellation can end it early
+            await asyncio.sleep(30 if cancellation else 0.2)
         except asyncio.CancelledError:
             outcome.set_result("cancelled")
             raise
@@ -301,7 +304,7 @@ async def test_handler_cancellation_on_disconnect(cancellation: bool) -> None:
         async with connect(port) as (_reader, writer):
             writer.write(get())
             await started.wait()
-        result = await asyncio.wait_for(outcome, 5)
+        result = await asyncio.wait_for(outcome, 20)
     assert result == ("cancelled" if cancellation else "finished")
 
 
@@ -447,3 +450,103 @@ async def test_corrupt_compressed_body_fails_the_read(caplog: pytest.LogCaptureF
             status, _, _ = await read_response(reader)
             assert status == 400
             assert await reader.read() == b""
+
+
+async def test_500_reaches_a_client_still_uploading(caplog: pytest.LogCaptureFixture) -> None:
+    async def fails_early(request: BaseRequest) -> StreamResponse:
+        raise RuntimeError("refuse before reading the body")
+
+    with caplog.at_level(logging.CRITICAL):
+        async with serve(fails_early) as (_, port), connect(port) as (reader, writer):
+            writer.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n")
+            for _ in range(30):
+                writer.write(b"u" * 100_000)
+                await asyncio.sleep(0)
+            status, headers, _ = await asyncio.wait_for(read_response(reader), 10)
+            assert status == 500
+            assert headers["connection"] == "close"
+
+
+class MemoryTransport(asyncio.Transport):
+    """Collects what the server writes; no socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+        self.closed = False
+        self.wrote = asyncio.Event()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.data += data
+        self.wrote.set()
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    bodies=st.lists(st.binary(max_size=300), min_size=1, max_size=5),
+    chunked=st.lists(st.booleans(), min_size=5, max_size=5),
+    cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=12),
+)
+def test_pipelined_stream_cut_anywhere(
+    bodies: list[bytes], chunked: list[bool], cuts: list[int]
+) -> None:
+    """However the input is split, every request gets its own body back, in order."""
+    stream = b""
+    for body, use_chunks in zip(bodies, chunked):
+        if use_chunks:
+            framed = b"".join(
+                b"%x\r\n%s\r\n" % (len(body[i : i + 7]), body[i : i + 7])
+                for i in range(0, len(body), 7)
+            )
+            stream += b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            stream += framed + b"0\r\n\r\n"
+        else:
+            stream += b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (
+                len(body),
+                body,
+            )
+    points = sorted({c for c in cuts if c < len(stream)} | {0, len(stream)})
+    pieces = [stream[a:b] for a, b in zip(points, points[1:])]
+
+    async def run() -> bytes:
+        server = Server(echo)
+        protocol = server()
+        transport = MemoryTransport()
+        protocol.connection_made(transport)
+        for piece in pieces:
+            protocol.data_received(piece)
+            await asyncio.sleep(0)
+        for _ in range(200):
+            if transport.data.count(b"HTTP/1.1 200 OK") == len(bodies):
+                break
+            await asyncio.sleep(0.001)
+        await server.shutdown(1)
+        return bytes(transport.data)
+
+    data = asyncio.run(run())
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+
+    async def parse() -> list[bytes]:
+        return [(await read_response(reader))[2] for _ in bodies]
+
+    assert asyncio.run(parse()) == bodies

@@ -305,3 +305,23 @@ async def test_host_fallbacks_and_bad_host(serve: Serve) -> None:
     data = await raw(b"GET / HTTP/1.1\r\nHost: ex.com:99999\r\nConnection: close\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 400 ")
     assert b"Invalid Host header" in data
+
+
+@given(
+    st.text(
+        st.sampled_from(list("abcXYZ019-._~:/?#[]@!$&'()*+,;=%")),
+        max_size=30,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_any_request_target_gives_a_request(suffix: str) -> None:
+    import asyncio
+
+    async def build() -> None:
+        for target in ("/" + suffix, "http://" + suffix, "http://h" + suffix):
+            request = make_request("GET", target)
+            assert isinstance(request.path, str)
+            assert isinstance(request.query_string, str)
+            assert request.raw_path == target
+
+    asyncio.get_event_loop().run_until_complete(build())

@@ -291,3 +291,90 @@ async def test_exception_returned_from_handler(serve: Serve) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         r = await client.get("/")
     assert (r.status_code, r.text) == (202, "queued")
+
+
+async def test_head_with_streamed_compression_sends_no_body(serve: Serve) -> None:
+    import asyncio
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Vary": "accept-encoding"})
+        resp.enable_compression()
+        await resp.prepare(request)
+        await resp.write(b"data" * 100)
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    base = await serve(app)
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"HEAD / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+    data = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    head_response, _, rest = data.partition(b"\r\n\r\n")
+    assert b"Content-Encoding: gzip" in head_response
+    assert head_response.lower().count(b"vary") == 1
+    # the HEAD response has no body at all: the next bytes are the GET's status line
+    assert rest.startswith(b"HTTP/1.1 200 OK")
+    get_head, _, body = rest.partition(b"\r\n\r\n")
+    assert b"Transfer-Encoding: chunked" in get_head
+    chunks = bytearray()
+    while body:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line, 16)
+        chunks += body[:size]
+        body = body[size + 2 :]
+    assert gzip.decompress(bytes(chunks)) == b"data" * 100
+
+
+async def test_payload_bodies_over_the_wire(serve: Serve, tmp_path: object) -> None:
+    import io
+
+    async def chunks() -> object:
+        for part in (b"as", b"ync"):
+            yield part
+
+    bodies = {
+        "/str": ("strbody", "text/plain; charset=utf-8", b"strbody"),
+        "/bytesio": (lambda: io.BytesIO(b"bio"), "application/octet-stream", b"bio"),
+        "/agen": (chunks, "application/octet-stream", b"async"),
+    }
+
+    def make(path: str) -> object:
+        async def handler(request: web.Request) -> web.Response:
+            body = bodies[path][0]
+            return web.Response(body=body() if callable(body) else body)
+
+        return handler
+
+    app = web.Application()
+    for path in bodies:
+        app.router.add_get(path, make(path))
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        for path, (_, ctype, expected) in bodies.items():
+            r = await client.get(path)
+            assert (r.headers["Content-Type"], r.content) == (ctype, expected), path
+    with pytest.raises(ValueError, match="unsupported body type 'dict'"):
+        web.Response(body={"a": 1})
+
+
+def test_response_body_and_text_properties() -> None:
+    resp = web.Response()
+    assert resp.body is None and resp.text is None and resp.content_length == 0
+    resp.text = "héllo"
+    assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert resp.content_length == len("héllo".encode())
+    resp.body = bytearray(b"abc")
+    assert resp.body == b"abc" and resp.content_length == 3
+    with pytest.raises(RuntimeError, match="automatically"):
+        resp.content_length = 5
+    resp.enable_chunked_encoding()
+    assert resp.content_length is None and resp.chunked
+    with pytest.raises(TypeError):
+        resp.text = b"x"  # type: ignore[assignment]
+    latin = web.Response(text="é", headers={"Content-Type": "text/plain; charset=latin-1"})
+    assert latin.body == "é".encode("latin-1")
+    assert repr(web.Response()) == "<Response OK not prepared>"

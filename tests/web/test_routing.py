@@ -149,7 +149,9 @@ def test_bad_routes_rejected() -> None:
     with pytest.raises(ValueError, match="should start with /"):
         router.add_get("nope", hello)
     with pytest.raises(TypeError, match="only async functions"):
-        router.add_get("/sync", lambda request: None)
+        router.add_get("/sync", "not callable")
+    with pytest.warns(DeprecationWarning, match="bare functions are deprecated"):
+        router.add_get("/sync", lambda request: web.Response(text="sync"))
     with pytest.raises(ValueError, match="not a valid HTTP method"):
         router.add_route("GE T", "/x", hello)
     with pytest.raises(ValueError, match="bad pattern"):
@@ -207,3 +209,69 @@ def test_url_for_round_trips_through_resolve(value: str) -> None:
     info = asyncio.get_event_loop().run_until_complete(resolve())
     assert info.http_exception is None, url
     assert info["name"] == value  # type: ignore[index]
+
+
+async def test_registration_order_wins_in_a_frozen_router() -> None:
+    async def first(request: web.Request) -> web.Response:
+        return web.Response(text="first")
+
+    router = web.UrlDispatcher()
+    dynamic = router.add_get("/{name}", first)
+    plain = router.add_get("/fixed", hello)
+    later_plain = router.add_post("/{name}", hello)
+    for frozen in (False, True):
+        if frozen:
+            router.freeze()
+        info = await router.resolve(make_request("GET", "/fixed"))
+        assert info.route is dynamic  # type: ignore[attr-defined]
+        info = await router.resolve(make_request("POST", "/fixed"))
+        assert info.route is later_plain  # type: ignore[attr-defined]
+        info = await router.resolve(make_request("DELETE", "/fixed"))
+        assert info.http_exception is not None
+        assert info.http_exception.headers["Allow"] == "GET,HEAD,POST"
+    del plain
+
+
+async def test_route_table_def_every_decorator(serve: Serve) -> None:
+    routes = web.RouteTableDef()
+
+    def echo() -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            return web.Response(text=request.method)
+
+        return handler
+
+    routes.get("/m", allow_head=False)(echo())
+    routes.put("/m")(echo())
+    routes.patch("/m")(echo())
+    routes.delete("/m")(echo())
+    routes.options("/m")(echo())
+    routes.head("/m")(echo())
+    routes.post("/m", name="m")(echo())
+    routes.route("PROPFIND", "/m")(echo())
+
+    @routes.view("/v")
+    class V(web.View):
+        async def get(self) -> web.Response:
+            return web.Response(text="view")
+
+    assert len(routes) == 9 and routes[0].method == "GET"  # type: ignore[attr-defined]
+    assert "RouteDef GET /m" in repr(routes[0]) and "count=9" in repr(routes)
+    app = web.Application()
+    registered = app.add_routes(routes)
+    assert len(registered) == 9
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "POST", "PROPFIND"):
+            r = await client.request(method, "/m")
+            assert r.text == method
+        assert (await client.head("/m")).status_code == 200
+        assert (await client.get("/v")).text == "view"
+
+
+async def test_deprecated_sync_handler_still_works() -> None:
+    router = web.UrlDispatcher()
+    with pytest.warns(DeprecationWarning):
+        route = router.add_get("/sync", lambda request: web.Response(text="sync"))
+    response = await route.handler(make_request("GET", "/sync"))
+    assert isinstance(response, web.Response) and response.text == "sync"

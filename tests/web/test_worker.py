@@ -15,6 +15,19 @@ import requests
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
+
+def _no_control_socket() -> list[str]:
+    """gunicorn >= 24 opens a control socket in $HOME; parallel runs would share it."""
+    try:
+        from gunicorn.config import Config
+
+        return ["--no-control-socket"] if "control_socket_disable" in Config().settings else []
+    except Exception:
+        return []
+
+
+NO_CONTROL_SOCKET = _no_control_socket()
+
 APP_MODULE = textwrap.dedent(
     """
     import os
@@ -55,6 +68,7 @@ async def test_gunicorn_serves_with_two_workers(tmp_path: Path, worker: str, tar
     proc = await asyncio.create_subprocess_exec(
         str(GUNICORN), target, "--bind", "127.0.0.1:0", "--workers", "2",
         "--worker-class", worker, "--graceful-timeout", "5", "--access-logfile", "-",
+        *NO_CONTROL_SOCKET,
         cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -32,6 +32,9 @@ _SENTINEL: Any = object()
 #: Seconds after which a closed-but-not-finished TLS transport is aborted.
 _CLEANUP_CLOSED_PERIOD = 2.0
 
+#: Seconds ``await connector.close()`` waits for connections to finish closing.
+_CLOSE_WAIT = 2.0
+
 
 async def _trace(traces: Iterable[Any], name: str, *args: Any) -> None:
     """Send one tracing signal to every trace (aiohttp's ``Trace`` methods)."""
@@ -41,12 +44,26 @@ async def _trace(traces: Iterable[Any], name: str, *args: Any) -> None:
             await method(*args)
 
 
-class _Done:
-    """The result of ``close()``: already done, and harmless to leave un-awaited."""
+class _Closing:
+    """The result of ``close()``: the closing already happened; awaiting it also waits
+    (briefly) for the connections to be gone, aborting TLS ones whose peer does not
+    answer the goodbye. Harmless to leave un-awaited, as 2.x code does."""
+
+    def __init__(self, protocols: list[ResponseHandler]) -> None:
+        self._protocols = protocols
 
     def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield  # pragma: no cover - makes this a generator
+        return self._wait().__await__()
+
+    async def _wait(self) -> None:
+        pending = [p.closed for p in self._protocols if not p.closed.done()]
+        if not pending:
+            return
+        _, still_open = await asyncio.wait(pending, timeout=_CLOSE_WAIT)
+        if still_open:
+            for protocol in self._protocols:
+                protocol.abort()
+            await asyncio.wait(still_open, timeout=_CLOSE_WAIT)
 
 
 class _Placeholder:
@@ -87,12 +104,13 @@ class Connection:
         return f"Connection<{self._key}>"
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if getattr(self, "_protocol", None) is None:
+        protocol = getattr(self, "_protocol", None)
+        if protocol is None:
             return
         _warnings.warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
         if self._loop.is_closed():
             return
-        self._connector._release(self._key, self._protocol, should_close=True)
+        self._connector._release(self._key, protocol, should_close=True)
         context: dict[str, Any] = {"client_connection": self, "message": "Unclosed connection"}
         if self._source_traceback is not None:
             context["source_traceback"] = self._source_traceback
@@ -231,6 +249,7 @@ class BaseConnector:
         self._cleanup_handle: asyncio.TimerHandle | None = None
         self._cleanup_closed_handle: asyncio.TimerHandle | None = None
         self._cleanup_closed_transports: list[asyncio.Transport] = []
+        self._closing: set[ResponseHandler] = set()
 
     # ------------------------------------------------------------------ properties
 
@@ -293,15 +312,19 @@ class BaseConnector:
     ) -> None:
         await self.close()
 
-    def close(self) -> _Done:
+    def close(self) -> _Closing:
         """Close every connection, idle or in use. Awaitable, but works without ``await``."""
-        self._close_all()
-        return _Done()
+        closing = self._close_all()
+        return _Closing(closing)
 
-    def _close_all(self) -> None:
+    def _close_all(self) -> list[ResponseHandler]:
+        """Close everything; the protocols that are still closing."""
         if self._closed:
-            return
+            return []
         self._closed = True
+        closing = [p for p in self._closing if not p.closed.done()]
+        closing += [p for idle in self._conns.values() for p, _ in idle]
+        closing += [p for p in self._acquired if not isinstance(p, _Placeholder)]
         for handle in (self._cleanup_handle, self._cleanup_closed_handle):
             if handle is not None:
                 handle.cancel()
@@ -320,6 +343,8 @@ class BaseConnector:
         self._acquired_per_host.clear()
         self._waiters.clear()
         self._cleanup_closed_transports.clear()
+        self._closing.clear()
+        return closing
 
     # ------------------------------------------------------------------ acquiring
 
@@ -454,7 +479,7 @@ class BaseConnector:
             expired = (
                 self._keepalive_timeout is not None and now - released_at > self._keepalive_timeout
             )
-            if protocol.is_connected() and not expired:
+            if protocol.is_connected() and not protocol.should_close and not expired:
                 found = protocol
                 break
             self._close_protocol(protocol)
@@ -495,6 +520,9 @@ class BaseConnector:
     def _close_protocol(self, protocol: ResponseHandler) -> None:
         transport = protocol.transport
         protocol.close()
+        if not protocol.closed.done():  # remembered so that close() can wait for it
+            self._closing.add(protocol)
+            protocol.closed.add_done_callback(lambda _: self._closing.discard(protocol))
         if (
             not self._cleanup_closed_disabled
             and transport is not None

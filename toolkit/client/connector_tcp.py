@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import ssl as _ssl
 from collections.abc import Mapping
@@ -49,13 +48,15 @@ class TCPConnector(BaseConnector):
     ) -> None:
         super().__init__(**kwargs)
         self._ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint)
+        # the default resolver holds nothing that needs closing; a given one is the caller's
         self._resolver: AbstractResolver = resolver if resolver is not None else DefaultResolver()
-        self._resolver_owner = resolver is None
         self._use_dns_cache = use_dns_cache
         self._cached = DNSCache(ttl=ttl_dns_cache)
         self._family = family
         self._local_addr = local_addr
         self._happy_eyeballs_delay = happy_eyeballs_delay
+        if interleave is None and happy_eyeballs_delay is not None:
+            interleave = 1  # RFC 8305: alternate the families when racing
         self._interleave = interleave
 
     # ------------------------------------------------------------------ properties
@@ -103,18 +104,6 @@ class TCPConnector(BaseConnector):
             raise ValueError("clear_dns_cache() needs both host and port, or neither")
         else:
             self._cached.clear()
-
-    def close(self) -> Any:
-        """Close every connection and the resolver the connector created."""
-        result = super().close()
-        if self._resolver_owner:
-            closer = self._resolver.close()
-            with contextlib.suppress(RuntimeError):
-                asyncio.get_running_loop().create_task(closer)
-                closer = None  # type: ignore[assignment]
-            if closer is not None:
-                closer.close()
-        return result
 
     # ------------------------------------------------------------------ resolving
 

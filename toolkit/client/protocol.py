@@ -67,6 +67,8 @@ class ResponseHandler(asyncio.Protocol):
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self._connection_lost = False
+        self._closing_transport: asyncio.Transport | None = None
+        #: Done once the connection is fully closed (``connection_lost`` was called).
         self.closed: asyncio.Future[None] = self._loop.create_future()
 
     # ------------------------------------------------------------------ state
@@ -121,12 +123,21 @@ class ResponseHandler(asyncio.Protocol):
             payload.set_exception(exc)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (a TLS one says goodbye first: see :meth:`abort`)."""
         self._read_timer.cancel()
         transport = self.transport
         if transport is not None:
+            self._closing_transport = transport
             transport.close()
             self.transport = None
+
+    def abort(self) -> None:
+        """Drop the connection at once, including one whose TLS goodbye is pending."""
+        self._read_timer.cancel()
+        transport = self.transport or self._closing_transport
+        self.transport = None
+        if transport is not None and not self.closed.done():
+            transport.abort()
 
     # ------------------------------------------------------------------ requests
 
@@ -228,6 +239,7 @@ class ResponseHandler(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._connection_lost = True
         self.transport = None
+        self._closing_transport = None
         self._read_timer.cancel()
         if not self.closed.done():
             self.closed.set_result(None)

@@ -15,275 +15,22 @@ the bytes to the pure-Python parser.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
 import httptools
 
-from . import _rules
 from ._body import ChunkedReader, LengthReader
-from ._framing import Framing, analyze
-from ._head import build_headers, parse_version, raise_line_too_long, validate_target
-from .compression import Decoder, get_decoder
-from .errors import (
-    BadHttpMessage,
-    BadHttpMethod,
-    BadStatusLine,
-    ContentLengthError,
-    HttpProcessingError,
-    InvalidHeader,
-    InvalidURLError,
-    PayloadTooLarge,
-    TooManyHeaders,
-    TransferEncodingError,
-)
-from .events import EndOfMessage, Event, HttpVersion, RequestHead, ResponseHead
+from ._framing import analyze
+from ._head import build_headers, raise_line_too_long, validate_target
+from ._llhttp_base import CTL_RE, LLParser
+from .compression import get_decoder
+from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
+from .events import EndOfMessage, Event, RequestHead, ResponseHead
 from .parser import PyResponseParser
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
-_CTL_RE = _rules.CTL_IN_VALUE_RE
 
-
-def _translate(exc: Exception, what: str) -> HttpProcessingError:
-    """Turn an llhttp error into the matching error of our tree."""
-    reason = str(exc) or type(exc).__name__
-    text = f"{reason} (in the {what}; reported by llhttp)"
-    if isinstance(exc, httptools.HttpParserInvalidMethodError):
-        return BadHttpMethod(error=f"invalid or unknown method: {text}")
-    if isinstance(exc, httptools.HttpParserInvalidURLError):
-        return InvalidURLError(f"invalid request target: {text}")
-    if isinstance(exc, httptools.HttpParserInvalidStatusError):
-        return BadStatusLine(error=f"invalid status line: {text}")
-    low = reason.lower()
-    if "space after start line" in low:
-        return InvalidHeader(b"", f"obs-fold or whitespace before the first field: {text}")
-    if any(word in low for word in ("http/", "dot", "version", "major", "minor")):
-        return BadStatusLine(error=f"invalid HTTP version: {text}")
-    if "pri/upgrade" in low:
-        return BadStatusLine(
-            "PRI * HTTP/2.0",
-            "HTTP/2 connection preface received on an HTTP/1.1 connection",
-            code=505,
-        )
-    if "chunk" in low:
-        return TransferEncodingError(f"invalid chunked body: {text}")
-    if "content-length" in low:
-        return InvalidHeader("Content-Length", text)
-    if "transfer-encoding" in low:
-        return InvalidHeader("Transfer-Encoding", text)
-    if "header" in low:
-        return InvalidHeader(b"", text)
-    if "version" in low or "method" in low or "status" in low or "url" in low:
-        return BadStatusLine(error=f"invalid start line: {text}")
-    return BadHttpMessage(text)
-
-
-class _LLParser:
-    """State and callbacks shared by the llhttp-backed request and response parsers."""
-
-    _what = "message head"
-    _start_line = "start line"
-    _parser: Any
-
-    def __init__(
-        self, max_line_size: int, max_field_size: int, max_headers: int, lenient: bool
-    ) -> None:
-        self.max_line_size = max_line_size
-        self.max_field_size = max_field_size
-        self.max_headers = max_headers
-        self.lenient = lenient
-        self._events: list[Event] = []
-        self._error: HttpProcessingError | None = None
-        self._paused = False
-        self._closed = False
-        self._trailing = bytearray()
-        self._decoder: Decoder | None = None
-        self._in_message = False
-        self._in_head = False
-        self._started_now = False
-        self._partial = 0
-        self._head_bytes = 0
-        self._raw: list[tuple[bytes, bytes]] = []
-        self._trailers: list[tuple[bytes, bytes]] | None = None
-        self._framing: Framing | None = None
-        self._body_bytes = 0
-        self._bound = max_line_size + max_headers * (max_field_size + 2) + 4
-
-    # -- public API -------------------------------------------------------------
-
-    @property
-    def paused(self) -> bool:
-        """True after a message that switches protocols, until :meth:`resume`."""
-        return self._paused
-
-    @property
-    def trailing_data(self) -> bytes:
-        """Bytes received after the message that switched protocols."""
-        return bytes(self._trailing) if self._paused else b""
-
-    def resume(self) -> None:
-        """Go on parsing HTTP after a declined upgrade; call ``feed_data(b"")`` next."""
-        self._paused = False
-
-    def feed_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
-        """Parse ``data``; return the events it completes (possibly none)."""
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            if data:
-                raise BadHttpMessage(f"{len(data)} bytes of data received after feed_eof()")
-            return []
-        if self._paused:
-            self._trailing += data
-            return []
-        if self._trailing:
-            data = bytes(self._trailing) + bytes(data)
-            self._trailing.clear()
-        events = self._events = []
-        try:
-            self._feed(bytes(data) if isinstance(data, memoryview) else data)
-        except HttpProcessingError as exc:
-            self._error = exc
-            raise
-        return events
-
-    def feed_eof(self) -> list[Event]:
-        """The peer closed: end a close-delimited body, or raise for a truncated message."""
-        if self._error is not None:
-            raise self._error
-        closed, self._closed = self._closed, True
-        if closed or self._paused or not self._in_message:
-            return []
-        events = self._events = []
-        self._eof_in_message()
-        return events
-
-    # -- feeding -----------------------------------------------------------------
-
-    def _feed(self, data: bytes | bytearray) -> None:
-        self._feed_llhttp(data)
-
-    def _feed_llhttp(self, data: bytes | bytearray) -> None:
-        self._started_now = False
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade as exc:
-            self._after_upgrade(data[exc.args[0] :])
-            return
-        except httptools.HttpParserError as exc:
-            cause = exc.__context__
-            if isinstance(exc, httptools.HttpParserCallbackError) and cause is not None:
-                # An error raised by one of our callbacks: ours, or a bug.
-                raise cause.with_traceback(cause.__traceback__) from None
-            raise _translate(exc, self._what) from exc
-        if self._in_head:
-            self._check_partial_head(data)
-
-    def _check_partial_head(self, data: bytes | bytearray) -> None:
-        # Lines that completed were checked in the callbacks; here the line still
-        # being received is bounded. The feed in which a message began is not
-        # measured (llhttp does not say where in it the message began), so a
-        # partial line is caught at most one feed late.
-        if self._started_now:
-            self._partial = 0
-            return
-        nl = data.rfind(b"\n")
-        self._partial = self._partial + len(data) if nl < 0 else len(data) - nl - 1
-        self._head_bytes += len(data)
-        if self._raw:
-            limit, name = self.max_field_size, f"{self._what} field line {len(self._raw) + 1}"
-        else:
-            limit = max(self.max_line_size, self.max_field_size)
-            name = self._start_line
-        if self._partial > limit + 1:
-            raise_line_too_long(name, limit, self._partial)
-        if self._head_bytes > self._bound:
-            raise TooManyHeaders(f"{self._what} is larger than {self._bound} bytes")
-
-    def _after_upgrade(self, rest: bytes | bytearray) -> None:
-        raise NotImplementedError
-
-    # -- callbacks -----------------------------------------------------------------
-
-    def on_message_begin(self) -> None:
-        self._in_message = True
-        self._in_head = True
-        self._started_now = True
-        self._partial = 0
-        self._head_bytes = 0
-        self._raw = []
-        self._trailers = None
-        self._framing = None
-        self._body_bytes = 0
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        value = value.rstrip(b" \t")
-        if _CTL_RE.search(value) is not None:
-            raise InvalidHeader(name, f"control character in the value of field {name!r}")
-        if len(name) + len(value) + 2 > self.max_field_size:
-            raise_line_too_long(
-                f"{self._what} field {name.decode('ascii', 'replace')!r}",
-                self.max_field_size,
-                len(name) + len(value) + 2,
-            )
-        if self._in_head:
-            raw = self._raw
-            if len(raw) >= self.max_headers:
-                raise TooManyHeaders(f"{self._what} has more than {self.max_headers} fields")
-            raw.append((name, value))
-        else:
-            if self._trailers is None:
-                self._trailers = []
-            if len(self._trailers) >= self.max_headers:
-                raise TooManyHeaders(f"trailer section has more than {self.max_headers} fields")
-            self._trailers.append((name, value))
-
-    def on_body(self, body: bytes) -> None:
-        self._body_bytes += len(body)
-        self._check_body_size()
-        if self._decoder is not None:
-            body = self._decoder.decompress(body)
-            if not body:
-                return
-        self._events.append(body)
-
-    def _check_body_size(self) -> None:
-        pass
-
-    def on_message_complete(self) -> None:
-        self._in_message = False
-        self._in_head = False
-        events = self._events
-        if self._decoder is not None:
-            tail = self._decoder.flush()
-            self._decoder = None
-            if tail:
-                events.append(tail)
-        trailers = build_headers(self._trailers)[0] if self._trailers else None
-        events.append(EndOfMessage(trailers))
-
-    def _version(self) -> HttpVersion:
-        text = self._parser.get_http_version().encode("ascii")
-        return parse_version(b"HTTP/" + text, b"HTTP/" + text)
-
-    def _eof_in_message(self) -> None:
-        framing = self._framing
-        if self._in_head or framing is None:
-            raise BadHttpMessage(f"connection closed in the middle of the {self._what}")
-        if framing.chunked:
-            raise TransferEncodingError(
-                "Not enough data to satisfy transfer length header: the chunked body "
-                f"ended after {self._body_bytes} bytes, before the last chunk"
-            )
-        if framing.length is not None:
-            raise ContentLengthError(
-                f"Not enough data to satisfy content length header: the body ended after "
-                f"{self._body_bytes} of the {framing.length} bytes announced by Content-Length"
-            )
-        self.on_message_complete()
-
-
-class HttptoolsRequestParser(_LLParser):
+class HttptoolsRequestParser(LLParser):
     """Parses requests with llhttp; same interface and rules as :class:`PyRequestParser`."""
 
     _what = "request head"
@@ -302,8 +49,8 @@ class HttptoolsRequestParser(_LLParser):
         self._url: list[bytes] = []
         self._upgrade_reader: ChunkedReader | LengthReader | None = None
         self._parser = httptools.HttpRequestParser(self)
-        # Bytes after a message that closes the connection are parsed like the pure
-        # parser does; the connection owner decides to close by ``should_close``.
+        # Bytes after a message that closes the connection are ignored rather than
+        # an error, as in the pure parser (RFC 9112 section 9.6).
         self._parser.set_dangerous_leniencies(lenient_data_after_close=True)
         if lenient:
             # (httptools 0.6-0.9 needs both flags for a bare LF after the request line.)
@@ -415,7 +162,7 @@ class HttptoolsRequestParser(_LLParser):
         super()._eof_in_message()
 
 
-class HttptoolsResponseParser(_LLParser):
+class HttptoolsResponseParser(LLParser):
     """Parses responses with llhttp; same interface and rules as :class:`PyResponseParser`."""
 
     _what = "response head"
@@ -539,7 +286,7 @@ class HttptoolsResponseParser(_LLParser):
         reason_b = b"".join(self._reason)
         if not 100 <= status <= 999:
             raise BadStatusLine(error=f"invalid status code {status}: must be 100-999")
-        if _CTL_RE.search(reason_b) is not None:
+        if CTL_RE.search(reason_b) is not None:
             raise BadStatusLine(error=f"control character in reason phrase {reason_b!r}")
         line_len = len(reason_b) + 13
         if line_len > self.max_line_size:

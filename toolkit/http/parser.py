@@ -5,10 +5,13 @@ ends a close-delimited body or raises for a truncated message. A parser stops
 (``paused``) after a message that switches protocols and keeps the bytes that
 follow in ``trailing_data``.
 
-An error is raised as soon as it is seen, even if the same feed completed
-events before it (say, a good request pipelined with a malformed one): the
-connection cannot be trusted past that point. The parser then stays failed and
-raises the same error again on every call.
+Errors: when a feed completes whole messages and then hits an error in a later
+one (a good request pipelined with a malformed one), the complete messages are
+returned and the error is raised by the next call, so that they can be answered
+in order: call ``feed_data(b"")`` after handling the events to collect it. An
+error inside a message whose events are not complete is raised at once (the
+events of that message are dropped). A failed parser raises the same error
+again on every call.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from .compression import Decoder, get_decoder
 from .errors import BadHttpMessage, BadHttpMethod, BadStatusLine, HttpProcessingError
 from .events import EndOfMessage, Event, RawHeaders, RequestHead, ResponseHead
 
-__all__ = ["PyRequestParser", "PyResponseParser"]
+__all__ = ["PyRequestParser", "PyResponseParser", "complete_messages"]
 
 # _DONE: a message that closes the connection ended; later bytes are ignored
 # (RFC 9112 section 9.6: no further requests are processed on that connection).
@@ -43,6 +46,15 @@ _HEAD, _BODY, _DONE, _CLOSED = range(4)
 _Emit = Callable[[bytes], None]
 # At most this many empty lines before a start line are skipped (RFC 9112 section 2.2).
 _MAX_LEADING_EMPTY_LINES = 16
+
+
+def complete_messages(events: list[Event], error: HttpProcessingError) -> list[Event]:
+    """The events of the messages completed before ``error``; raise it if there are none."""
+    for index in range(len(events) - 1, -1, -1):
+        if type(events[index]) is EndOfMessage:
+            del events[index + 1 :]
+            return events
+    raise error
 
 
 class _PyParser:
@@ -124,7 +136,7 @@ class _PyParser:
         except HttpProcessingError as exc:
             self._error = exc
             self._state = _CLOSED
-            raise
+            return complete_messages(events, exc)
         return events
 
     def feed_eof(self) -> list[Event]:
@@ -165,7 +177,7 @@ class _PyParser:
     def _parse_head(self, buf: bytearray, events: list[Event]) -> bool:
         if buf[0] in (0x0D, 0x0A):
             self._skip_empty_lines(buf)
-            if not buf:
+            if not buf or buf[0] == 0x0D:  # all skipped, or a CR awaiting its LF
                 return False
         end, consumed, bare_lf_end = self._scanner.find_end(buf)
         if end < 0:
@@ -180,19 +192,20 @@ class _PyParser:
         return True
 
     def _skip_empty_lines(self, buf: bytearray) -> None:
+        # Empty lines (CRLF, or a bare LF, as llhttp also allows) before a start line
+        # are ignored, up to a limit; a CR must be followed by LF.
         stripped = buf.lstrip(b"\r\n")
         skipped = len(buf) - len(stripped)
         lead = bytes(buf[:skipped])
-        ok = (
-            lead.replace(b"\r\n", b"")
-            if not self.lenient
-            else lead.replace(b"\r", b"").replace(b"\n", b"")
-        )
-        if ok == b"\r" and not stripped:
+        if not stripped and lead.endswith(b"\r"):
             skipped -= 1  # a CR whose LF has not arrived yet
-        elif ok or lead.count(b"\n") > _MAX_LEADING_EMPTY_LINES:
+            lead = lead[:-1]
+        if (
+            lead.replace(b"\r\n", b"\n").count(b"\r")
+            or lead.count(b"\n") > _MAX_LEADING_EMPTY_LINES
+        ):
             raise BadHttpMessage(
-                f"invalid line ending or too many empty lines before the start line: {lead[:40]!r}"
+                f"bare CR or too many empty lines before the start line: {lead[:40]!r}"
             )
         del buf[:skipped]
         self._scanner.reset()

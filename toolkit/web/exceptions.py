@@ -216,6 +216,8 @@ class HTTPMove(HTTPRedirection):
     ) -> None:
         if not location:
             raise ValueError(f"{type(self).__name__} needs a location to redirect to")
+        if any(char in str(location) for char in "\r\n\x00"):
+            raise ValueError(f"redirect location cannot contain CR, LF or NUL: {location!r}")
         super().__init__(
             headers=headers, reason=reason, body=body, text=text, content_type=content_type
         )

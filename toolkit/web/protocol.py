@@ -250,11 +250,6 @@ class RequestHandler(asyncio.Protocol):
             events = parser.feed_data(data)
             if events:
                 self._dispatch(events)
-                # The parser reports an error found after complete messages on the
-                # next call: ask for it now so that it is answered in order.
-                more = parser.feed_data(b"")
-                if more:
-                    self._dispatch(more)
         except HttpProcessingError as exc:
             self._on_parse_error(exc)
 
@@ -530,8 +525,28 @@ class RequestHandler(asyncio.Protocol):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            if self.transport is not None and self._linger is None:
-                self.transport.close()
+            # Input still arriving (an unread body): linger so the response is not reset.
+            self._close_transport(linger=self._payload is not None)
+
+    def _close_transport(self, *, linger: bool) -> None:
+        """Close the connection; with ``linger``, half-close first and drain the input.
+
+        Closing a socket that has unread input makes the kernel send a reset, which
+        can destroy the response still in flight; so the server sends FIN, keeps
+        reading (and dropping) input, and closes when the client does or after
+        a short grace period.
+        """
+        transport = self.transport
+        if transport is None or self._linger is not None:
+            return
+        if linger and transport.can_write_eof() and not transport.is_closing():
+            self._input_closed = True
+            self._reading_paused = self._pipeline_paused = False
+            self._update_reading()
+            transport.write_eof()
+            self._linger = self._loop.call_later(_LINGER_SECONDS, transport.close)
+        else:
+            transport.close()
 
     async def _handle(self, request: BaseRequest, writer: StreamWriter) -> bool:
         """Run the handler for ``request`` and send its response; False closes."""
@@ -596,12 +611,7 @@ class RequestHandler(asyncio.Protocol):
         self.logger.debug("Bad request from %s: %s", self.peername, exc.message)
         extra = "".join(f"{k}: {v}\r\n" for k, v in (exc.headers or {}).items())
         self._write_raw(plain_response(status, error_text(status, exc, self.debug), extra))
-        transport = self.transport
-        if transport is not None and transport.can_write_eof():
-            # Lingering close: send FIN now, drop what the client still sends, close
-            # when it closes too (or after a short grace period).
-            transport.write_eof()
-            self._linger = self._loop.call_later(_LINGER_SECONDS, transport.close)
+        self._close_transport(linger=True)
 
     async def _discard_body(self, payload: StreamReader) -> None:
         """Read and drop an unread request body, or close if it takes too long."""

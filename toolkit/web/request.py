@@ -93,7 +93,12 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
             return URL.build(path=path, query_string=query, encoded=True)
         if target == "*":
             return URL.build(path="*", encoded=True)
-        url = URL(target)
+        try:
+            url = URL(target)
+        except ValueError:
+            # An absolute-form target with a broken authority: keep it verbatim so
+            # routing answers 404 instead of the connection failing.
+            return URL.build(path=target, encoded=True)
         if url.is_absolute():
             return url.relative()
         return url

@@ -195,14 +195,17 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
             request.headers.get(hdrs.ACCEPT_ENCODING, ""), self._compression_force
         )
         if self._compression_force is None:
-            self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
+            vary = ",".join(self._headers.getall(hdrs.VARY, ())).lower()
+            if "accept-encoding" not in vary and "*" not in vary:
+                self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
         if coding is not ContentCoding.identity:
             await self._do_start_compression(coding)
 
     async def _do_start_compression(self, coding: ContentCoding) -> None:
         assert self._payload_writer is not None
         self._headers[hdrs.CONTENT_ENCODING] = coding.value
-        self._payload_writer.enable_compression(coding.value)
+        if not self._must_be_empty_body:  # no body, so not even a gzip header and trailer
+            self._payload_writer.enable_compression(coding.value)
         # The compressed length is not known in advance.
         self._headers.pop(hdrs.CONTENT_LENGTH, None)
 
@@ -285,7 +288,9 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
             elif version == HttpVersion11:
                 headers[hdrs.CONNECTION] = "close"
         self._keep_alive = keep_alive
-        request._protocol.keep_alive(keep_alive)
+        protocol = request._protocol
+        if protocol is not None:
+            protocol.keep_alive(keep_alive)
 
     async def write(self, data: bytes | bytearray | memoryview) -> None:
         """Write a piece of the body (after :meth:`prepare`)."""
@@ -496,13 +501,13 @@ class Response(StreamResponse):
         ):
             headers.pop(hdrs.CONTENT_LENGTH, None)
         elif not self._chunked and hdrs.CONTENT_LENGTH not in headers:
-            if isinstance(self._body, Payload):
-                if self._body.size is not None:
-                    headers[hdrs.CONTENT_LENGTH] = str(self._body.size)
-            else:
-                length = len(self._body) if self._body else 0
+            body = self._body
+            if body is None or type(body) is bytes:
+                length = len(body) if body else 0
                 if length or (status != 304 and request.method != hdrs.METH_HEAD):
                     headers[hdrs.CONTENT_LENGTH] = str(length)
+            elif body.size is not None:  # a Payload
+                headers[hdrs.CONTENT_LENGTH] = str(body.size)
         return await super()._start(request)
 
     async def _do_start_compression(self, coding: ContentCoding) -> None:
@@ -525,10 +530,10 @@ class Response(StreamResponse):
         """Send the whole body and finish the response."""
         if self._eof_sent:
             return
-        body = self._compressed_body if self._compressed_body is not None else self._body
+        body: Any = self._compressed_body if self._compressed_body is not None else self._body
         if body is None or self._must_be_empty_body:
             await super().write_eof()
-        elif isinstance(body, Payload):
+        elif type(body) is not bytes:  # a Payload
             assert self._payload_writer is not None
             await body.write(self._payload_writer)
             await super().write_eof()

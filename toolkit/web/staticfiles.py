@@ -58,6 +58,7 @@ class StaticResource(PrefixResource):
         if not resolved.is_dir():
             raise ValueError(f"{str(directory)!r} is not a directory")
         self._directory = resolved
+        self._decoded = ("", "")  # (quoted prefix, decoded prefix), refreshed on change
         self._show_index = show_index
         self._chunk_size = chunk_size
         self._follow_symlinks = follow_symlinks
@@ -66,6 +67,14 @@ class StaticResource(PrefixResource):
             method: ResourceRoute(method, self._handle, self, expect_handler=expect_handler)
             for method in (hdrs.METH_GET, hdrs.METH_HEAD)
         }
+
+    @property
+    def _decoded_prefix(self) -> str:
+        prefix = self._decoded
+        if prefix[0] != self._prefix:
+            prefix = (self._prefix, URL.build(path=self._prefix, encoded=True).path)
+            self._decoded = prefix
+        return prefix[1]
 
     @property
     def directory(self) -> Path:
@@ -100,13 +109,14 @@ class StaticResource(PrefixResource):
 
     async def resolve(self, request: Request) -> tuple[AbstractMatchInfo | None, set[str]]:
         path = request.rel_url.path
+        prefix = self._decoded_prefix
         allowed = set(self._routes)
-        if not path.startswith(self._prefix2) and path != self._prefix:
+        if not path.startswith(prefix + "/") and path != prefix:
             return None, set()
         method = request.method
         if method not in allowed:
             return None, allowed
-        filename = path[len(self._prefix2) :] if path.startswith(self._prefix2) else ""
+        filename = path[len(prefix) + 1 :]
         return UrlMappingMatchInfo({"filename": filename}, self._routes[method]), allowed
 
     def __len__(self) -> int:

@@ -41,10 +41,10 @@ def serialize_head(status_line: str, headers: CIMultiDict[str] | Any) -> bytes:
     A ``Date`` field is added when absent. Raises :class:`ValueError` when the status
     line or a header name or value contains CR or LF (response splitting).
     """
-    lines = [f"{name}: {value}\r\n" for name, value in headers.items()]
+    lines = [name + ": " + value + "\r\n" for name, value in headers.items()]
     if "Date" not in headers:
-        lines.append(f"Date: {http_date_now()}\r\n")
-    text = f"{status_line}\r\n{''.join(lines)}\r\n"
+        lines.append("Date: " + http_date_now() + "\r\n")
+    text = status_line + "\r\n" + "".join(lines) + "\r\n"
     expected = len(lines) + 2
     if text.count("\n") != expected or text.count("\r") != expected:
         raise ValueError(
@@ -142,11 +142,12 @@ class StreamWriter:
         self._head = serialize_head(status_line, headers)
         self._headers_written = True
 
-    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+    async def write(self, chunk: bytes | bytearray | memoryview, *, drain: bool = True) -> None:
         """Write body bytes: compress, cap at ``length``, chunk, then send.
 
-        Bytes written before :meth:`write_headers` go out as they are (used for the
-        interim ``100 Continue`` response).
+        Once more than 64 KiB were written since the last drain, wait for the transport
+        to drain (unless ``drain`` is false). Bytes written before :meth:`write_headers`
+        go out as they are (used for the interim ``100 Continue`` response).
         """
         data = bytes(chunk) if not isinstance(chunk, bytes) else chunk
         if self._compress is not None:
@@ -162,7 +163,7 @@ class StreamWriter:
         if self.chunked:
             data = encode_chunk(data)
         self._send(data)
-        if self.buffer_size > _DRAIN_LIMIT:
+        if drain and self.buffer_size > _DRAIN_LIMIT:
             self.buffer_size = 0
             await self._protocol._drain_helper()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import keyword
 import os
 import re
@@ -69,10 +70,43 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         super().__init__()
         self._resources: list[AbstractResource] = []
         self._named_resources: dict[str, AbstractResource] = {}
+        # Frozen routers look plain paths up in a dict: {path: [positions]}, [others].
+        self._index: tuple[dict[str, list[int]], list[int]] | None = None
+
+    def _build_index(self) -> tuple[dict[str, list[int]], list[int]]:
+        plain: dict[str, list[int]] = {}
+        others: list[int] = []
+        for position, resource in enumerate(self._resources):
+            if type(resource) is PlainResource:
+                plain.setdefault(resource.canonical or "/", []).append(position)
+            else:
+                others.append(position)
+        return plain, others
+
+    def _invalidate_index(self) -> None:
+        """Forget the lookup index (a resource's path changed)."""
+        self._index = None
+
+    def _candidates(self, path: str) -> Iterable[AbstractResource]:
+        """Resources that may match ``path``, in registration order."""
+        if not self.frozen:
+            return self._resources
+        if self._index is None:
+            self._index = self._build_index()
+        plain, others = self._index
+        exact = plain.get(path)
+        resources = self._resources
+        if not exact:
+            positions: Iterable[int] = others
+        elif not others:
+            positions = exact
+        else:
+            positions = heapq.merge(exact, others)
+        return [resources[position] for position in positions]
 
     async def resolve(self, request: Request) -> AbstractMatchInfo:
         allowed_methods: set[str] = set()
-        for resource in self._resources:
+        for resource in self._candidates(request.rel_url.path):
             match_info, allowed = await resource.resolve(request)
             if match_info is not None:
                 return match_info
@@ -242,3 +276,4 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         super().freeze()
         for resource in self._resources:
             resource.freeze()
+        self._index = None

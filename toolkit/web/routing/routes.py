@@ -7,6 +7,7 @@ import contextlib
 import functools
 import inspect
 import re
+import warnings
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,18 @@ def _is_async_callable(handler: Any) -> bool:
     )
 
 
+def _wrap_sync_handler(handler: Callable[[Request], Any]) -> Handler:
+    @functools.wraps(handler)
+    async def wrapper(request: Request) -> StreamResponse:
+        result = handler(request)
+        if inspect.isawaitable(result):
+            result = await result
+        response: StreamResponse = result
+        return response
+
+    return wrapper
+
+
 class BaseRoute(AbstractRoute):
     """A route with its method and handler validated at construction."""
 
@@ -86,8 +99,15 @@ class BaseRoute(AbstractRoute):
                 raise TypeError(
                     f"a class handler must subclass AbstractView (web.View), got {handler!r}"
                 )
-        elif not _is_async_callable(handler):
+        elif not callable(handler):
             raise TypeError(f"only async functions are allowed as a handler, got {handler!r}")
+        elif not _is_async_callable(handler):
+            warnings.warn(
+                f"bare functions are deprecated as handlers, use async ones ({handler!r})",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+            handler = _wrap_sync_handler(handler)
         self._method = method
         self._handler: Handler = handler
         self._expect_handler = expect_handler

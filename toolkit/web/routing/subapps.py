@@ -51,8 +51,10 @@ class PrefixedSubAppResource(PrefixResource):
         self._add_prefix_to_resources(prefix)
 
     def _add_prefix_to_resources(self, prefix: str) -> None:
-        for resource in _dispatcher(self._app).resources():
+        router = _dispatcher(self._app)
+        for resource in router.resources():
             resource.add_prefix(prefix)
+        router._invalidate_index()
 
     def add_prefix(self, prefix: str) -> None:
         super().add_prefix(prefix)
