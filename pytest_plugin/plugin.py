@@ -50,7 +50,9 @@ def _wrap_async_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> None:
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
     func = fixturedef.func
     if (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)) and not getattr(
         func, "_toolkit_wrapped", False
@@ -62,7 +64,7 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.Fix
             )
         wrapped = _wrap_async_fixture(func)
         wrapped._toolkit_wrapped = True  # type: ignore[attr-defined]
-        fixturedef.func = wrapped
+        fixturedef.func = wrapped  # type: ignore[misc]  # pytest marks it Final
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

@@ -564,6 +564,7 @@ def test_reads_reassemble_the_stream(
         while not s.at_eof():
             op, n = ops[i % len(ops)]
             i += 1
+            await asyncio.sleep(0)  # readexactly(0) never waits: let the producer run
             if op == "read":
                 out += await s.read(n)
             elif op == "readany":

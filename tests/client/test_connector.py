@@ -313,3 +313,24 @@ async def test_traces(make_request: MakeRequest, start_peer: StartPeer) -> None:
         "send_connection_create_end",
         "send_connection_reuseconn",
     ]
+
+
+async def test_unclosed_connector_warns_on_gc(
+    make_request: MakeRequest, start_peer: StartPeer
+) -> None:
+    peer = await start_peer()
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
+    connector: TCPConnector | None = TCPConnector()
+    assert connector is not None
+    conn = await connector.connect(make_request(peer.url()), [], ClientTimeout())
+    protocol = conn.protocol
+    assert protocol is not None
+    conn.release()
+    del conn
+    with pytest.warns(ResourceWarning, match="Unclosed connector"):
+        connector = None
+        gc.collect()
+    assert not protocol.is_connected()
+    assert reported and reported[0]["message"] == "Unclosed connector"

@@ -406,3 +406,79 @@ async def test_awaited_close_waits_for_tls_connections(
     await connector.close()
     assert all(p is not None and p.closed.done() for p in protocols)
     busy.release()
+
+
+async def test_local_addr(make_request: MakeRequest, start_peer: StartPeer) -> None:
+    peer = await start_peer()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        local_port = probe.getsockname()[1]
+    async with TCPConnector(local_addr=("127.0.0.1", local_port)) as connector:
+        conn = await connector.connect(make_request(peer.url()), [], ClientTimeout())
+        assert conn.transport is not None
+        assert conn.transport.get_extra_info("sockname") == ("127.0.0.1", local_port)
+        conn.close()
+
+
+async def test_cleanup_closed_aborts_tls_transports(
+    make_request: MakeRequest,
+    start_peer: StartPeer,
+    server_ssl: ssl.SSLContext,
+    tls_client_context: ssl.SSLContext,
+) -> None:
+    peer = await start_peer(ssl=server_ssl)
+    async with TCPConnector(ssl=tls_client_context, enable_cleanup_closed=True) as connector:
+        conn = await connector.connect(
+            make_request(peer.url(scheme="https").with_host("localhost")), [], ClientTimeout()
+        )
+        transport = conn.transport
+        conn.close()
+        assert connector._cleanup_closed_transports == [transport]
+        assert connector._cleanup_closed_handle is not None
+        connector._cleanup_closed()
+        assert not connector._cleanup_closed_transports
+
+
+async def test_aiodns_resolver_end_to_end(make_request: MakeRequest, start_peer: StartPeer) -> None:
+    """aiodns answers ``localhost`` with ::1 first; nobody listens there, so happy
+    eyeballs must fall back to 127.0.0.1."""
+    pytest.importorskip("aiodns")
+    from toolkit.client.resolver import AsyncResolver
+
+    peer = await start_peer()
+    resolver = AsyncResolver()
+    try:
+        async with TCPConnector(resolver=resolver) as connector:
+            req = make_request(peer.url().with_host("localhost"))
+            conn = await connector.connect(req, [], ClientTimeout(sock_connect=10))
+            assert conn.transport is not None
+            assert conn.transport.get_extra_info("peername")[:2] == ("127.0.0.1", peer.port)
+            conn.release()
+    finally:
+        await resolver.close()
+
+
+async def test_dns_cache_survives_a_cancelled_lookup() -> None:
+    from toolkit.client.connector_dns import DNSCache
+
+    cache = DNSCache(ttl=None)
+    gate = asyncio.Event()
+    calls: list[str] = []
+
+    async def slow() -> list[ResolveResult]:
+        calls.append("slow")
+        await gate.wait()
+        return [_result("127.0.0.1", 80)]
+
+    async def fast() -> list[ResolveResult]:
+        calls.append("fast")
+        return [_result("127.0.0.2", 80)]
+
+    first = asyncio.create_task(cache.lookup(("h", 80), slow))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(cache.lookup(("h", 80), fast))
+    await asyncio.sleep(0)
+    first.cancel()
+    assert [a["host"] for a in await second] == ["127.0.0.2"]  # not a stray CancelledError
+    assert first.cancelled() and calls == ["slow", "fast"]
+    assert ("h", 80) in cache

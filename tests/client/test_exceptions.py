@@ -170,7 +170,7 @@ def test_connector_error() -> None:
     err = ClientConnectorError(KEY, ConnectionRefusedError(errno.ECONNREFUSED, "refused"))
     assert (err.host, err.port, err.ssl, err.errno) == ("example.com", 443, True, 111)
     assert isinstance(err.os_error, ConnectionRefusedError)
-    assert str(err) == "Cannot connect to host example.com:443 ssl:True [refused]"
+    assert str(err) == "Cannot connect to host example.com:443 ssl:default [refused]"
     copy = _roundtrip(err)
     assert isinstance(copy, ClientConnectorError)
     assert copy.host == "example.com" and copy.errno == err.errno

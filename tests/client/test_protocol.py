@@ -370,3 +370,16 @@ def test_any_split_gives_the_same_response(
         assert not proto.should_close
     finally:
         loop.close()
+
+
+async def test_reading_resumes_when_the_body_ends(open_conn: Any) -> None:
+    body = b"z" * 5000
+    proto = await open_conn(
+        script(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)),
+        read_bufsize=16,
+    )
+    _head, payload = await proto.read_response()
+    await asyncio.sleep(0.01)
+    assert payload.is_eof()  # whole body buffered, nobody read it yet
+    assert not proto._reading_paused and not proto.should_close
+    assert await payload.read() == body

@@ -201,3 +201,30 @@ async def test_tinyproxy_auth(
             await roundtrip(conn.protocol, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n") == b"hello"
         )
         conn.release()
+
+
+# --------------------------------------------------------------------------- with a session
+
+
+@pytest.mark.needs_tinyproxy
+async def test_session_through_tinyproxy(
+    start_peer: StartPeer,
+    server_ssl: ssl.SSLContext,
+    tls_client_context: ssl.SSLContext,
+    tinyproxy_auth: Any,
+) -> None:
+    """End to end: ClientSession(proxy=..., proxy_auth=...) for http:// and https://."""
+    from toolkit.client.session import ClientSession
+
+    plain = await start_peer(answer_hello)
+    secure = await start_peer(answer_hello, ssl=server_ssl)
+    auth = BasicAuth(tinyproxy_auth.login, tinyproxy_auth.password)
+    async with ClientSession(connector=TCPConnector(ssl=tls_client_context)) as session:
+        async with session.get(plain.url("/x"), proxy=tinyproxy_auth.url, proxy_auth=auth) as r:
+            assert (r.status, await r.read()) == (200, b"hello")
+        url = secure.url("/y", scheme="https").with_host("localhost")
+        async with session.get(url, proxy=tinyproxy_auth.url, proxy_auth=auth) as r:
+            assert (r.status, await r.read()) == (200, b"hello")
+        with pytest.raises(ClientHttpProxyError) as info:
+            await session.get(url, proxy=tinyproxy_auth.url)
+        assert info.value.status == 407

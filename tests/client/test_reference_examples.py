@@ -278,7 +278,7 @@ async def test_2_4_shared_cookies(httpbin) -> None:
     # httpbin is on 127.0.0.1: cookies for IP hosts need the unsafe jar (see below).
     jar = toolkit.CookieJar(unsafe=True)
     async with toolkit.ClientSession(cookie_jar=jar) as session:
-        await session.get(url_of(httpbin, "/cookies/set?my_cookie=my_value"))
+        await (await session.get(url_of(httpbin, "/cookies/set?my_cookie=my_value"))).release()
         filtered = session.cookie_jar.filter_cookies(httpbin.url)
         assert filtered["my_cookie"].value == "my_value"
         async with session.get(url_of(httpbin, "/cookies")) as r:
@@ -297,11 +297,11 @@ async def test_2_4_session_headers(httpbin) -> None:
 
 async def test_2_4_safe_jar_ignores_ip_hosts(httpbin) -> None:
     async with toolkit.ClientSession() as session:
-        await session.get(url_of(httpbin, "/cookies/set?k=v"))
+        (await session.get(url_of(httpbin, "/cookies/set?k=v"))).release()
         assert len(session.cookie_jar) == 0
     jar = toolkit.CookieJar(unsafe=True)
     async with toolkit.ClientSession(cookie_jar=jar) as session:
-        await session.get(url_of(httpbin, "/cookies/set?k=v"))
+        (await session.get(url_of(httpbin, "/cookies/set?k=v"))).release()
         assert len(jar) == 1
 
 
@@ -683,7 +683,7 @@ async def test_basic_auth(httpbin) -> None:
 async def test_cookie_jar_iterate_save_load(httpbin, tmp_path: Path) -> None:
     jar = toolkit.CookieJar(unsafe=True)
     async with toolkit.ClientSession(cookie_jar=jar) as session:
-        await session.get(url_of(httpbin, "/cookies/set?a=1&b=2"))
+        (await session.get(url_of(httpbin, "/cookies/set?a=1&b=2"))).release()
     assert len(jar) == 2
     assert sorted(cookie.key for cookie in jar) == ["a", "b"]
     jar.save(tmp_path / "cookies.pickle")

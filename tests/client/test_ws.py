@@ -104,27 +104,29 @@ def scripted(reply: Callable[[bytes], bytes], then: Any = None) -> Any:
 
 async def test_echo_roundtrip_and_properties(serve_ws: Any) -> None:
     url = await serve_ws(echo)
-    async with ClientSession() as session:
-        async with ws_connect(session, url, protocols=("other", "chat")) as ws:
-            assert isinstance(ws, ClientWebSocketResponse)
-            assert ws.protocol == "chat"
-            assert ws.compress == 0 and ws.client_notakeover is False
-            assert ws.get_extra_info("peername")[0] == "127.0.0.1"
-            assert ws.timeout == ClientWSTimeout(ws_receive=None, ws_close=10.0)
-            await ws.send_str("hi")
-            assert (await ws.receive()).data == "hi"
-            await ws.send_bytes(bytearray(b"\x00\xff"))
-            assert await ws.receive_bytes() == b"\x00\xff"
-            await ws.send_json({"k": [1]})
-            assert await ws.receive_json() == {"k": [1]}
-            await ws.ping(b"p")  # answered by the server, hidden by autoping
-            ws.ping()  # not awaiting is fine too (aiohttp 2 style)
-            await ws.send_str("after ping")
-            assert await ws.receive_str() == "after ping"
-            assert await ws.close() is True
-            assert ws.closed and ws.close_code == WSCloseCode.OK
-            assert await ws.close() is False
-            assert ws.get_extra_info("peername", "gone") == "gone"
+    async with (
+        ClientSession() as session,
+        ws_connect(session, url, protocols=("other", "chat")) as ws,
+    ):
+        assert isinstance(ws, ClientWebSocketResponse)
+        assert ws.protocol == "chat"
+        assert ws.compress == 0 and ws.client_notakeover is False
+        assert ws.get_extra_info("peername")[0] == "127.0.0.1"
+        assert ws.timeout == ClientWSTimeout(ws_receive=None, ws_close=10.0)
+        await ws.send_str("hi")
+        assert (await ws.receive()).data == "hi"
+        await ws.send_bytes(bytearray(b"\x00\xff"))
+        assert await ws.receive_bytes() == b"\x00\xff"
+        await ws.send_json({"k": [1]})
+        assert await ws.receive_json() == {"k": [1]}
+        await ws.ping(b"p")  # answered by the server, hidden by autoping
+        ws.ping()  # not awaiting is fine too (aiohttp 2 style)
+        await ws.send_str("after ping")
+        assert await ws.receive_str() == "after ping"
+        assert await ws.close() is True
+        assert ws.closed and ws.close_code == WSCloseCode.OK
+        assert await ws.close() is False
+        assert ws.get_extra_info("peername", "gone") == "gone"
 
 
 async def test_await_form_and_iteration(serve_ws: Any) -> None:
@@ -230,12 +232,14 @@ def test_timeout_argument_forms() -> None:
 
 async def test_receive_timeout(serve_ws: Any) -> None:
     url = await serve_ws(echo)
-    async with ClientSession() as session:
-        async with ws_connect(session, url, receive_timeout=0.05) as ws:
-            with pytest.raises(asyncio.TimeoutError):
-                await ws.receive()
-            await ws.send_str("still open")
-            assert await ws.receive_str() == "still open"
+    async with (
+        ClientSession() as session,
+        ws_connect(session, url, receive_timeout=0.05) as ws,
+    ):
+        with pytest.raises(asyncio.TimeoutError):
+            await ws.receive()
+        await ws.send_str("still open")
+        assert await ws.receive_str() == "still open"
         timeout = ClientWSTimeout(ws_receive=0.05, ws_close=1)
         async with ws_connect(session, url, timeout=timeout) as ws:
             with pytest.raises(asyncio.TimeoutError):
@@ -409,11 +413,13 @@ async def test_wss_with_trustme(
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls_server_cert.configure_cert(server_ctx)
     url = await serve_ws(echo, ssl_context=server_ctx)
-    async with ClientSession() as session:
-        async with ws_connect(session, url, ssl=tls_client_context, compress=15) as ws:
-            assert ws.get_extra_info("sslcontext") is not None
-            await ws.send_str("secure")
-            assert await ws.receive_str() == "secure"
+    async with (
+        ClientSession() as session,
+        ws_connect(session, url, ssl=tls_client_context, compress=15) as ws,
+    ):
+        assert ws.get_extra_info("sslcontext") is not None
+        await ws.send_str("secure")
+        assert await ws.receive_str() == "secure"
         with pytest.raises(Exception) as info:  # our CA is not trusted by default
             await ws_connect(session, url)
         assert "certificate" in str(info.value).lower()
@@ -429,11 +435,13 @@ async def test_wss_through_tinyproxy(
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls_server_cert.configure_cert(server_ctx)
     url = await serve_ws(echo, ssl_context=server_ctx)
-    async with ClientSession() as session:
-        async with ws_connect(session, url, ssl=tls_client_context, proxy=tinyproxy.url) as ws:
-            assert ws.get_extra_info("peername")[1] == tinyproxy.port
-            await ws.send_str("tunnelled")
-            assert await ws.receive_str() == "tunnelled"
+    async with (
+        ClientSession() as session,
+        ws_connect(session, url, ssl=tls_client_context, proxy=tinyproxy.url) as ws,
+    ):
+        assert ws.get_extra_info("peername")[1] == tinyproxy.port
+        await ws.send_str("tunnelled")
+        assert await ws.receive_str() == "tunnelled"
 
 
 async def test_close_frame_bytes(start_peer: StartPeer) -> None:

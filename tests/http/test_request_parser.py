@@ -12,8 +12,8 @@ from toolkit.http import EndOfMessage, HttpVersion10, HttpVersion11, PyRequestPa
 from toolkit.http.errors import (
     BadHttpMessage,
     BadStatusLine,
-    HttpProcessingError,
     ContentLengthError,
+    HttpProcessingError,
     InvalidHeader,
     PayloadTooLarge,
     TransferEncodingError,
@@ -359,3 +359,18 @@ def test_pure_errors_give_positions() -> None:
         PyRequestParser().feed_data(b"GET / HTTP/1.1\r\nA: b\r\nC: d\x01\r\n\r\n")
     with pytest.raises(InvalidHeader, match="line 2"):
         PyRequestParser().feed_data(b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n",
+        b"Content-Length: 1\r\nContent-Length: 1\r\n",
+        b"Transfer-Encoding: chunked, gzip\r\n",
+    ],
+)
+def test_lenient_requests_still_reject_ambiguous_framing(
+    request_parser: Factory, headers: bytes
+) -> None:
+    with pytest.raises(InvalidHeader):
+        request_parser(lenient=True).feed_data(b"POST / HTTP/1.1\r\n" + headers + b"\r\n0\r\n\r\n")

@@ -306,3 +306,46 @@ def test_empty_lines_between_responses(response_parser: Factory, mode: str) -> N
     data = b"HTTP/1.1 204 No Content\r\n\r\n\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n\r"
     events = feed(response_parser(), data, mode)
     assert [e.status for e in events if isinstance(e, ResponseHead)] == [204, 204]
+
+
+@pytest.mark.parametrize(
+    ("data", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", b"ok"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, foo\r\n\r\nokok", b"okok"),
+        (b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", b"ok"),
+        (b"HTTP/1.1 200\nX: a\n b\n\nbody", b"body"),
+    ],
+)
+def test_lenient_framing(response_parser: Factory, data: bytes, body: bytes) -> None:
+    parser = response_parser(lenient=True)
+    events = merge_body(parser.feed_data(data) + parser.feed_eof())
+    assert events[1:] == [body, EndOfMessage(None)]
+    with pytest.raises(BadHttpMessage):
+        response_parser().feed_data(data)
+
+
+def test_repeated_content_length_even_when_lenient(response_parser: Factory) -> None:
+    with pytest.raises(InvalidHeader, match="Content-Length"):
+        response_parser(lenient=True).feed_data(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok"
+        )
+
+
+def test_head_queued_behind_a_large_body(response_parser: Factory) -> None:
+    parser = response_parser()
+    parser.expect_response("GET")
+    events = parser.feed_data(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+    parser.expect_response("HEAD")
+    events += parser.feed_data(
+        b"x" * 1_000_000 + b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nHTTP/1.1 204 No\r\n\r\n"
+    )
+    assert summary(merge_body(events)) == [
+        ("resp", 200, "OK", [("Content-Length", "1000000")]),
+        b"x" * 1_000_000,
+        ("eom", None),
+        ("resp", 200, "OK", [("Content-Length", "7")]),
+        ("eom", None),
+        ("resp", 204, "No", []),
+        ("eom", None),
+    ]

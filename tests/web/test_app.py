@@ -268,3 +268,14 @@ async def test_nested_subapps_with_many_plain_routes(serve: Serve) -> None:
         assert (await client.get("/mid/inner/d/1")).text == "/mid/inner/d/{x}"
         assert (await client.get("/p3")).text == "/p3"
         assert (await client.get("/inner/p3")).status_code == 404
+
+
+async def test_make_handler_passes_handler_args_and_debug() -> None:
+    app = web.Application(debug=True, handler_args={"keepalive_timeout": 5.0})
+    app.router.add_get("/", whoami)
+    server = app._make_handler()
+    assert isinstance(server, web.Server)
+    assert app.frozen
+    protocol = server()
+    assert protocol.debug is True
+    assert protocol.keepalive_timeout == 5.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -524,7 +525,7 @@ def test_pipelined_stream_cut_anywhere(
                 body,
             )
     points = sorted({c for c in cuts if c < len(stream)} | {0, len(stream)})
-    pieces = [stream[a:b] for a, b in zip(points, points[1:])]
+    pieces = [stream[a:b] for a, b in itertools.pairwise(points)]
 
     async def run() -> bytes:
         server = Server(echo)
@@ -542,11 +543,52 @@ def test_pipelined_stream_cut_anywhere(
         return bytes(transport.data)
 
     data = asyncio.run(run())
-    reader = asyncio.StreamReader()
-    reader.feed_data(data)
-    reader.feed_eof()
 
     async def parse() -> list[bytes]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
         return [(await read_response(reader))[2] for _ in bodies]
 
     assert asyncio.run(parse()) == bodies
+
+
+async def test_body_cannot_be_read_after_the_response() -> None:
+    from toolkit.web.exceptions import PayloadAccessError
+
+    kept: list[BaseRequest] = []
+
+    async def keep(request: BaseRequest) -> StreamResponse:
+        kept.append(request)
+        return Response(text=str(len(await request.read())))
+
+    async with serve(keep) as (_, port), connect(port) as (reader, writer):
+        writer.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
+        assert (await read_response(reader))[2] == b"3"
+    with pytest.raises(PayloadAccessError):
+        await kept[0].content.read()
+
+
+async def test_client_gone_mid_body_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    from toolkit.http.errors import ContentLengthError
+    from toolkit.web.exceptions import RequestPayloadError
+
+    seen: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+
+    async def reads(request: BaseRequest) -> StreamResponse:
+        try:
+            await request.read()
+        except BaseException as exc:
+            seen.set_result(exc)
+            raise
+        return Response()
+
+    with caplog.at_level(logging.ERROR):
+        async with serve(reads) as (_, port):
+            async with connect(port) as (_reader, writer):
+                writer.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+                await asyncio.sleep(0.05)
+            # EOF mid-body: the parser's truncation error, or the connection loss
+            error = await asyncio.wait_for(seen, 10)
+            assert isinstance(error, (RequestPayloadError, ContentLengthError)), error
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

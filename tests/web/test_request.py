@@ -325,3 +325,19 @@ def test_any_request_target_gives_a_request(suffix: str) -> None:
             assert request.raw_path == target
 
     asyncio.get_event_loop().run_until_complete(build())
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"no boundary"),
+        ("multipart/form-data; boundary=abc", b"garbage"),
+        ("application/x-www-form-urlencoded; charset=nope", b"a=1"),
+        ("application/x-www-form-urlencoded", b"a=\xff\xfe"),
+    ],
+)
+async def test_malformed_forms_are_400(content_type: str, body: bytes) -> None:
+    req = make_request("POST", "/", {"Content-Type": content_type}, body=body)
+    with pytest.raises(web.HTTPBadRequest) as info:
+        await req.post()
+    assert "Malformed" in (info.value.text or "")

@@ -180,6 +180,9 @@ async def test_resolve_unit() -> None:
 
 async def test_custom_router_swapped_in(serve: Serve) -> None:
     class EverythingRouter(web.AbstractRouter):
+        def post_init(self, app: web.Application) -> None:
+            self.app = app
+
         async def resolve(self, request: web.Request) -> web.AbstractMatchInfo:
             route = web.ResourceRoute("*", self.handle, web.PlainResource("/"))
             return web.UrlMappingMatchInfo({"path": request.path}, route)
@@ -187,7 +190,11 @@ async def test_custom_router_swapped_in(serve: Serve) -> None:
         async def handle(self, request: web.Request) -> web.Response:
             return web.Response(text="custom " + request.match_info["path"])
 
-    app = web.Application(router=EverythingRouter())
+    router = EverythingRouter()
+    app = web.Application(router=router)
+    assert router.app is app and app.router is router
+    with pytest.raises(TypeError, match="AbstractRouter"):
+        web.Application(router=object())  # type: ignore[arg-type]
     base = await serve(app)
     async with httpx.AsyncClient(base_url=base) as client:
         r = await client.get("/whatever/here")

@@ -299,3 +299,8 @@ def test_default_ports() -> None:
         await runner.cleanup()
 
     asyncio.run(main())
+
+
+def test_app_runner_needs_an_application() -> None:
+    with pytest.raises(TypeError, match="Application"):
+        web.AppRunner(object())  # type: ignore[arg-type]

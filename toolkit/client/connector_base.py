@@ -15,12 +15,13 @@ import collections
 import sys
 import traceback
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import ClientConnectionError, ConnectionTimeoutError
-from .timeouts import DEFAULT_TIMEOUT, ClientTimeout, ceil_timeout
+from .timeouts import DEFAULT_TIMEOUT, ClientTimeout, calculate_deadline, ceil_timeout
 
 if TYPE_CHECKING:
     from .protocol import ResponseHandler
@@ -42,6 +43,13 @@ async def _trace(traces: Iterable[Any], name: str, *args: Any) -> None:
         method: Callable[..., Awaitable[None]] | None = getattr(trace, name, None)
         if method is not None:
             await method(*args)
+
+
+def _weak_call(ref: weakref.ref[Any], name: str) -> None:
+    """Call ``ref().name()`` if the object still exists (timers must not keep it alive)."""
+    obj = ref()
+    if obj is not None:
+        getattr(obj, name)()
 
 
 class _Closing:
@@ -290,8 +298,11 @@ class BaseConnector:
     def __del__(self, _warnings: Any = warnings) -> None:
         if getattr(self, "_closed", True) or not (self._conns or self._acquired):
             return  # closed, never used, or __init__ failed
-        self._close_all()
         _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+        try:
+            self._close_all()
+        except RuntimeError:  # the event loop is already closed
+            pass
         loop = self._loop
         if loop is not None and not loop.is_closed():
             context: dict[str, Any] = {"connector": self, "message": "Unclosed connector"}
@@ -531,7 +542,7 @@ class BaseConnector:
             self._cleanup_closed_transports.append(transport)
             if self._cleanup_closed_handle is None:
                 self._cleanup_closed_handle = self._get_loop().call_later(
-                    _CLEANUP_CLOSED_PERIOD, self._cleanup_closed
+                    _CLEANUP_CLOSED_PERIOD, _weak_call, weakref.ref(self), "_cleanup_closed"
                 )
 
     def _cleanup_closed(self) -> None:
@@ -545,7 +556,9 @@ class BaseConnector:
     def _schedule_cleanup(self) -> None:
         if self._cleanup_handle is None and self._keepalive_timeout:
             loop = self._get_loop()
-            self._cleanup_handle = loop.call_later(self._keepalive_timeout, self._cleanup)
+            when = calculate_deadline(loop, self._keepalive_timeout, self._timeout_ceil_threshold)
+            assert when is not None
+            self._cleanup_handle = loop.call_at(when, _weak_call, weakref.ref(self), "_cleanup")
 
     def _cleanup(self) -> None:
         """Close idle connections older than ``keepalive_timeout``."""

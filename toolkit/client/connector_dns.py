@@ -78,7 +78,10 @@ class DNSCache:
             return self.next_addrs(key)
         pending = self._pending.get(key)
         if pending is not None:
-            return list(await asyncio.shield(pending))
+            await asyncio.wait([pending])  # raises only if *we* are cancelled
+            if pending.cancelled():  # the task that was resolving was cancelled: our turn
+                return await self.lookup(key, resolve, on_hit=on_hit, on_miss=on_miss)
+            return list(pending.result())
         if on_miss is not None:
             await on_miss()
         loop = asyncio.get_running_loop()

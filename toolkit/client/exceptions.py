@@ -238,7 +238,7 @@ class ClientConnectorError(ClientOSError):
         return self._conn_key.ssl
 
     def __str__(self) -> str:
-        ssl_text = self.ssl if self.ssl is not None else "default"
+        ssl_text = "default" if self.ssl is True else self.ssl
         return (
             f"Cannot connect to host {self.host}:{self.port} ssl:{ssl_text} "
             f"[{self.strerror or self._os_error}]"
@@ -274,7 +274,7 @@ class UnixClientConnectorError(ClientConnectorError):
         return self._path
 
     def __str__(self) -> str:
-        ssl_text = self.ssl if self.ssl is not None else "default"
+        ssl_text = "default" if self.ssl is True else self.ssl
         return (
             f"Cannot connect to unix socket {self.path} ssl:{ssl_text} "
             f"[{self.strerror or self._os_error}]"

@@ -354,6 +354,10 @@ class ResponseHandler(asyncio.Protocol):
         self._awaiting_head = False
         if head.should_close:
             self._should_close = True
+        if head.upgrade:
+            # set before the (empty) body ends, so on_eof callbacks see the switch
+            self._upgraded = True
+            self._read_timer.cancel()
         payload = StreamReader(self, self._read_bufsize, timer=self._timer, loop=self._loop)
         self._payload = payload
         self._skip_body = False
@@ -384,6 +388,9 @@ class ResponseHandler(asyncio.Protocol):
     def _end_payload(self) -> None:
         payload, self._payload = self._payload, None
         self._read_timer.cancel()
+        # The body is complete: its reader no longer needs back-pressure, and a pooled
+        # connection must not stay paused.
+        self.resume_reading()
         if payload is not None:
             payload.feed_eof()  # last: its on_eof callbacks may release the connection
 

@@ -6,6 +6,20 @@ bytes into events (:class:`RequestHead` / :class:`ResponseHead`, body
 trailers into bytes. :class:`RequestParser` / :class:`ResponseParser` are the
 httptools-backed parsers when httptools is installed, else the pure-Python
 reference :class:`PyRequestParser` / :class:`PyResponseParser`.
+
+A parser in short::
+
+    parser = RequestParser()
+    for event in parser.feed_data(data):   # RequestHead, body bytes, EndOfMessage
+        ...
+    parser.feed_eof()                      # at connection close
+
+Errors are :class:`~toolkit.http.errors.HttpProcessingError` subclasses whose
+``code`` is the status to answer with. When one feed completes messages and
+then fails in a later one, the complete messages are returned first and the
+error comes from the next call (``feed_data(b"")`` collects it). After a message
+with ``should_close`` the parser ignores further input; after one that
+switches protocols it is ``paused`` and keeps the rest in ``trailing_data``.
 """
 
 from __future__ import annotations

@@ -43,11 +43,11 @@ def _tokens(headers: CIMultiDictProxy[str], name: str) -> list[str]:
     return [t.strip().lower() for v in values for t in v.split(",")]
 
 
-def _content_length(headers: CIMultiDictProxy[str], lenient: bool) -> int | None:
+def _content_length(headers: CIMultiDictProxy[str]) -> int | None:
     values = headers.getall("Content-Length", None)
     if values is None:
         return None
-    if len(values) > 1 and not (lenient and len(set(values)) == 1):
+    if len(values) > 1:
         raise InvalidHeader(
             "Content-Length",
             f"repeated Content-Length fields {values!r} (only one is allowed)",
@@ -111,9 +111,12 @@ def analyze(
 
     Raises :class:`InvalidHeader` for framing that could be read two ways
     (repeated or malformed Content-Length, Content-Length with
-    Transfer-Encoding, bad transfer codings, repeated Host).
+    Transfer-Encoding, bad transfer codings, repeated Host). ``lenient`` relaxes
+    framing rules for responses only: a lenient request parser still rejects
+    ambiguous framing, the request smuggling vector.
     """
-    length = _content_length(headers, lenient)
+    lenient = lenient and not is_request
+    length = _content_length(headers)
     chunked, until_close = _transfer_chunked(headers, version, is_request, lenient)
     if length is not None and (chunked or until_close):
         if not lenient:

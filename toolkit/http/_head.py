@@ -1,8 +1,9 @@
 """Parsing of start lines and header/trailer sections (RFC 9112 sections 2-5).
 
 Everything here works on whole lines already cut from the buffer, with C-speed
-bytes operations (find, split, regex) and a Python loop per header field at
-most; the per-byte work is done by :mod:`re` and :class:`bytes` methods.
+bytes operations (find, split, regex): the common case has no Python loop over
+fields at all (:func:`fast_fields`), and the per-byte work is done by :mod:`re`
+and :class:`bytes` methods. Slow paths run only to name what is wrong.
 """
 
 from __future__ import annotations
@@ -201,13 +202,13 @@ def parse_version(data: bytes, line: bytes) -> HttpVersion:
     if match is None:
         raise BadStatusLine(
             line.decode("utf-8", "backslashreplace"),
-            f"invalid HTTP version {data!r} in {line!r}",
+            f"invalid HTTP version {data[:20]!r} in {line[:200]!r}",
         )
     major, minor = int(match[1]), int(match[2])
     if major != 1:
         raise BadStatusLine(
             line.decode("utf-8", "backslashreplace"),
-            f"unsupported HTTP version {data.decode('ascii')} in {line!r}",
+            f"unsupported HTTP version {data.decode('ascii')} in {line[:200]!r}",
             code=505,
         )
     if minor == 1:
@@ -230,11 +231,12 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
             0,
         )
         what = describe_byte(target[bad]) if target else "nothing"
-        raise InvalidURLError(f"invalid request target {target!r}: {what} at offset {bad}")
+        raise InvalidURLError(f"invalid request target {target[:100]!r}: {what} at offset {bad}")
     if method == b"CONNECT":
         if _AUTHORITY_RE.fullmatch(target) is None:
             raise InvalidURLError(
-                f"invalid request target {target!r} for CONNECT: must be authority-form host:port"
+                f"invalid request target {target[:100]!r} for CONNECT: "
+                "must be authority-form host:port"
             )
         return
     first = target[0]
@@ -249,7 +251,7 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
         return
     if _ABSOLUTE_RE.match(target) is None:
         raise InvalidURLError(
-            f"invalid request target {target!r}: not origin-form ('/path'), "
+            f"invalid request target {target[:100]!r}: not origin-form ('/path'), "
             "absolute-form ('scheme://host/path'), authority-form or '*'"
         )
 

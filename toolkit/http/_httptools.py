@@ -25,7 +25,7 @@ from ._llhttp_base import CTL_RE, LLParser
 from .compression import get_decoder
 from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
 from .events import EndOfMessage, Event, RequestHead, ResponseHead
-from .parser import PyResponseParser
+from .parser import PyRequestParser, PyResponseParser
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
@@ -57,6 +57,15 @@ class HttptoolsRequestParser(LLParser):
             self._parser.set_dangerous_leniencies(
                 lenient_optional_cr_before_lf=True, lenient_optional_lf_after_cr=True
             )
+
+    def _twin(self) -> PyRequestParser:
+        return PyRequestParser(
+            self.max_line_size,
+            self.max_field_size,
+            self.max_headers,
+            self.max_body_size,
+            self.lenient,
+        )
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -184,6 +193,7 @@ class HttptoolsResponseParser(LLParser):
         self._reason: list[bytes] = []
         self._interim = False
         self._pure: PyResponseParser | None = None
+        self._methods_at_start: tuple[str, ...] = ()
         self._parser = httptools.HttpResponseParser(self)
         self._parser.set_dangerous_leniencies(lenient_data_after_close=True)
         if lenient:
@@ -245,17 +255,36 @@ class HttptoolsResponseParser(LLParser):
             if not self._in_message:
                 self._pure = self._make_pure()
                 continue
-            # Finish the message llhttp is in one byte at a time, then switch.
-            for i in range(len(data)):
-                self._feed_llhttp(data[i : i + 1])
+            # Finish the message llhttp is in without letting it read past its end,
+            # then switch: the known rest of a Content-Length body at once, other
+            # parts (head, chunked framing) one byte at a time.
+            while data:
+                step = self._safe_step()
+                self._feed_llhttp(data[:step])
+                data = data[step:]
                 if not self._in_message or self._paused:
-                    data = data[i + 1 :]
                     break
             else:
                 return
             if self._paused:
                 self._trailing += data
                 return
+
+    def _safe_step(self) -> int:
+        """How many bytes llhttp can take without passing the end of its message."""
+        framing = self._framing
+        if self._in_head or framing is None or framing.chunked or framing.length is None:
+            return 1
+        return max(framing.length - self._body_bytes, 1)
+
+    def _twin(self) -> PyResponseParser:
+        twin = self._make_pure()
+        twin._methods = deque(self._methods_at_start)
+        return twin
+
+    def _feed_llhttp(self, data: bytes | bytearray) -> None:
+        self._methods_at_start = tuple(self._methods)
+        super()._feed_llhttp(data)
 
     def _make_pure(self) -> PyResponseParser:
         pure = PyResponseParser(

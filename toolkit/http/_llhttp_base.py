@@ -41,7 +41,7 @@ def translate(exc: Exception, what: str) -> HttpProcessingError:
         return BadStatusLine(error=f"invalid status line: {text}")
     low = reason.lower()
     if "space after start line" in low:
-        return InvalidHeader(b"", f"obs-fold or whitespace before the first field: {text}")
+        return InvalidHeader("", f"obs-fold or whitespace before the first field: {text}")
     if any(word in low for word in ("http/", "dot", "version", "major", "minor")):
         return BadStatusLine(error=f"invalid HTTP version: {text}")
     if "pri/upgrade" in low:
@@ -57,8 +57,8 @@ def translate(exc: Exception, what: str) -> HttpProcessingError:
     if "transfer-encoding" in low:
         return InvalidHeader("Transfer-Encoding", text)
     if "header" in low:
-        return InvalidHeader(b"", text)
-    if "version" in low or "method" in low or "status" in low or "url" in low:
+        return InvalidHeader("", text)
+    if "method" in low or "status" in low or "url" in low:
         return BadStatusLine(error=f"invalid start line: {text}")
     return BadHttpMessage(text)
 
@@ -159,8 +159,27 @@ class LLParser:
             + self._body_bytes
         )
 
+    def _twin(self) -> Any:
+        """A fresh pure-Python parser in this parser's state at the start of the feed."""
+        raise NotImplementedError
+
+    def _diagnose(self, data: bytes | bytearray, error: HttpProcessingError) -> HttpProcessingError:
+        """Replace llhttp's terse error with the reference parser's precise one.
+
+        Only on the error path, and only when the feed started between messages,
+        so that the pure parser sees the same messages from their first byte.
+        """
+        try:
+            twin = self._twin()
+            twin.feed_data(data)
+            twin.feed_data(b"")
+        except HttpProcessingError as exc:
+            return exc
+        return error
+
     def _feed_llhttp(self, data: bytes | bytearray) -> None:
         self._started_now = False
+        idle_at_start = not self._in_message
         mark = self._mark()
         try:
             self._parser.feed_data(data)
@@ -172,7 +191,10 @@ class LLParser:
             if isinstance(exc, httptools.HttpParserCallbackError) and cause is not None:
                 # An error raised by one of our callbacks: ours, or a bug.
                 raise cause.with_traceback(cause.__traceback__) from None
-            raise translate(exc, self._what) from exc
+            error = translate(exc, self._what)
+            if idle_at_start:
+                error = self._diagnose(data, error)
+            raise error from exc
         if self._in_head:
             self._check_partial_head(data)
         elif self._in_message:

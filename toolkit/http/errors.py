@@ -157,7 +157,7 @@ class InvalidHeader(BadHttpMessage):
 
     def __init__(self, hdr: bytes | str, reason: str = "") -> None:
         hdr_s = hdr.decode("utf-8", "backslashreplace") if isinstance(hdr, bytes) else hdr
-        msg = f"Invalid HTTP header: {hdr!r}"
+        msg = f"Invalid HTTP header: {hdr!r}" if hdr else "Invalid HTTP header"
         if reason:
             msg = f"{msg}: {reason}"
         super().__init__(msg)

@@ -334,7 +334,7 @@ class PyResponseParser(_PyParser):
     of a response whose ``compression`` is set, bounded by
     ``max_decompressed_size``. ``lenient`` accepts misbehaving servers: bare LF,
     obs-fold, unknown transfer codings, Content-Length next to chunked,
-    repeated equal Content-Length fields.
+    Transfer-Encoding in HTTP/1.0 (repeated Content-Length is always an error).
     """
 
     _what = "response head"

@@ -1,5 +1,6 @@
 """aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses)."""
 
+from toolkit.http.ws import WSMsgType
 from toolkit.web._keys import RequestKey, ResponseKey
 from toolkit.web.app import (
     AppKey,
@@ -160,12 +161,16 @@ from toolkit.web.staticfiles import (
 from toolkit.web.views import (
     View,
 )
+from toolkit.web.websocket import WebSocketReady, WebSocketResponse
 from toolkit.web.worker import (
     GunicornUVLoopWebWorker,
     GunicornWebWorker,
 )
 
 __all__ = [
+    "WSMsgType",
+    "WebSocketReady",
+    "WebSocketResponse",
     "RequestKey",
     "ResponseKey",
     "json_bytes_response",

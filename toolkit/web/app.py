@@ -353,6 +353,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
 
     async def shutdown(self) -> None:
         """Send ``on_shutdown``."""
+        self._on_shutdown.freeze()
         await self.on_shutdown.send(self)
 
     async def cleanup(self) -> None:
@@ -370,6 +371,8 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self.freeze()
         options = dict(self._handler_args or {})
         options.update(kwargs)
+        if self._debug:
+            options.setdefault("debug", True)
         return Server(self._handle, request_factory=self._make_request, **options)
 
     def _make_request(

@@ -30,8 +30,9 @@ from toolkit.http import Decoder, EndOfMessage, RequestHead, RequestParser, get_
 from toolkit.http.errors import BadHttpMessage, HttpProcessingError
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
 
+from ._flow import FlowControlProtocol
 from ._server_errors import error_response, error_text, plain_response
-from .exceptions import HTTPException
+from .exceptions import HTTPException, PayloadAccessError, RequestPayloadError
 from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
 from .writer import StreamWriter
 
@@ -66,7 +67,7 @@ class UpgradeParser(Protocol):
     def feed_eof(self) -> Any: ...
 
 
-class RequestHandler(asyncio.Protocol):
+class RequestHandler(FlowControlProtocol):
     """An HTTP/1.1 server connection, created by :class:`~toolkit.web.Server`.
 
     Keyword arguments (all also accepted by ``Server``, ``AppRunner`` and ``run_app``):
@@ -102,7 +103,6 @@ class RequestHandler(asyncio.Protocol):
         timeout_ceil_threshold: float = 5,
     ) -> None:
         self._manager = manager
-        self._loop = loop
         self._request_handler: _Handler = manager.request_handler
         self._request_factory = manager.request_factory
         self._handler_cancellation = manager.handler_cancellation
@@ -121,7 +121,7 @@ class RequestHandler(asyncio.Protocol):
         self._parser = RequestParser(
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
         )
-        self.transport: asyncio.Transport | None = None
+        super().__init__(loop)
         self._task: asyncio.Task[None] | None = None
         self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
         self._messages = collections.deque()
@@ -138,10 +138,6 @@ class RequestHandler(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._idle_since = 0.0
         self._head_started = 0.0
-        self._reading_paused = False
-        self._pipeline_paused = False
-        self._writing_paused = False
-        self._drain_waiter: asyncio.Future[None] | None = None
         self._linger: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -178,13 +174,13 @@ class RequestHandler(asyncio.Protocol):
         if self._linger is not None:
             self._linger.cancel()
         if self._payload is not None:
-            self._payload.set_exception(ConnectionResetError("Connection lost"))
+            self._payload.set_exception(
+                RequestPayloadError("the connection was lost before the request body ended")
+            )
             self._payload = None
         if self._upgraded is not None:
             self._upgraded.feed_eof()
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ConnectionResetError("connection lost while draining"))
+        self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
         elif self._busy and self._handler_cancellation and self._task is not None:
@@ -201,7 +197,9 @@ class RequestHandler(asyncio.Protocol):
         if self._payload is not None:
             try:
                 self._parser.feed_eof()
-                error: BaseException = ConnectionResetError("client closed before the body ended")
+                error: BaseException = RequestPayloadError(
+                    "the client closed its side before the request body ended"
+                )
             except HttpProcessingError as exc:
                 error = exc
             self._payload.set_exception(error)
@@ -235,9 +233,13 @@ class RequestHandler(asyncio.Protocol):
                 )
                 return
             self._receiving = _HEAD
-            self._head_started = self._loop.time()
+            now = self._head_started = self._loop.time()
             if not self._busy:
-                self._arm_timer()
+                # Re-arm only if the head deadline comes before the armed timer (the
+                # timer re-arms itself for later deadlines when it fires).
+                timer, limit = self._timer, self.read_headers_timeout
+                if limit is not None and (timer is None or timer.when() > now + limit):
+                    self._arm_timer()
         self._feed(data)
 
     def _is_tls_on_plain_port(self) -> bool:
@@ -320,56 +322,6 @@ class RequestHandler(asyncio.Protocol):
             self._messages.append((exc, EMPTY_PAYLOAD))
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-
-    # -- flow control -------------------------------------------------------------------
-
-    def pause_reading(self) -> None:
-        """Stop reading from the socket (a request body's buffer is full)."""
-        if not self._reading_paused:
-            self._reading_paused = True
-            self._update_reading()
-
-    def resume_reading(self) -> None:
-        """Read from the socket again."""
-        if self._reading_paused:
-            self._reading_paused = False
-            self._update_reading()
-
-    def _update_reading(self) -> None:
-        transport = self.transport
-        if transport is None:
-            return
-        paused = self._reading_paused or self._pipeline_paused
-        try:
-            if paused:
-                transport.pause_reading()
-            else:
-                transport.resume_reading()
-        except (AttributeError, NotImplementedError, RuntimeError):
-            pass
-
-    def pause_writing(self) -> None:
-        """The transport's write buffer is above its high-water mark."""
-        self._writing_paused = True
-
-    def resume_writing(self) -> None:
-        """The transport's write buffer drained below its low-water mark."""
-        self._writing_paused = False
-        waiter = self._drain_waiter
-        if waiter is not None:
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def _drain_helper(self) -> None:
-        if self.transport is None:
-            raise ConnectionResetError("connection lost")
-        if not self._writing_paused:
-            return
-        waiter = self._drain_waiter
-        if waiter is None or waiter.done():
-            waiter = self._drain_waiter = self._loop.create_future()
-        await asyncio.shield(waiter)
 
     # -- connection control -------------------------------------------------------------
 
@@ -513,8 +465,11 @@ class RequestHandler(asyncio.Protocol):
                 request = self._request_factory(message, payload, self, writer, self._task)
                 if not await self._handle(request, writer):
                     break
-                if payload is not EMPTY_PAYLOAD and not payload.is_eof():
-                    await self._discard_body(payload)
+                if payload is not EMPTY_PAYLOAD:
+                    if not payload.is_eof():
+                        await self._discard_body(payload)
+                    # A handler that kept the request cannot read the body any more.
+                    payload.set_exception(PayloadAccessError())
                 if not self._keepalive or self._force_close or self._upgraded is not None:
                     break
                 if self._parser.paused:

@@ -465,19 +465,25 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
             self._post = MultiDictProxy(MultiDict())
             return self._post
         out: MultiDict[str | bytes | FileField] = MultiDict()
-        if ctype == "multipart/form-data":
-            await read_multipart_form(await self.multipart(), out, self._client_max_size)
-        else:
-            data = await self.read()
-            if data:
-                charset = self.charset or "utf-8"
-                out.extend(
-                    parse_qsl(
-                        data.rstrip().decode(charset),
-                        keep_blank_values=True,
-                        encoding=charset,
+        try:
+            if ctype == "multipart/form-data":
+                await read_multipart_form(await self.multipart(), out, self._client_max_size)
+            else:
+                data = await self.read()
+                if data:
+                    charset = self.charset or "utf-8"
+                    out.extend(
+                        parse_qsl(
+                            data.rstrip().decode(charset),
+                            keep_blank_values=True,
+                            encoding=charset,
+                        )
                     )
-                )
+        except (ValueError, LookupError) as exc:  # includes UnicodeDecodeError
+            for value in out.values():
+                if isinstance(value, FileField):
+                    value.file.close()
+            raise HTTPBadRequest(text=f"Malformed {ctype or 'form'} body: {exc}") from exc
         self._post = MultiDictProxy(out)
         return self._post
 

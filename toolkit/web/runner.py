@@ -367,6 +367,10 @@ class AppRunner(BaseRunner):
         access_log_class: type[AbstractAccessLogger] = AccessLogger,
         **kwargs: Any,
     ) -> None:
+        from .app import Application
+
+        if not isinstance(app, Application):
+            raise TypeError(f"the first argument must be a web.Application, got {app!r}")
         if not (
             isinstance(access_log_class, type)
             and issubclass(access_log_class, AbstractAccessLogger)
@@ -389,8 +393,9 @@ class AppRunner(BaseRunner):
 
     async def _make_server(self) -> Server:
         await self._app.startup()
-        self._app.freeze()
-        return Server(self._app._handle, request_factory=self._app._make_request, **self._kwargs)
+        # The app adds its handler_args and debug flag to the server options.
+        server: Server = self._app._make_handler(**self._kwargs)
+        return server
 
     async def _cleanup_server(self) -> None:
         await self._app.cleanup()
