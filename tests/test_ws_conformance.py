@@ -21,6 +21,7 @@ from toolkit import web
 from toolkit.client.session import ClientSession
 from toolkit.client.ws import ws_connect
 from toolkit.http.ws import (
+    DeflateParams,
     Role,
     WebSocketReader,
     WSCloseCode,
@@ -70,7 +71,7 @@ CASES: dict[str, Case] = {
     # 1. framing
     "1.1 text echoed": Case([Frame(b"hello", TEXT)], 1000, ["hello"]),
     "1.2 empty binary echoed": Case([Frame(b"", BINARY)], 1000, [b""]),
-    "1.3 large binary echoed": Case([Frame(b"\x07" * 70000, BINARY)], 1000, [b"\x07" * 70000]),
+    "1.3 large binary echoed": Case([Frame(b"\x07" * 60000, BINARY)], 1000, [b"\x07" * 60000]),
     # 2. pings and pongs
     "2.1 ping 125 bytes ok": Case(
         [Frame(b"p" * 125, PING), Frame(b"after", TEXT)], 1000, ["after"]
@@ -83,7 +84,9 @@ CASES: dict[str, Case] = {
     "3.2 rsv2": Case([Frame(b"x", TEXT, rsv2=True)], P_ERR),
     "3.3 rsv3 on ping": Case([Frame(b"", PING, rsv3=True)], P_ERR),
     "3.4 all rsv after a good message": Case(
-        [Frame(b"ok", TEXT), Frame(b"x", BINARY, rsv1=True, rsv2=True, rsv3=True)], P_ERR, ["ok"]
+        # "ok" is delivered, but the close frame is already out: it cannot be echoed
+        [Frame(b"ok", TEXT), Frame(b"x", BINARY, rsv1=True, rsv2=True, rsv3=True)],
+        P_ERR,
     ),
     # 4. opcodes
     "4.1 reserved data opcode 3": Case([Frame(b"", 3)], P_ERR),
@@ -132,7 +135,7 @@ CASES: dict[str, Case] = {
     "7.11 close 5000": Case([Frame((5000).to_bytes(2, "big"), CLOSE)], P_ERR),
     "7.12 close reason not utf-8": Case([Frame(b"\x03\xe8\xff\xfe", CLOSE)], BAD_TEXT),
     "7.13 close 126 bytes": Case([Frame(b"\x03\xe8" + b"r" * 124, CLOSE)], P_ERR),
-    "7.14 data after close ignored": Case([Frame(b"", CLOSE), Frame(b"late", TEXT)], 1000),
+    "7.14 data after close ignored": Case([Frame(b"", CLOSE), Frame(b"late", TEXT)], 0),
     # 9. limits
     "9.1 2**63 length": Case([Frame(b"", BINARY, raw=b"?")], P_ERR),
     "9.2 too big for max_msg_size": Case([Frame(b"\x00" * 70000, BINARY)], TOO_BIG),
@@ -176,12 +179,17 @@ class RawPeer:
     """One side of a raw connection: frames out, messages in."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, role: Role
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        role: Role,
+        deflate: bool = False,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.masked = role is Role.CLIENT
-        self.parser = WebSocketReader(role, max_msg_size=0)
+        params = DeflateParams() if deflate else None
+        self.parser = WebSocketReader(role, max_msg_size=0, deflate=params)
         self.pending: list[WSMessage] = []
 
     async def next(self) -> WSMessage | None:
@@ -190,7 +198,9 @@ class RawPeer:
             data = await asyncio.wait_for(self.reader.read(65536), 5)
             if not data:
                 return None
-            self.pending.extend(self.parser.feed_data(data))
+            self.pending.extend(
+                m for m in self.parser.feed_data(data) if m.type not in (PING, PONG)
+            )
         return self.pending.pop(0)
 
     async def at_eof(self) -> bool:
@@ -239,10 +249,13 @@ async def server() -> AsyncIterator[ServerUnderTest]:
         ws = WebSocketResponse(max_msg_size=MAX_MSG_SIZE)
         await ws.prepare(request)
         async for msg in ws:
-            if msg.type is WSMsgType.TEXT:
-                await ws.send_str(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await ws.send_bytes(msg.data)
+            try:
+                if msg.type is WSMsgType.TEXT:
+                    await ws.send_str(msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    await ws.send_bytes(msg.data)
+            except RuntimeError:
+                pass  # delivered before a protocol error: our close frame is already out
         outcomes.append((ws.close_code, type(ws.exception()).__name__))
         return ws
 
@@ -275,7 +288,7 @@ async def test_server(server: ServerUnderTest, name: str, caplog: pytest.LogCapt
     case = CASES[name]
     caplog.set_level(logging.ERROR)
     reader, writer = await open_raw(server.url, case.deflate)
-    peer = RawPeer(reader, writer, Role.CLIENT)
+    peer = RawPeer(reader, writer, Role.CLIENT, case.deflate)
     messages, close = await peer.run(case)
     eof = await peer.at_eof()
     writer.close()
@@ -335,7 +348,7 @@ async def raw_server() -> AsyncIterator[
                     f"Connection: Upgrade\r\nSec-WebSocket-Accept: {ws_accept_key(key)}\r\n"
                     f"{ext}\r\n".encode()
                 )
-                messages, close = await RawPeer(reader, writer, Role.SERVER).run(case)
+                messages, close = await RawPeer(reader, writer, Role.SERVER, case.deflate).run(case)
                 result.set_result((messages, close))
             except BaseException as exc:  # report to the test instead of losing it
                 if not result.done():
@@ -366,7 +379,10 @@ async def test_client(raw_server: Any, name: str) -> None:
             msg = await ws.receive(timeout=5)
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 received.append(msg.data)
-                await (ws.send_str(msg.data) if msg.type is TEXT else ws.send_bytes(msg.data))
+                try:
+                    await (ws.send_str(msg.data) if msg.type is TEXT else ws.send_bytes(msg.data))
+                except RuntimeError:
+                    assert case.close_code in ERROR_CODES  # our close frame is already out
                 continue
             break
         if case.close_code in ERROR_CODES:

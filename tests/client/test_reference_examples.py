@@ -596,7 +596,29 @@ async def test_3_3_head_does_not_follow_redirects(httpbin) -> None:
 
 
 async def test_3_4_ws_connect() -> None:
-    pytest.skip("the client WebSocket (ClientSession.ws_connect) is not built yet")
+    """ws_connect against a minimal echo server written with the ``websockets`` library."""
+    websockets_server = pytest.importorskip("websockets.asyncio.server")
+
+    async def echo(connection) -> None:
+        async for message in connection:
+            await connection.send(message)
+
+    async with websockets_server.serve(echo, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with (
+            toolkit.ClientSession() as session,
+            session.ws_connect(
+                f"ws://127.0.0.1:{port}/", autoclose=True, autoping=True, heartbeat=None
+            ) as ws,
+        ):
+            await ws.send_str("hello")
+            assert await ws.receive_str() == "hello"
+            await ws.send_json({"a": 1})
+            assert await ws.receive_json() == {"a": 1}
+            await ws.send_bytes(b"\x00\x01")
+            assert await ws.receive_bytes() == b"\x00\x01"
+            await ws.close()
+            assert ws.closed
 
 
 async def test_3_4_close_and_detach() -> None:

@@ -54,8 +54,8 @@ def test_hierarchy() -> None:
         assert issubclass(cls, PayloadEncodingError)
     assert issubclass(PayloadEncodingError, BadHttpMessage)
     assert issubclass(DecompressionLimitError, ContentEncodingError)
-    for cls in (LineTooLong, InvalidHeader, BadStatusLine, InvalidURLError, TooManyHeaders):
-        assert issubclass(cls, BadHttpMessage)
+    for other in (LineTooLong, InvalidHeader, BadStatusLine, InvalidURLError, TooManyHeaders):
+        assert issubclass(other, BadHttpMessage)
     assert issubclass(BadHttpMethod, BadStatusLine)
 
 

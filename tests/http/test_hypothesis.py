@@ -225,7 +225,7 @@ def test_backends_agree_on_requests(base: bytes, edits: list[tuple[int, bytes]])
     for pos, insert in edits:
         pos %= len(data) + 1
         data[pos : pos + 1] = insert
-    outcomes = []
+    outcomes: list[tuple[str, Any]] = []
     for classes in PARSERS:
         try:
             outcomes.append(("ok", merge_body(classes[0]().feed_data(bytes(data)))))

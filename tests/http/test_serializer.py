@@ -7,6 +7,7 @@ from multidict import CIMultiDict
 
 from toolkit.http import (
     LAST_CHUNK,
+    EndOfMessage,
     HttpVersion,
     HttpVersion10,
     PyRequestParser,
@@ -24,7 +25,11 @@ def test_request_head() -> None:
 
 
 def test_request_head_pairs_bytes_and_version() -> None:
-    headers = [(b"Host", b"h"), ("X-Multi", "1"), ("X-Multi", "2")]
+    headers: list[tuple[str | bytes, str | bytes]] = [
+        (b"Host", b"h"),
+        ("X-Multi", "1"),
+        ("X-Multi", "2"),
+    ]
     data = serialize_request_head(b"POST", b"/", headers, HttpVersion10)
     assert data == b"POST / HTTP/1.0\r\nHost: h\r\nX-Multi: 1\r\nX-Multi: 2\r\n\r\n"
 
@@ -88,7 +93,7 @@ def test_response_head_rejects(status: int, reason: str, headers: dict[str, str]
 
 def test_header_type_error() -> None:
     with pytest.raises(TypeError, match="header value"):
-        serialize_request_head("GET", "/", {"X": 1})  # type: ignore[dict-item]
+        serialize_request_head("GET", "/", {"X": 1})  # type: ignore[arg-type]
 
 
 def test_chunks() -> None:
@@ -108,6 +113,8 @@ def test_serialized_messages_parse_back() -> None:
     body = encode_chunk(b"ab") + encode_chunk(b"cd") + encode_trailers({"T": "v"})
     events = PyRequestParser().feed_data(head + body)
     assert events[1:3] == [b"ab", b"cd"]
-    assert events[3].trailers["t"] == "v"
+    eom = events[3]
+    assert isinstance(eom, EndOfMessage) and eom.trailers is not None
+    assert eom.trailers["t"] == "v"
     resp = serialize_response_head(200, "OK", {"Content-Length": "2"}) + b"ok"
     assert PyResponseParser().feed_data(resp)[1] == b"ok"

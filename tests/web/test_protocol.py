@@ -592,3 +592,24 @@ async def test_client_gone_mid_body_is_quiet(caplog: pytest.LogCaptureFixture) -
             error = await asyncio.wait_for(seen, 10)
             assert isinstance(error, (RequestPayloadError, ContentLengthError)), error
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_write_flow_control_with_a_slow_reader() -> None:
+    paused: list[bool] = []
+
+    async def firehose(request: BaseRequest) -> StreamResponse:
+        resp = StreamResponse()
+        resp.content_length = 8 * 1024 * 1024
+        await resp.prepare(request)
+        chunk = b"f" * 65536
+        for _ in range(128):
+            await resp.write(chunk)
+            paused.append(request.protocol._writing_paused)
+        return resp
+
+    async with serve(firehose) as (_, port), connect(port) as (reader, writer):
+        writer.write(get())
+        await asyncio.sleep(0.1)  # let the server fill the socket buffers
+        status, _, body = await read_response(reader)
+    assert status == 200 and len(body) == 8 * 1024 * 1024
+    assert any(paused), "the transport never asked the writer to wait"

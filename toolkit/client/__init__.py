@@ -64,9 +64,8 @@ if TYPE_CHECKING:
     from toolkit.client.timeouts import (
         ClientTimeout,
     )
-    from toolkit.client.tls import (
-        Fingerprint,
-    )
+    from toolkit.client.tls import Fingerprint
+    from toolkit.client.ws import ClientWebSocketResponse, ClientWSTimeout
 
 __all__ = [
     # session, request, response
@@ -74,6 +73,8 @@ __all__ = [
     "ClientResponse",
     "ClientSession",
     "ClientTimeout",
+    "ClientWSTimeout",
+    "ClientWebSocketResponse",
     "ContentDisposition",
     "RequestInfo",
     "request",
@@ -166,6 +167,8 @@ _EXPORTS: dict[str, str] = {
     "ClientSession": "toolkit.client.session",
     "request": "toolkit.client.session",
     "ClientTimeout": "toolkit.client.timeouts",
+    "ClientWSTimeout": "toolkit.client.ws",
+    "ClientWebSocketResponse": "toolkit.client.ws",
     "Fingerprint": "toolkit.client.tls",
 }
 

@@ -1,4 +1,4 @@
-"""``BaseConnector`` (the pool) and ``Connection`` (one borrowed connection).
+"""``BaseConnector``: the connection pool every connector shares.
 
 The pool is keyed by the request's ``connection_key``. It bounds the number of
 connections in use (``limit``, and ``limit_per_host`` per key); requests beyond the
@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .connector_connection import Connection
 from .exceptions import ClientConnectionError, ConnectionTimeoutError
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout, calculate_deadline, ceil_timeout
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .protocol import ResponseHandler
 
 __all__ = ("BaseConnector", "Connection")
+
 
 _SENTINEL: Any = object()
 
@@ -86,106 +88,6 @@ class _Placeholder:
 
     def is_connected(self) -> bool:
         return False
-
-
-class Connection:
-    """A connection borrowed from a connector; release or close it when done."""
-
-    _source_traceback: traceback.StackSummary | None = None
-
-    def __init__(
-        self,
-        connector: BaseConnector,
-        key: Hashable,
-        protocol: ResponseHandler,
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        self._key = key
-        self._connector = connector
-        self._loop = loop
-        self._protocol: ResponseHandler | None = protocol
-        self._callbacks: list[Callable[[], None]] = []
-        if loop.get_debug():
-            self._source_traceback = traceback.extract_stack(sys._getframe(1))
-
-    def __repr__(self) -> str:
-        return f"Connection<{self._key}>"
-
-    def __del__(self, _warnings: Any = warnings) -> None:
-        protocol = getattr(self, "_protocol", None)
-        if protocol is None:
-            return
-        _warnings.warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
-        if self._loop.is_closed():
-            return
-        self._connector._release(self._key, protocol, should_close=True)
-        context: dict[str, Any] = {"client_connection": self, "message": "Unclosed connection"}
-        if self._source_traceback is not None:
-            context["source_traceback"] = self._source_traceback
-        self._loop.call_exception_handler(context)
-
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        """The connection's event loop (deprecated)."""
-        warnings.warn("connector.loop property is deprecated", DeprecationWarning, stacklevel=2)
-        return self._loop
-
-    @property
-    def key(self) -> Hashable:
-        """The pool key the connection belongs to."""
-        return self._key
-
-    @property
-    def transport(self) -> asyncio.Transport | None:
-        """The transport carrying the bytes, or None once released/closed."""
-        if self._protocol is None:
-            return None
-        return self._protocol.transport
-
-    @property
-    def protocol(self) -> ResponseHandler | None:
-        """The connection's protocol, or None once released/closed."""
-        return self._protocol
-
-    @property
-    def closed(self) -> bool:
-        """True once released, closed or detached, or when the peer went away."""
-        return self._protocol is None or not self._protocol.is_connected()
-
-    def add_callback(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` when the connection is released, closed or detached."""
-        self._callbacks.append(callback)
-
-    def _notify_release(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception as exc:
-                self._loop.call_exception_handler(
-                    {"message": "error in a connection release callback", "exception": exc}
-                )
-
-    def close(self) -> None:
-        """Close the underlying socket and give the pool slot back."""
-        self._notify_release()
-        if self._protocol is not None:
-            self._connector._release(self._key, self._protocol, should_close=True)
-            self._protocol = None
-
-    def release(self) -> None:
-        """Give the connection back to the pool (it is closed if it cannot be reused)."""
-        self._notify_release()
-        if self._protocol is not None:
-            protocol, self._protocol = self._protocol, None
-            self._connector._release(self._key, protocol, should_close=protocol.should_close)
-
-    def detach(self) -> None:
-        """Take the socket out of the pool's hands (e.g. for a WebSocket)."""
-        self._notify_release()
-        if self._protocol is not None:
-            self._connector._release_acquired(self._key, self._protocol)
-            self._protocol = None
 
 
 class BaseConnector:

@@ -45,6 +45,7 @@ from toolkit.http import HttpVersion, HttpVersion11
 
 if TYPE_CHECKING:
     from toolkit.client.connector import BaseConnector
+    from toolkit.client.ws import _WSRequestContextManager
     from toolkit.cookiejar import AbstractCookieJar
     from toolkit.helpers import BasicAuth
 
@@ -221,6 +222,10 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._request_class = request_class
         self._response_class = response_class
+        if ws_response_class is None:
+            from toolkit.client.ws import ClientWebSocketResponse
+
+            ws_response_class = ClientWebSocketResponse
         self._ws_response_class = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
@@ -323,6 +328,18 @@ class ClientSession:
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """Perform a DELETE request."""
         return self.request(hdrs.METH_DELETE, url, **kwargs)
+
+    def ws_connect(self, url: str | URL, **kwargs: Any) -> _WSRequestContextManager:
+        """Open a WebSocket to ``url``; ``await`` it or use it with ``async with``.
+
+        Keyword arguments are those of :func:`toolkit.client.ws.ws_connect` (protocols,
+        timeout, receive_timeout, autoclose, autoping, heartbeat, auth, origin, params,
+        headers, proxy, proxy_auth, ssl, server_hostname, proxy_headers, compress,
+        max_msg_size, and the deprecated verify_ssl/fingerprint/ssl_context).
+        """
+        from toolkit.client.ws import ws_connect
+
+        return ws_connect(self, url, **kwargs)
 
     def _build_url(self, str_or_url: str | URL) -> URL:
         try:

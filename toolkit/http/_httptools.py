@@ -241,12 +241,7 @@ class HttptoolsResponseParser(LLParser):
             pure = self._pure
             if pure is not None:
                 self._events.extend(pure.feed_data(data))
-                if (
-                    not pure._buf
-                    and pure._state == 0
-                    and not pure.paused
-                    and not (self._needs_pure())
-                ):
+                if pure.between_messages() and not self._needs_pure():
                     self._pure = None
                 return
             if not self._needs_pure():

@@ -161,6 +161,10 @@ class _PyParser:
         self._end_message(events)
         return events
 
+    def between_messages(self) -> bool:
+        """True when no byte of a next message has been received (nothing buffered)."""
+        return self._state == _HEAD and not self._buf and not self._paused
+
     # -- internals ------------------------------------------------------------
 
     def _decode_into(self, events: list[Event]) -> _Emit:

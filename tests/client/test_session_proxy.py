@@ -1,0 +1,77 @@
+"""Requests through a real tinyproxy: plain HTTP (absolute-form) and HTTPS (CONNECT)."""
+
+from __future__ import annotations
+
+import pytest
+
+import toolkit
+from toolkit.client.exceptions import ClientHttpProxyError
+
+pytestmark = pytest.mark.needs_tinyproxy
+
+
+async def test_plain_http_through_proxy(tinyproxy, httpbin) -> None:
+    async with (
+        toolkit.ClientSession() as session,
+        session.get(httpbin.url_for("/get"), proxy=tinyproxy.url, params={"a": "1"}) as resp,
+    ):
+        body = await resp.json()
+    assert resp.status == 200
+    assert body["args"] == {"a": "1"}
+    assert "Via" in body["headers"]  # tinyproxy adds it: the request went through the proxy
+
+
+async def test_https_through_proxy_tunnel(tinyproxy, httpbin_secure) -> None:
+    async with (
+        toolkit.ClientSession() as session,
+        session.get(
+            httpbin_secure.url_for("/get"), proxy=tinyproxy.url, ssl=httpbin_secure.ssl_context
+        ) as resp,
+    ):
+        body = await resp.json()
+    assert body["url"] == str(httpbin_secure.url_for("/get"))
+    assert "Via" not in body["headers"]  # a tunnel: the proxy never saw the request
+
+
+async def test_proxy_auth(tinyproxy_auth, httpbin) -> None:
+    auth = toolkit.BasicAuth(tinyproxy_auth.login, tinyproxy_auth.password)
+    async with toolkit.ClientSession() as session:
+        async with session.get(
+            httpbin.url_for("/get"), proxy=tinyproxy_auth.url, proxy_auth=auth
+        ) as resp:
+            assert resp.status == 200
+        # Credentials in the proxy URL work as well.
+        async with session.get(httpbin.url_for("/get"), proxy=tinyproxy_auth.url_with_auth) as r:
+            assert r.status == 200
+        async with session.get(httpbin.url_for("/get"), proxy=tinyproxy_auth.url) as resp:
+            assert resp.status == 407
+
+
+async def test_proxy_auth_refused_for_tunnel(tinyproxy_auth, httpbin_secure) -> None:
+    async with toolkit.ClientSession() as session:
+        with pytest.raises(ClientHttpProxyError) as info:
+            await session.get(
+                httpbin_secure.url_for("/get"),
+                proxy=tinyproxy_auth.url,
+                ssl=httpbin_secure.ssl_context,
+            )
+    assert info.value.status == 407
+
+
+async def test_session_default_proxy(tinyproxy, httpbin) -> None:
+    async with (
+        toolkit.ClientSession(proxy=tinyproxy.url) as session,
+        session.get(httpbin.url_for("/headers")) as resp,
+    ):
+        assert "Via" in (await resp.json())["headers"]
+
+
+async def test_trust_env_proxy(tinyproxy, httpbin, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", str(tinyproxy.url))
+    async with (
+        toolkit.ClientSession(trust_env=True) as session,
+        session.get(httpbin.url_for("/headers")) as resp,
+    ):
+        assert "Via" in (await resp.json())["headers"]
