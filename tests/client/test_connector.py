@@ -334,3 +334,16 @@ async def test_unclosed_connector_warns_on_gc(
         gc.collect()
     assert not protocol.is_connected()
     assert reported and reported[0]["message"] == "Unclosed connector"
+
+
+async def test_conn_timeout_is_deprecated_but_applies(make_request: MakeRequest) -> None:
+    class Slow(BaseConnector):
+        async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
+            await asyncio.Event().wait()
+
+    with pytest.warns(DeprecationWarning, match="conn_timeout"):
+        connector = Slow(conn_timeout=0.01)
+    async with connector:
+        with pytest.raises(ConnectionTimeoutError):
+            await connector.connect(make_request("http://h/"), [], ClientTimeout())
+        assert not connector._acquired

@@ -186,6 +186,24 @@ async def test_params(params, query: str) -> None:
     assert req.target == f"/p?{query}"
 
 
+_query_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12
+)
+
+
+@given(pairs=st.lists(st.tuples(_query_text.filter(bool), _query_text), max_size=5))
+@settings(max_examples=60, deadline=None)
+def test_params_round_trip(pairs: list[tuple[str, str]]) -> None:
+    """Whatever the keys and values, the query the server parses is the one given."""
+    from urllib.parse import parse_qsl
+
+    async def build() -> URL:
+        return ClientRequest("GET", URL("http://h.example/p"), params=pairs).url
+
+    url = asyncio.run(build())
+    assert parse_qsl(url.raw_query_string, keep_blank_values=True) == pairs
+
+
 async def test_params_extend_existing_query() -> None:
     req, _ = await send(path="/p?x=0", params={"y": "1"})
     assert req.target == "/p?x=0&y=1"
@@ -470,3 +488,24 @@ async def test_plain_proxy_argument_with_auth() -> None:
     assert req.header("Proxy-Authorization") == toolkit.BasicAuth("p", "w").encode()
     assert req.header("X-Proxy") == "1"
     assert req.header("Host") == "origin.invalid"
+
+
+async def test_expect_100_refused_by_the_server() -> None:
+    """A final status instead of 100 Continue: the response comes back and the
+    connection, whose request body may be half sent, is not reused."""
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await peers.read_head(reader)
+        writer.write(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        await reader.read()  # whatever comes, until the client hangs up
+
+    async with peers.RawPeer(handler) as peer, ClientSession() as session:
+        for _ in range(2):
+            async with session.post(peer.url, data=b"x" * 1000, expect100=True) as resp:
+                assert resp.status == 417
+                assert await resp.read() == b""
+    assert connections == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +24,7 @@ from toolkit.http._rules import TOKEN_CHARS
 from toolkit.http.errors import HttpProcessingError
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PARSERS = [p.values[0] for p in BACKENDS]
+PARSERS = [cast(tuple[type[Any], type[Any]], p.values[0]) for p in BACKENDS]
 FRAMING_NAMES = {"content-length", "transfer-encoding", "host", "connection", "upgrade"}
 
 # Methods llhttp knows (it rejects unknown ones; the pure parser takes any token).

@@ -599,10 +599,10 @@ async def test_write_flow_control_with_a_slow_reader() -> None:
 
     async def firehose(request: BaseRequest) -> StreamResponse:
         resp = StreamResponse()
-        resp.content_length = 8 * 1024 * 1024
+        resp.content_length = 32 * 1024 * 1024
         await resp.prepare(request)
         chunk = b"f" * 65536
-        for _ in range(128):
+        for _ in range(512):
             await resp.write(chunk)
             paused.append(request.protocol._writing_paused)
         return resp
@@ -611,5 +611,12 @@ async def test_write_flow_control_with_a_slow_reader() -> None:
         writer.write(get())
         await asyncio.sleep(0.1)  # let the server fill the socket buffers
         status, _, body = await read_response(reader)
-    assert status == 200 and len(body) == 8 * 1024 * 1024
+    assert status == 200 and len(body) == 32 * 1024 * 1024
     assert any(paused), "the transport never asked the writer to wait"
+
+
+async def test_keepalive_timeout_zero_closes_after_each_response() -> None:
+    async with serve(hello, keepalive_timeout=0) as (_, port), connect(port) as (reader, writer):
+        writer.write(get("/only"))
+        assert (await read_response(reader))[2] == b"hello /only"
+        assert await asyncio.wait_for(reader.read(), 5) == b""

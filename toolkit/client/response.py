@@ -254,10 +254,14 @@ class ClientResponse:
         await self.wait_for_close()
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if self._connection is None:
+        connection = getattr(self, "_connection", None)
+        if connection is None:
             return
-        self._connection.close()
         self._connection = None
+        try:
+            connection.close()
+        except RuntimeError:  # the event loop is already closed
+            return
         if self._loop.get_debug():
             _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
 

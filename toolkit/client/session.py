@@ -457,6 +457,13 @@ class ClientSession:
             proxy_url = URL(proxy) if isinstance(proxy, str) else proxy
         except ValueError as exc:
             raise InvalidUrlClientError(proxy, "invalid proxy URL") from exc
+        if proxy_url is not None and (proxy_url.raw_user or proxy_url.raw_password):
+            # Credentials in the proxy URL become proxy_auth (unless it was given).
+            from toolkit.helpers import strip_auth_from_url
+
+            proxy_url, url_proxy_auth = strip_auth_from_url(proxy_url)
+            if proxy_auth is None:
+                proxy_auth = url_proxy_auth
 
         real_timeout = (
             self._timeout

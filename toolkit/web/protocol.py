@@ -86,7 +86,7 @@ class RequestHandler(FlowControlProtocol):
         manager: Server,
         *,
         loop: asyncio.AbstractEventLoop,
-        keepalive_timeout: float = 75.0,
+        keepalive_timeout: float | None = 75.0,
         read_headers_timeout: float | None = 60.0,
         tcp_keepalive: bool = True,
         logger: logging.Logger = server_logger,
@@ -392,8 +392,8 @@ class RequestHandler(FlowControlProtocol):
                 return None
             start = self._head_started if self._receiving == _HEAD else self._idle_since
             return start + self.read_headers_timeout
-        if self._receiving == _IDLE and self.keepalive_timeout:
-            return self._idle_since + self.keepalive_timeout
+        if self._receiving == _IDLE and self.keepalive_timeout is not None:
+            return self._idle_since + self.keepalive_timeout  # 0: close once idle
         return None
 
     def _arm_timer(self) -> None:

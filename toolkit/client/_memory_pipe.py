@@ -1,0 +1,279 @@
+"""A pair of connected in-memory asyncio transports: a socketpair without the socket.
+
+Each side is a :class:`MemoryTransport`. Bytes written on one side reach the other
+side's protocol (``data_received``) on a later loop iteration, as with TCP. The pair
+behaves like a TCP connection in the ways protocol code can observe:
+
+* write flow control: ``pause_writing()`` once more than the high-water mark is
+  buffered (the peer is not reading), ``resume_writing()`` below the low-water mark;
+* read flow control: ``pause_reading()`` stops delivery to this side's protocol;
+* ``write_eof()`` half-closes: the peer gets ``eof_received()`` after the buffered
+  bytes, and closes itself unless that returns true;
+* ``close()`` flushes, then both sides see ``connection_lost(None)`` (the peer after
+  its ``eof_received``); ``abort()`` drops the buffer and the peer gets
+  ``connection_lost(ConnectionResetError)``;
+* ``get_extra_info('peername' | 'sockname')`` are fake addresses; ``'socket'`` and
+  ``'sslcontext'`` are None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Any
+
+__all__ = ("MemoryTransport", "create_memory_pipe")
+
+#: Default write buffer limits, the same as asyncio's selector transports.
+DEFAULT_HIGH_WATER = 64 * 1024
+DEFAULT_LOW_WATER = 16 * 1024
+#: Most bytes handed to ``data_received`` in one call (like a socket read).
+_READ_CHUNK = 256 * 1024
+
+
+class MemoryTransport(asyncio.Transport):
+    """One end of an in-memory connection; create pairs with :func:`create_memory_pipe`."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        protocol: asyncio.BaseProtocol,
+        *,
+        sockname: Any = None,
+        peername: Any = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        info: dict[str, Any] = {"sockname": sockname, "peername": peername, "socket": None}
+        info.update(extra or {})
+        super().__init__(info)
+        self._loop = loop
+        self._protocol = protocol
+        self._peer: MemoryTransport | None = None
+        self._outgoing: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._high_water = DEFAULT_HIGH_WATER
+        self._low_water = DEFAULT_LOW_WATER
+        self._writing_paused = False
+        self._reading_paused = False
+        self._flush_scheduled = False
+        self._eof_pending = False  # write_eof() called; sent after the buffer
+        self._eof_sent = False
+        self._eof_received = False
+        self._closing = False  # close() or abort() called
+        self._lost = False  # connection_lost() was scheduled
+
+    def __repr__(self) -> str:
+        state = "closed" if self._lost else "closing" if self._closing else "open"
+        return (
+            f"<MemoryTransport {state} sockname={self._extra.get('sockname')!r} "
+            f"peername={self._extra.get('peername')!r} buffered={self._buffered}>"
+        )
+
+    # ------------------------------------------------------------------ protocol
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._protocol = protocol
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._protocol
+
+    def is_closing(self) -> bool:
+        return self._closing or self._lost
+
+    # ------------------------------------------------------------------ reading
+
+    def is_reading(self) -> bool:
+        return not self._reading_paused and not self._lost
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+
+    def resume_reading(self) -> None:
+        if self._reading_paused:
+            self._reading_paused = False
+            peer = self._peer
+            if peer is not None:
+                peer._schedule_flush()
+
+    # ------------------------------------------------------------------ writing
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        if high is None:
+            high = DEFAULT_HIGH_WATER if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
+        self._high_water, self._low_water = high, low
+        self._check_high_water()
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._low_water, self._high_water
+
+    def get_write_buffer_size(self) -> int:
+        return self._buffered
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes-like, got {type(data).__name__}")
+        if self._eof_pending:
+            raise RuntimeError("Cannot call write() after write_eof()")
+        if self._closing or self._lost or not data:
+            return  # like asyncio: writes after close are dropped
+        peer = self._peer
+        if peer is None or peer._lost:
+            # Writing to a connection the peer has closed resets it.
+            self._connection_lost(ConnectionResetError("the peer closed the in-memory connection"))
+            return
+        chunk = bytes(data)
+        self._outgoing.append(chunk)
+        self._buffered += len(chunk)
+        self._check_high_water()
+        self._schedule_flush()
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        if self._closing or self._eof_pending:
+            return
+        self._eof_pending = True
+        self._schedule_flush()
+
+    def _check_high_water(self) -> None:
+        if not self._writing_paused and self._buffered > self._high_water:
+            self._writing_paused = True
+            try:
+                self._protocol.pause_writing()
+            except Exception as exc:
+                self._report("protocol.pause_writing() failed", exc)
+
+    def _check_low_water(self) -> None:
+        if self._writing_paused and self._buffered <= self._low_water:
+            self._writing_paused = False
+            try:
+                self._protocol.resume_writing()
+            except Exception as exc:
+                self._report("protocol.resume_writing() failed", exc)
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled and not self._lost:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Hand buffered bytes to the peer's protocol while it reads."""
+        self._flush_scheduled = False
+        peer = self._peer
+        if self._lost or peer is None:
+            return
+        while self._outgoing and not peer._lost and not peer._reading_paused:
+            chunk = self._outgoing.popleft()
+            if len(chunk) > _READ_CHUNK:
+                self._outgoing.appendleft(chunk[_READ_CHUNK:])
+                chunk = chunk[:_READ_CHUNK]
+            self._buffered -= len(chunk)
+            peer._deliver(chunk)
+            if self._lost:
+                return
+        if peer._lost:
+            self._outgoing.clear()
+            self._buffered = 0
+        self._check_low_water()
+        if self._outgoing:
+            return  # the peer paused reading; its resume_reading() flushes again
+        if self._eof_pending and not self._eof_sent:
+            self._eof_sent = True
+            peer._peer_eof()
+        if self._closing and not self._lost:
+            if not self._eof_sent:
+                self._eof_sent = True
+                peer._peer_eof()
+            self._connection_lost(None)
+
+    # ------------------------------------------------------------------ peer events
+
+    def _deliver(self, data: bytes) -> None:
+        protocol = self._protocol
+        try:
+            protocol.data_received(data)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self._report("protocol.data_received() failed", exc)
+            self.abort()
+
+    def _peer_eof(self) -> None:
+        """The peer sent its last byte (half-close or close)."""
+        if self._lost or self._eof_received:
+            return
+        self._eof_received = True
+        try:
+            keep_open = self._protocol.eof_received()  # type: ignore[attr-defined]
+        except Exception as exc:
+            self._report("protocol.eof_received() failed", exc)
+            keep_open = False
+        if not keep_open:
+            self.close()
+
+    def _connection_lost(self, exc: BaseException | None) -> None:
+        if self._lost:
+            return
+        self._lost = True
+        self._closing = True
+        self._outgoing.clear()
+        self._buffered = 0
+        self._loop.call_soon(self._call_connection_lost, exc)
+
+    def _call_connection_lost(self, exc: BaseException | None) -> None:
+        try:
+            self._protocol.connection_lost(exc)
+        except Exception as error:
+            self._report("protocol.connection_lost() failed", error)
+
+    def _report(self, message: str, exc: BaseException) -> None:
+        self._loop.call_exception_handler(
+            {"message": f"{message} on {self!r}", "exception": exc, "transport": self}
+        )
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self) -> None:
+        """Send what is buffered, then close both directions."""
+        if self._closing or self._lost:
+            return
+        self._closing = True
+        self._reading_paused = False
+        self._schedule_flush()
+
+    def abort(self) -> None:
+        """Close at once, dropping buffered bytes; the peer sees a reset."""
+        if self._lost:
+            return
+        self._connection_lost(None)
+        peer = self._peer
+        if peer is not None and not peer._lost:
+            peer._connection_lost(ConnectionResetError("the in-memory connection was reset"))
+
+
+def create_memory_pipe(
+    loop: asyncio.AbstractEventLoop,
+    client_protocol: asyncio.BaseProtocol,
+    server_protocol: asyncio.BaseProtocol,
+    *,
+    client_address: Any = ("127.0.0.1", 0),
+    server_address: Any = ("127.0.0.1", 0),
+) -> tuple[MemoryTransport, MemoryTransport]:
+    """Connect two protocols with a pair of :class:`MemoryTransport`.
+
+    Calls ``server_protocol.connection_made`` then ``client_protocol.connection_made``
+    and returns ``(client_transport, server_transport)``.
+    """
+    client = MemoryTransport(
+        loop, client_protocol, sockname=client_address, peername=server_address
+    )
+    server = MemoryTransport(
+        loop, server_protocol, sockname=server_address, peername=client_address
+    )
+    client._peer, server._peer = server, client
+    server_protocol.connection_made(server)
+    client_protocol.connection_made(client)
+    return client, server
