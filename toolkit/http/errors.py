@@ -173,7 +173,9 @@ class BadStatusLine(BadHttpMessage):
     other than 1.x.
     """
 
-    def __init__(self, line: str = "", error: str | None = None, *, code: int | None = None):
+    def __init__(
+        self, line: str = "", error: str | None = None, *, code: int | None = None
+    ) -> None:
         if not isinstance(line, str):
             line = repr(line)
         super().__init__(error or f"Bad status line {line!r}", code=code)

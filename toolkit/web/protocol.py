@@ -385,13 +385,14 @@ class RequestHandler(FlowControlProtocol):
     # -- timers -------------------------------------------------------------------------
 
     def _deadline(self) -> float | None:
+        """When the connection times out in its current state (None: never)."""
         if self._busy or self._messages or self._force_close:
             return None
-        if self._receiving == _HEAD or not self._served:
-            if self.read_headers_timeout is None:
-                return None
-            start = self._head_started if self._receiving == _HEAD else self._idle_since
-            return start + self.read_headers_timeout
+        limit = self.read_headers_timeout
+        if self._receiving == _HEAD:
+            return None if limit is None else self._head_started + limit
+        if not self._served and limit is not None:  # a new connection that sent nothing
+            return self._idle_since + limit
         if self._receiving == _IDLE and self.keepalive_timeout is not None:
             return self._idle_since + self.keepalive_timeout  # 0: close once idle
         return None
