@@ -2,6 +2,18 @@
 
 Each test gets its own loop, created before its fixtures are set up and closed
 after they are torn down, so async fixtures and the test share one loop.
+
+Options (command line, or the same name without ``--`` and with ``_`` in the ini file):
+
+* ``--toolkit-loop=asyncio|uvloop`` — the event loop implementation (default asyncio).
+* ``--toolkit-leaks=fixtures|all|off`` — fail tests that leave client sessions,
+  connectors or connections open: only tests that use the plugin's server/client
+  fixtures (default), every test, or none. ``@pytest.mark.toolkit_leaks`` turns the
+  check on for one test, ``@pytest.mark.toolkit_leaks(False)`` off.
+
+The fixtures (``http_client``, ``http_server``, ``raw_server``, ``unused_port``,
+``tls_*`` and the ``aiohttp_*`` aliases) live in :mod:`pytest_plugin.fixtures` and
+:mod:`pytest_plugin.tls`.
 """
 
 from __future__ import annotations
@@ -10,12 +22,58 @@ import asyncio
 import contextlib
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
 
+from .fixtures import (
+    aiohttp_client,
+    aiohttp_raw_server,
+    aiohttp_server,
+    aiohttp_unused_port,
+    http_client,
+    http_server,
+    loop,
+    raw_server,
+    unused_port,
+    unused_port_factory,
+)
+from .leaks import LEAK_WARNING_PATTERN, LeakRecorder
+from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
+
+__all__ = [
+    "aiohttp_client",
+    "aiohttp_raw_server",
+    "aiohttp_server",
+    "aiohttp_unused_port",
+    "http_client",
+    "http_server",
+    "loop",
+    "raw_server",
+    "tls_ca",
+    "tls_certificate",
+    "tls_client_context",
+    "tls_server_context",
+    "unused_port",
+    "unused_port_factory",
+]
+
+#: Tests that use one of these fixtures are checked for leaks by default.
+_CHECKED_FIXTURES = frozenset(
+    {
+        "http_client",
+        "http_server",
+        "raw_server",
+        "aiohttp_client",
+        "aiohttp_server",
+        "aiohttp_raw_server",
+    }
+)
+
 _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
+_LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _current_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -67,35 +125,116 @@ def pytest_fixture_setup(
         fixturedef.func = wrapped  # type: ignore[misc]  # pytest marks it Final
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aiotoolkit", "aiotoolkit: async tests and HTTP fixtures")
+    group.addoption(
+        "--toolkit-loop",
+        dest="toolkit_loop",
+        choices=("asyncio", "uvloop"),
+        default=None,
+        help="event loop for async tests and fixtures (default: asyncio)",
+    )
+    group.addoption(
+        "--toolkit-leaks",
+        dest="toolkit_leaks",
+        choices=("fixtures", "all", "off"),
+        default=None,
+        help="fail tests that leave client sessions/connections open: tests using the "
+        "plugin's client/server fixtures (default), all tests, or none",
+    )
+    parser.addini(
+        "toolkit_loop", "event loop for async tests: asyncio or uvloop", default="asyncio"
+    )
+    parser.addini("toolkit_leaks", "leak check: fixtures, all or off", default="fixtures")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "toolkit_leaks(enabled=True): check (or with False, do not check) that the test "
+        "leaves no client session, connector or connection open",
+    )
+    _loop_factory(config)  # a bad --toolkit-loop fails at startup, not in every test
+
+
+def _option(config: pytest.Config, name: str) -> str:
+    value = config.getoption(name)
+    if value is None:
+        value = config.getini(name)
+    return str(value)
+
+
+def _loop_factory(config: pytest.Config) -> Callable[[], asyncio.AbstractEventLoop]:
+    kind = _option(config, "toolkit_loop")
+    if kind == "asyncio":
+        return asyncio.new_event_loop
+    if kind == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise pytest.UsageError(
+                "--toolkit-loop=uvloop needs uvloop installed (pip install uvloop)"
+            ) from None
+        factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+        return factory
+    raise pytest.UsageError(f"toolkit_loop must be 'asyncio' or 'uvloop', got {kind!r}")
+
+
+def _checks_leaks(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("toolkit_leaks")
+    if marker is not None:
+        return bool(marker.args[0] if marker.args else marker.kwargs.get("enabled", True))
+    mode = _option(item.config, "toolkit_leaks")
+    if mode == "all":
+        return True
+    if mode == "off":
+        return False
+    names = getattr(item, "fixturenames", ())
+    return any(name in _CHECKED_FIXTURES for name in names)
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop
-    loop = asyncio.new_event_loop()
+    loop = _loop_factory(item.config)()
     asyncio.set_event_loop(loop)
     item.stash[_LOOP_KEY] = loop
     _current_loop = loop
+    if _checks_leaks(item):
+        item.stash[_LEAKS_KEY] = LeakRecorder(loop)
+        # Reported by the recorder instead (pytest restores the filters after the test).
+        warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
     yield
 
 
-@pytest.hookimpl(hookwrapper=True, trylast=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop
-    yield
-    loop = item.stash.get(_LOOP_KEY, None)
-    if loop is None:
-        return
     try:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.run_until_complete(loop.shutdown_default_executor())
+        yield
     finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-        _current_loop = None
+        loop = item.stash.get(_LOOP_KEY, None)
+        recorder = item.stash.get(_LEAKS_KEY, None)
+        report: str | None = None
+        if loop is not None:
+            try:
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                if recorder is not None:
+                    recorder.collect()
+                    report = recorder.report()
+                    recorder.uninstall()
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
+                _current_loop = None
+        if report is not None:
+            pytest.fail(report, pytrace=False)
 
 
 @pytest.hookimpl(tryfirst=True)

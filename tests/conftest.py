@@ -37,8 +37,11 @@ __all__ = [
     "TinyProxy",
 ]
 
-#: How long a peer may take to start answering before the fixture gives up.
-STARTUP_TIMEOUT = 30.0
+#: How long a peer may take to start answering before the fixture gives up (generous:
+#: the machine may be busy with other test workers).
+STARTUP_TIMEOUT = 60.0
+#: Debugging switches of the test process that would only slow the peers down.
+_PEER_ENV_DROP = ("PYTHONTRACEMALLOC", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG", "PYTHONWARNINGS")
 #: How long a peer may take to exit after SIGTERM before it is killed.
 SHUTDOWN_TIMEOUT = 10.0
 #: Credentials ``tinyproxy_auth`` demands (``BasicAuth`` in its configuration).
@@ -201,6 +204,8 @@ def _gunicorn_command(bind: str, *extra: str) -> list[str]:
 
 
 def _spawn(cmd: list[str], log: Path, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` with its output in ``log`` and its working directory next to it."""
+    env = {k: v for k, v in os.environ.items() if k not in _PEER_ENV_DROP}
     with log.open("wb") as out:
         return subprocess.Popen(
             cmd,
@@ -209,6 +214,7 @@ def _spawn(cmd: list[str], log: Path, pass_fds: tuple[int, ...] = ()) -> subproc
             stderr=subprocess.STDOUT,
             pass_fds=pass_fds,
             cwd=log.parent,
+            env=env,
         )
 
 

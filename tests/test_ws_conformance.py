@@ -19,7 +19,6 @@ import pytest
 
 from toolkit import web
 from toolkit.client.session import ClientSession
-from toolkit.client.ws import ws_connect
 from toolkit.http.ws import (
     DeflateParams,
     Role,
@@ -320,7 +319,7 @@ async def test_server_survives_all_cases(server: ServerUnderTest) -> None:
     await asyncio.gather(*(one(c) for c in CASES.values() if c.close_code in ERROR_CODES))
     async with (
         ClientSession() as session,
-        ws_connect(session, f"ws://{server.url}/") as ws,
+        session.ws_connect(f"ws://{server.url}/") as ws,
     ):
         await ws.send_str("alive")
         assert await ws.receive_str() == "alive"
@@ -372,8 +371,8 @@ async def test_client(raw_server: Any, name: str) -> None:
     url, result = await raw_server(case)
     received: list[Any] = []
     async with ClientSession() as session:
-        ws = await ws_connect(
-            session, url, max_msg_size=MAX_MSG_SIZE, compress=15 if case.deflate else 0
+        ws = await session.ws_connect(
+            url, max_msg_size=MAX_MSG_SIZE, compress=15 if case.deflate else 0
         )
         while True:
             msg = await ws.receive(timeout=5)

@@ -8,6 +8,7 @@ fragmented messages; close handshakes started by either side.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -19,7 +20,6 @@ from websockets.exceptions import ConnectionClosed
 
 from toolkit import web
 from toolkit.client.session import ClientSession
-from toolkit.client.ws import ws_connect
 from toolkit.http.ws import WSCloseCode, WSMsgType
 from toolkit.web.websocket import WebSocketResponse
 
@@ -69,7 +69,7 @@ async def test_our_client_with_websockets_server(wsl_server: Any, compress: bool
     url = await wsl_server(compress)
     async with (
         ClientSession() as session,
-        ws_connect(session, url, compress=15 if compress else 0) as ws,
+        session.ws_connect(url, compress=15 if compress else 0) as ws,
     ):
         assert bool(ws.compress) is compress
         await ws.send_str("héllo ✓")
@@ -89,7 +89,7 @@ async def test_our_client_with_websockets_server(wsl_server: Any, compress: bool
 async def test_websockets_server_closes_first(wsl_server: Any) -> None:
     url = await wsl_server(True)
     async with ClientSession() as session:
-        ws = await ws_connect(session, url, compress=15)
+        ws = await session.ws_connect(url, compress=15)
         await ws.send_str("close-me")
         msg = await ws.receive()
         assert (msg.type, msg.data, msg.extra) == (WSMsgType.CLOSE, 4000, "server says bye")
@@ -110,7 +110,7 @@ async def test_our_client_answers_websockets_pings() -> None:
         port = server.sockets[0].getsockname()[1]
         async with (
             ClientSession() as session,
-            ws_connect(session, f"ws://127.0.0.1:{port}/") as ws,
+            session.ws_connect(f"ws://127.0.0.1:{port}/") as ws,
         ):
             assert await ws.receive_str() == "pong seen"
     assert len(pongs) == 1
@@ -226,3 +226,24 @@ async def test_subprotocol_agreement(our_server: Any) -> None:
         assert await client.recv() == "chat"
         await client.wait_closed()
     assert client.close_code == WSCloseCode.GOING_AWAY
+
+
+async def test_websockets_client_over_tls(
+    tls_server_cert: Any, tls_client_context: ssl.SSLContext
+) -> None:
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_server_cert.configure_cert(server_ctx)
+    app = web.Application()
+    app.router.add_get("/ws", our_echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx).start()
+        url = f"wss://localhost:{runner.addresses[0][1]}/ws"
+        async with wsl_connect(url, ssl=tls_client_context) as client:
+            await client.send("over tls")
+            assert await client.recv() == "over tls"
+            await client.send(BIG)
+            assert await client.recv() == BIG
+    finally:
+        await runner.cleanup()

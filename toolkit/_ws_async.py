@@ -208,8 +208,8 @@ class WebSocketBase:
         try:
             if transport.can_write_eof():
                 transport.write_eof()
-        except (OSError, RuntimeError, NotImplementedError):
-            pass
+        except (AttributeError, OSError, RuntimeError, NotImplementedError):
+            pass  # not every transport can half-close (TLS, in-memory pipes)
         self._linger_cb = self._loop.call_later(_LINGER_SECONDS, self._close_transport)
 
     async def _read(self, timeout: float | None = None) -> WSMessage:
@@ -372,6 +372,21 @@ class WebSocketBase:
 
     # -- closing ------------------------------------------------------------------------
 
+    def _going_away(self, reason: str = "server shutdown") -> None:
+        """Start the close handshake with 1001 (the server is shutting down).
+
+        The handler's ``receive()`` then gets the peer's CLOSE answer and returns;
+        without an answer the connection is closed after ``timeout`` seconds.
+        """
+        conn = self._conn
+        if conn is None or self._closed or self._eof or conn.close_sent:
+            return
+        self._write(conn.close(WSCloseCode.GOING_AWAY, reason))
+        self._cancel_heartbeat()
+        if self._loop is not None and self._linger_cb is None:
+            delay = self._timeout if self._timeout is not None else _LINGER_SECONDS
+            self._linger_cb = self._loop.call_later(delay, self._close_transport)
+
     def _finish(self, code: int | None, exc: BaseException | None = None) -> None:
         if code is not None:
             self._close_code = code
@@ -389,20 +404,26 @@ class WebSocketBase:
         if conn is None:
             raise self._not_started()
         if self._closed:
+            if self._linger_cb is not None:  # failed earlier: stop waiting for the peer
+                self._linger_cb.cancel()
+                self._linger_cb = None
+                self._close_transport()
             return False
         frame = conn.close(code, message)  # ValueError for a bad code or reason
         self._closed = True
         self._cancel_heartbeat()
         try:
-            if frame:  # empty when the engine already answered the peer's close
+            # empty when the engine already answered the peer's close
+            if frame and not self._eof:
                 self._write(frame)
                 await self._drain()
         except asyncio.CancelledError:
             self._finish(WSCloseCode.ABNORMAL_CLOSURE)
             raise
         except Exception as exc:
-            self._finish(WSCloseCode.ABNORMAL_CLOSURE, exc)
-            return True
+            if not conn.close_received:  # else the handshake is complete anyway
+                self._finish(WSCloseCode.ABNORMAL_CLOSURE, exc)
+                return True
 
         if self._waiting:
             # A receive() in another task will take the next message; wait for it.

@@ -106,7 +106,7 @@ async def test_echo_roundtrip_and_properties(serve_ws: Any) -> None:
     url = await serve_ws(echo)
     async with (
         ClientSession() as session,
-        ws_connect(session, url, protocols=("other", "chat")) as ws,
+        session.ws_connect(url, protocols=("other", "chat")) as ws,
     ):
         assert isinstance(ws, ClientWebSocketResponse)
         assert ws.protocol == "chat"
@@ -132,7 +132,7 @@ async def test_echo_roundtrip_and_properties(serve_ws: Any) -> None:
 async def test_await_form_and_iteration(serve_ws: Any) -> None:
     url = await serve_ws(echo)
     async with ClientSession() as session:
-        ws = await ws_connect(session, url)
+        ws = await session.ws_connect(url)
         for text in ("a", "b", "close"):
             await ws.send_str(text)
         got = [msg.data async for msg in ws]
@@ -143,7 +143,7 @@ async def test_await_form_and_iteration(serve_ws: Any) -> None:
 
 async def test_compression_negotiated(serve_ws: Any) -> None:
     url = await serve_ws(echo)
-    async with ClientSession() as session, ws_connect(session, url, compress=15) as ws:
+    async with ClientSession() as session, session.ws_connect(url, compress=15) as ws:
         assert ws.compress == 15
         big = "compressible " * 5000
         await ws.send_str(big)
@@ -155,7 +155,7 @@ async def test_compression_negotiated(serve_ws: Any) -> None:
 async def test_errors_on_wrong_types_and_after_close(serve_ws: Any) -> None:
     url = await serve_ws(echo)
     async with ClientSession() as session:
-        ws = await ws_connect(session, url)
+        ws = await session.ws_connect(url)
         with pytest.raises(TypeError):
             await ws.send_str(b"x")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
@@ -234,14 +234,14 @@ async def test_receive_timeout(serve_ws: Any) -> None:
     url = await serve_ws(echo)
     async with (
         ClientSession() as session,
-        ws_connect(session, url, receive_timeout=0.05) as ws,
+        session.ws_connect(url, receive_timeout=0.05) as ws,
     ):
         with pytest.raises(asyncio.TimeoutError):
             await ws.receive()
         await ws.send_str("still open")
         assert await ws.receive_str() == "still open"
         timeout = ClientWSTimeout(ws_receive=0.05, ws_close=1)
-        async with ws_connect(session, url, timeout=timeout) as ws:
+        async with session.ws_connect(url, timeout=timeout) as ws:
             with pytest.raises(asyncio.TimeoutError):
                 await ws.receive_str()
 
@@ -284,7 +284,7 @@ async def test_handshake_errors(
     url = peer.url("/ws", scheme="ws")
     async with ClientSession() as session:
         with pytest.raises(WSServerHandshakeError) as info:
-            await ws_connect(session, url)
+            await session.ws_connect(url)
     exc = info.value
     assert isinstance(exc, ClientResponseError)
     assert exc.status == status if status is not None else exc.status in (101, 400)
@@ -300,7 +300,7 @@ async def test_handshake_refused_by_our_server(serve_ws: Any) -> None:
     url = await serve_ws(plain)
     async with ClientSession() as session:
         with pytest.raises(WSServerHandshakeError) as info:
-            await ws_connect(session, url)
+            await session.ws_connect(url)
     assert info.value.status == 200
 
 
@@ -310,7 +310,7 @@ async def test_frames_in_the_same_packet_as_the_101(start_peer: StartPeer) -> No
 
     peer = await start_peer(scripted(reply))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"), timeout=0.1)
+        ws = await session.ws_connect(peer.url("/", scheme="ws"), timeout=0.1)
         assert await ws.receive_str() == "first"
         await ws.close()
 
@@ -324,7 +324,7 @@ async def test_server_disconnects(start_peer: StartPeer) -> None:
 
     peer = await start_peer(scripted(upgrade_reply, hang_up))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"))
+        ws = await session.ws_connect(peer.url("/", scheme="ws"))
         msg = await ws.receive()
         assert msg.type is WSMsgType.CLOSED
         assert ws.closed and ws.close_code == WSCloseCode.ABNORMAL_CLOSURE
@@ -333,7 +333,7 @@ async def test_server_disconnects(start_peer: StartPeer) -> None:
 async def test_server_initiated_close_with_autoclose_off(serve_ws: Any) -> None:
     url = await serve_ws(echo)
     async with ClientSession() as session:
-        ws = await ws_connect(session, url, autoclose=False)
+        ws = await session.ws_connect(url, autoclose=False)
         await ws.send_str("close")
         msg = await ws.receive()
         assert (msg.type, msg.data, msg.extra) == (WSMsgType.CLOSE, 4002, "asked")
@@ -353,7 +353,7 @@ async def test_heartbeat_without_pong(start_peer: StartPeer) -> None:
 
     peer = await start_peer(scripted(upgrade_reply, silent))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"), heartbeat=0.05)
+        ws = await session.ws_connect(peer.url("/", scheme="ws"), heartbeat=0.05)
         msg = await ws.receive()
         assert msg.type is WSMsgType.ERROR
         assert isinstance(msg.data, ServerTimeoutError)
@@ -364,7 +364,7 @@ async def test_heartbeat_without_pong(start_peer: StartPeer) -> None:
 
 async def test_heartbeat_answered(serve_ws: Any) -> None:
     url = await serve_ws(echo)
-    async with ClientSession() as session, ws_connect(session, url, heartbeat=0.03) as ws:
+    async with ClientSession() as session, session.ws_connect(url, heartbeat=0.03) as ws:
         await asyncio.sleep(0.2)
         await ws.send_str("ok")
         assert await ws.receive_str() == "ok"
@@ -378,7 +378,7 @@ async def test_autoping_off_returns_pings(start_peer: StartPeer) -> None:
 
     peer = await start_peer(scripted(upgrade_reply, pinger))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"), autoping=False, timeout=0.1)
+        ws = await session.ws_connect(peer.url("/", scheme="ws"), autoping=False, timeout=0.1)
         msg = await ws.receive()
         assert (msg.type, msg.data) == (WSMsgType.PING, b"srv")
         await ws.pong(msg.data)
@@ -395,7 +395,7 @@ async def test_protocol_error_from_server(start_peer: StartPeer) -> None:
 
     peer = await start_peer(scripted(upgrade_reply, bad))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"))
+        ws = await session.ws_connect(peer.url("/", scheme="ws"))
         msg = await ws.receive()
         assert msg.type is WSMsgType.ERROR
         assert ws.close_code == WSCloseCode.PROTOCOL_ERROR
@@ -415,13 +415,13 @@ async def test_wss_with_trustme(
     url = await serve_ws(echo, ssl_context=server_ctx)
     async with (
         ClientSession() as session,
-        ws_connect(session, url, ssl=tls_client_context, compress=15) as ws,
+        session.ws_connect(url, ssl=tls_client_context, compress=15) as ws,
     ):
         assert ws.get_extra_info("sslcontext") is not None
         await ws.send_str("secure")
         assert await ws.receive_str() == "secure"
         with pytest.raises(Exception) as info:  # our CA is not trusted by default
-            await ws_connect(session, url)
+            await session.ws_connect(url)
         assert "certificate" in str(info.value).lower()
 
 
@@ -437,7 +437,7 @@ async def test_wss_through_tinyproxy(
     url = await serve_ws(echo, ssl_context=server_ctx)
     async with (
         ClientSession() as session,
-        ws_connect(session, url, ssl=tls_client_context, proxy=tinyproxy.url) as ws,
+        session.ws_connect(url, ssl=tls_client_context, proxy=tinyproxy.url) as ws,
     ):
         assert ws.get_extra_info("peername")[1] == tinyproxy.port
         await ws.send_str("tunnelled")
@@ -455,7 +455,7 @@ async def test_close_frame_bytes(start_peer: StartPeer) -> None:
 
     peer = await start_peer(scripted(upgrade_reply, reader_task))
     async with ClientSession() as session:
-        ws = await ws_connect(session, peer.url("/", scheme="ws"))
+        ws = await session.ws_connect(peer.url("/", scheme="ws"))
         assert await ws.close(code=3001, message="bye") is True
         assert ws.close_code == 1000
     msg = WebSocketReader(Role.SERVER).feed_data(got[0])[0]

@@ -620,3 +620,20 @@ async def test_keepalive_timeout_zero_closes_after_each_response() -> None:
         writer.write(get("/only"))
         assert (await read_response(reader))[2] == b"hello /only"
         assert await asyncio.wait_for(reader.read(), 5) == b""
+
+
+async def test_http10_keep_alive_is_honoured() -> None:
+    async with serve(hello) as (server, port), connect(port) as (reader, writer):
+        for path in ("/a", "/b"):
+            writer.write(f"GET {path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".encode())
+            status, headers, body = await read_response(reader)
+            assert (status, body) == (200, f"hello {path}".encode())
+            assert headers["connection"].lower() == "keep-alive"
+        assert len(server.connections) == 1
+
+
+async def test_unread_body_that_never_ends_closes_after_lingering_time() -> None:
+    async with serve(hello, lingering_time=0.1) as (_, port), connect(port) as (r, w):
+        w.write(b"POST /stuck HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n0123456789")
+        assert (await read_response(r))[2] == b"hello /stuck"
+        assert await asyncio.wait_for(r.read(), 5) == b""

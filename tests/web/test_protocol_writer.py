@@ -35,6 +35,10 @@ class FakeProtocol:
         self.paused = False
         self.waiter: asyncio.Future[None] | None = None
 
+    @property
+    def _writing_paused(self) -> bool:
+        return self.paused
+
     async def _drain_helper(self) -> None:
         if self.paused:
             self.waiter = asyncio.get_running_loop().create_future()

@@ -304,3 +304,25 @@ def test_default_ports() -> None:
 def test_app_runner_needs_an_application() -> None:
     with pytest.raises(TypeError, match="Application"):
         web.AppRunner(object())  # type: ignore[arg-type]
+
+
+async def test_several_sites_and_stopping_one() -> None:
+    runner = web.AppRunner(make_app())
+    await runner.setup()
+    first = web.TCPSite(runner, "127.0.0.1", 0, reuse_address=True)
+    second = web.TCPSite(runner, "127.0.0.1", 0, reuse_port=True)
+    await first.start()
+    await second.start()
+    try:
+        ports = [address[1] for address in runner.addresses]
+        assert len(ports) == 2 and runner.sites == {first, second}
+        with pytest.raises(RuntimeError, match="already started"):
+            await first.start()
+        await first.stop()
+        assert runner.sites == {second}
+        with pytest.raises(OSError):
+            await asyncio.open_connection("127.0.0.1", ports[0])
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"http://127.0.0.1:{ports[1]}/")).text == "hello"
+    finally:
+        await runner.cleanup()

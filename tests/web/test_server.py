@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -192,3 +193,22 @@ def test_on_uvloop() -> None:
             await runner.cleanup()
 
     uvloop.run(main())
+
+
+async def test_failing_request_factory_gets_500(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: Any) -> Any:
+        raise ValueError("cannot build")
+
+    runner = web.ServerRunner(web.Server(info, request_factory=broken))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        with caplog.at_level(logging.ERROR, logger="toolkit.server"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", runner.addresses[0][1])
+            writer.write(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert (await reader.read()).startswith(b"HTTP/1.1 500 ")
+            writer.close()
+        assert any("Cannot build the request" in r.getMessage() for r in caplog.records)
+    finally:
+        await runner.cleanup()

@@ -13,7 +13,6 @@ import pytest
 
 from toolkit import web
 from toolkit.client.session import ClientSession
-from toolkit.client.ws import ws_connect
 from toolkit.http.ws import (
     Role,
     WebSocketReader,
@@ -110,7 +109,7 @@ async def test_echo_text_binary_json(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await ws.send_str("question")
         assert await ws.receive_str() == "question/answer"
         await ws.send_bytes(b"abc")
@@ -197,7 +196,7 @@ async def test_prepare_twice_and_can_prepare_after_start(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         assert (await ws.receive()).type is WSMsgType.CLOSE
     assert errors == ["Already started"]
 
@@ -257,7 +256,7 @@ async def test_type_errors_and_send_after_close(serve: Serve) -> None:
 
     done = asyncio.Event()
     url = await start(serve, handler, done)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await ws.send_str("hello")
         msg = await ws.receive()
         assert (msg.type, msg.data, msg.extra) == (WSMsgType.CLOSE, 4000, "bye")
@@ -292,7 +291,7 @@ async def test_receive_str_bytes_json_type_checks(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await ws.send_bytes(b"1")
         await ws.send_str("2")
         await ws.send_str("{not json")
@@ -317,7 +316,7 @@ async def test_receive_timeout(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await asyncio.sleep(0.15)
         await ws.send_str("late but fine")
         assert (await ws.receive()).type is WSMsgType.CLOSE
@@ -341,7 +340,7 @@ async def test_concurrent_receive_is_refused(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await asyncio.sleep(0.05)
         await ws.send_str("x")
         assert (await ws.receive()).type is WSMsgType.CLOSE
@@ -517,7 +516,7 @@ async def test_heartbeat_kept_alive_by_pongs(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await asyncio.sleep(0.2)  # several heartbeats; our client answers the pings
         await ws.send_str("x")
         assert await ws.receive_str() == "alive x"
@@ -553,7 +552,7 @@ async def test_message_too_big(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         await ws.send_bytes(b"y" * 11)
         msg = await ws.receive()
         assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.MESSAGE_TOO_BIG)
@@ -598,7 +597,27 @@ async def test_many_messages_with_flow_control(serve: Serve) -> None:
         return ws
 
     url = await start(serve, handler)
-    async with ClientSession() as session, ws_connect(session, url) as ws:
+    async with ClientSession() as session, session.ws_connect(url) as ws:
         for _ in range(count):
             await ws.send_bytes(b"z" * size)
         assert await ws.receive_str() == str(count * size)
+
+
+async def test_close_after_the_peer_closed_and_left(serve: Serve) -> None:
+    seen: list[Any] = []
+    done = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = WebSocketResponse(autoclose=False)
+        await ws.prepare(request)
+        msg = await ws.receive()
+        await asyncio.sleep(0.05)  # the client is gone by now
+        seen.append((msg.type, await ws.close(), ws.close_code, ws.exception()))
+        return ws
+
+    url = await start(serve, handler, done)
+    client = await RawClient.connect(url)
+    client.send(close_payload(4005), WSMsgType.CLOSE)
+    client.close()
+    await asyncio.wait_for(done.wait(), 5)
+    assert seen == [(WSMsgType.CLOSE, True, 4005, None)]

@@ -46,6 +46,7 @@ class MemoryTransport(asyncio.Transport):
         info: dict[str, Any] = {"sockname": sockname, "peername": peername, "socket": None}
         info.update(extra or {})
         super().__init__(info)
+        self._info = info
         self._loop = loop
         self._protocol = protocol
         self._peer: MemoryTransport | None = None
@@ -65,11 +66,14 @@ class MemoryTransport(asyncio.Transport):
     def __repr__(self) -> str:
         state = "closed" if self._lost else "closing" if self._closing else "open"
         return (
-            f"<MemoryTransport {state} sockname={self._extra.get('sockname')!r} "
-            f"peername={self._extra.get('peername')!r} buffered={self._buffered}>"
+            f"<MemoryTransport {state} sockname={self._info.get('sockname')!r} "
+            f"peername={self._info.get('peername')!r} buffered={self._buffered}>"
         )
 
     # ------------------------------------------------------------------ protocol
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._info.get(name, default)
 
     def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
         self._protocol = protocol
@@ -214,7 +218,7 @@ class MemoryTransport(asyncio.Transport):
         if not keep_open:
             self.close()
 
-    def _connection_lost(self, exc: BaseException | None) -> None:
+    def _connection_lost(self, exc: Exception | None) -> None:
         if self._lost:
             return
         self._lost = True
@@ -223,7 +227,7 @@ class MemoryTransport(asyncio.Transport):
         self._buffered = 0
         self._loop.call_soon(self._call_connection_lost, exc)
 
-    def _call_connection_lost(self, exc: BaseException | None) -> None:
+    def _call_connection_lost(self, exc: Exception | None) -> None:
         try:
             self._protocol.connection_lost(exc)
         except Exception as error:

@@ -99,11 +99,16 @@ class MemoryConnector(BaseConnector):
         """What the connector connects to (as given)."""
         return self._target
 
-    async def _protocol_factory(self) -> Callable[[], asyncio.BaseProtocol]:
+    async def _protocol_factory(self, req: Any) -> Callable[[], asyncio.BaseProtocol]:
         if self._factory is not None:
             return self._factory
         if hasattr(self._target, "start_server"):  # a BaseTestServer
             handler = self._target.handler
+            if handler is None and self._target.closed:
+                raise ClientConnectorError(
+                    req.connection_key,
+                    ConnectionRefusedError(f"{self._target!r} is closed (in-memory connection)"),
+                )
             if handler is None:
                 raise RuntimeError(
                     f"{self._target!r} is not started: await its start_server() "
@@ -128,7 +133,7 @@ class MemoryConnector(BaseConnector):
         self, req: Any, traces: list[Any], timeout: ClientTimeout
     ) -> ResponseHandler:
         loop = self._get_loop()
-        factory = await self._protocol_factory()
+        factory = await self._protocol_factory(req)
         try:
             server_protocol = factory()
         except Exception as exc:

@@ -59,6 +59,18 @@ _LINGER_SECONDS = 2.0
 _MAX_PIPELINED = 16
 
 
+def _can_write_eof(transport: asyncio.Transport) -> bool:
+    try:
+        return bool(transport.can_write_eof())
+    except (AttributeError, NotImplementedError):
+        return False
+
+
+async def _read_to_end(payload: StreamReader) -> None:
+    while not payload.is_eof():
+        await payload.readany()
+
+
 class UpgradeParser(Protocol):
     """What :meth:`RequestHandler.set_parser` accepts: a consumer of raw bytes."""
 
@@ -102,6 +114,8 @@ class RequestHandler(FlowControlProtocol):
         auto_decompress: bool = True,
         timeout_ceil_threshold: float = 5,
     ) -> None:
+        super().__init__(loop)
+        del timeout_ceil_threshold  # accepted for aiohttp compatibility; no rounding here
         self._manager = manager
         self._request_handler: _Handler = manager.request_handler
         self._request_factory = manager.request_factory
@@ -121,7 +135,6 @@ class RequestHandler(FlowControlProtocol):
         self._parser = RequestParser(
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
         )
-        super().__init__(loop)
         self._task: asyncio.Task[None] | None = None
         self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
         self._messages = collections.deque()
@@ -139,6 +152,7 @@ class RequestHandler(FlowControlProtocol):
         self._idle_since = 0.0
         self._head_started = 0.0
         self._linger: asyncio.TimerHandle | None = None
+        self._eof = False  # the client half-closed
 
     def __repr__(self) -> str:
         peer = self.transport.get_extra_info("peername") if self.transport else None
@@ -189,7 +203,8 @@ class RequestHandler(FlowControlProtocol):
     def eof_received(self) -> bool | None:
         """The client half-closed: answer what was received, then close."""
         if self._linger is not None:
-            return None  # the client read our error response and left
+            return None  # the client read our last response and left
+        self._eof = True
         self._input_closed = True
         if self._upgraded is not None:
             self._upgraded.feed_eof()
@@ -463,7 +478,12 @@ class RequestHandler(FlowControlProtocol):
                 self._keepalive = not message.should_close
                 writer = StreamWriter(self, loop)
                 assert self._task is not None
-                request = self._request_factory(message, payload, self, writer, self._task)
+                try:
+                    request = self._request_factory(message, payload, self, writer, self._task)
+                except Exception as exc:
+                    self.logger.exception("Cannot build the request for %r", message.target)
+                    self._write_raw(plain_response(500, error_text(500, exc, self.debug)))
+                    break
                 if not await self._handle(request, writer):
                     break
                 if payload is not EMPTY_PAYLOAD:
@@ -481,8 +501,9 @@ class RequestHandler(FlowControlProtocol):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            # Input still arriving (an unread body): linger so the response is not reset.
-            self._close_transport(linger=self._payload is not None)
+            # Unread input (a body, the next requests): linger so the response is not reset.
+            unread = self._payload is not None or self._receiving != _IDLE or self._messages
+            self._close_transport(linger=bool(unread) and not self._eof)
 
     def _close_transport(self, *, linger: bool) -> None:
         """Close the connection; with ``linger``, half-close first and drain the input.
@@ -495,7 +516,7 @@ class RequestHandler(FlowControlProtocol):
         transport = self.transport
         if transport is None or self._linger is not None:
             return
-        if linger and transport.can_write_eof() and not transport.is_closing():
+        if linger and _can_write_eof(transport) and not transport.is_closing():
             self._input_closed = True
             self._reading_paused = self._pipeline_paused = False
             self._update_reading()
@@ -574,14 +595,9 @@ class RequestHandler(FlowControlProtocol):
         if self._force_close or not self._lingering_time:
             self._force_close = True
             return
-        end = self._loop.time() + self._lingering_time
         try:
-            while not payload.is_eof():
-                remaining = end - self._loop.time()
-                if remaining <= 0:
-                    break
-                await asyncio.wait_for(payload.readany(), remaining)
-        except (asyncio.TimeoutError, Exception):
+            await asyncio.wait_for(_read_to_end(payload), self._lingering_time)
+        except Exception:  # too slow (TimeoutError), or a broken body
             pass
         if not payload.is_eof() or payload.exception() is not None:
             self._force_close = True

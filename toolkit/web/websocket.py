@@ -64,6 +64,10 @@ class _Feeder:
     def feed_eof(self) -> None:
         self._ws._feed_eof()
 
+    def shutdown(self) -> None:
+        """The server is shutting down: close the WebSocket with 1001 (going away)."""
+        self._ws._going_away()
+
 
 class WebSocketResponse(WebSocketBase, StreamResponse):
     """A server-side WebSocket, created by the handler and prepared with the request.

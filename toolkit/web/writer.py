@@ -29,6 +29,8 @@ _COALESCE_LIMIT = 0x4000
 class _WriterProtocol(Protocol):
     """What the writer needs from its connection (RequestHandler implements it)."""
 
+    _writing_paused: bool
+
     @property
     def transport(self) -> asyncio.Transport | None: ...
 
@@ -187,7 +189,9 @@ class StreamWriter:
         if self._head is not None:
             self._send(b"")
         self.buffer_size = 0
-        await self._protocol._drain_helper()
+        protocol = self._protocol
+        if protocol._writing_paused or protocol.transport is None:  # else: nothing to wait for
+            await protocol._drain_helper()
 
     def __repr__(self) -> str:
         return f"<StreamWriter output_size={self.output_size} chunked={self.chunked}>"

@@ -1,0 +1,194 @@
+"""WebSocket echo benchmark: aiotoolkit next to aiohttp, client and server.
+
+Usage::
+
+    .venv/bin/python bench/websocket.py [--messages 5000] [--big 30] [--repeats 3]
+
+For each implementation an echo server (``web.WebSocketResponse`` echoing every
+message) runs alone in a child process on 127.0.0.1; the same implementation's
+client (``ClientSession.ws_connect``) runs in this process. Measured, best and
+median of ``--repeats`` runs, the two implementations interleaved:
+
+- ``round trips/s``: ``--messages`` sequential ``send_str("hello")`` + ``receive()``
+  over one connection;
+- ``MB/s``: ``--big`` 1 MiB binary messages, each sent and its echo received
+  (payload MiB sent per second, one way).
+
+With ``--compress`` the client offers permessage-deflate (window 15). The ratio
+column is ``toolkit / aiohttp`` (above 1: aiotoolkit is faster). aiohttp is used for
+comparison only; nothing in ``toolkit/`` imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+IMPLS = ("toolkit", "aiohttp")
+BIG = os.urandom(1024 * 1024)
+Results = dict[str, dict[str, list[float]]]
+
+
+def _modules(impl: str) -> tuple[Any, Any]:
+    """(client package, web package) of ``impl``."""
+    if impl == "toolkit":
+        import toolkit
+        from toolkit import web
+
+        return toolkit, web
+    import aiohttp
+    from aiohttp import web as aioweb
+
+    return aiohttp, aioweb
+
+
+def _serve(impl: str, port: int) -> None:
+    """Child process: an echo WebSocket server of ``impl`` on 127.0.0.1:``port``."""
+    _, web = _modules(impl)
+    if impl == "toolkit":
+        from toolkit.web.websocket import WebSocketResponse
+    else:
+        WebSocketResponse = web.WebSocketResponse
+
+    async def echo(request: Any) -> Any:
+        ws = WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        async for msg in ws:
+            if msg.type == 1:  # TEXT
+                await ws.send_str(msg.data)
+            elif msg.type == 2:  # BINARY
+                await ws.send_bytes(msg.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", echo)
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[1]})
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_listening(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the server on port {port} did not start within {timeout} s")
+
+
+def _connect(impl: str, session: Any, url: str, compress: int) -> Any:
+    if impl == "toolkit" and not hasattr(session, "ws_connect"):
+        from toolkit.client.ws import ws_connect
+
+        return ws_connect(session, url, compress=compress, max_msg_size=0)
+    return session.ws_connect(url, compress=compress, max_msg_size=0)
+
+
+async def _round_trips(ws: Any, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        await ws.send_str("hello")
+        msg = await ws.receive()
+        if msg.data != "hello":
+            raise AssertionError(f"bad echo {msg!r}")
+    return count / (time.perf_counter() - start)
+
+
+async def _throughput(ws: Any, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        await ws.send_bytes(BIG)
+        msg = await ws.receive()
+        if len(msg.data) != len(BIG):
+            raise AssertionError(f"bad echo of {len(msg.data)} bytes")
+    return count / (time.perf_counter() - start)
+
+
+async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> Results:
+    results: Results = {impl: {"round trips/s": [], "MB/s": []} for impl in IMPLS}
+    compress = 15 if args.compress else 0
+    sessions = {impl: _modules(impl)[0].ClientSession() for impl in IMPLS}
+    try:
+        sockets = {}
+        for impl in IMPLS:
+            sockets[impl] = await _connect(impl, sessions[impl], urls[impl], compress)
+            await _round_trips(sockets[impl], 200)  # warm up
+        for repeat in range(args.repeats):
+            order = IMPLS if repeat % 2 == 0 else IMPLS[::-1]
+            for impl in order:
+                ws = sockets[impl]
+                rtt = await _round_trips(ws, args.messages)
+                mbs = await _throughput(ws, args.big)
+                results[impl]["round trips/s"].append(rtt)
+                results[impl]["MB/s"].append(mbs)
+                print(f"  run {repeat + 1} {impl:8} {rtt:10.0f} round trips/s {mbs:8.1f} MB/s")
+        for ws in sockets.values():
+            await ws.close()
+    finally:
+        for session in sessions.values():
+            await session.close()
+    return results
+
+
+def _table(results: Results) -> None:
+    print()
+    print(f"{'metric':16} {'':6} {'toolkit':>12} {'aiohttp':>12} {'ratio':>7}")
+    for metric in ("round trips/s", "MB/s"):
+        for label, pick in (("best", max), ("median", statistics.median)):
+            ours: float = pick(results["toolkit"][metric])
+            theirs: float = pick(results["aiohttp"][metric])
+            print(f"{metric:16} {label:6} {ours:12.1f} {theirs:12.1f} {ours / theirs:7.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000, help="small round trips per run")
+    parser.add_argument("--big", type=int, default=30, help="1 MiB echoes per run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--compress", action="store_true", help="offer permessage-deflate")
+    args = parser.parse_args(argv)
+
+    ctx = multiprocessing.get_context("spawn")
+    procs: list[Any] = []
+    urls: dict[str, str] = {}
+    try:
+        for impl in IMPLS:
+            port = _free_port()
+            proc = ctx.Process(target=_serve, args=(impl, port), daemon=True)
+            proc.start()
+            procs.append(proc)
+            _wait_listening(port)
+            urls[impl] = f"ws://127.0.0.1:{port}/ws"
+        if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+            os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        print(f"echo over 127.0.0.1, compress={'15' if args.compress else 'off'}")
+        results = asyncio.run(_measure(args, urls))
+        _table(results)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.join(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

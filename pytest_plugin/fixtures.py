@@ -1,0 +1,251 @@
+"""The plugin's fixtures: servers and clients for one test, free ports, the loop.
+
+``http_server``, ``raw_server`` and ``http_client`` are factories: call them (and
+await the result) as many times as the test needs; everything they created is closed
+when the test ends. Each serves over TCP on 127.0.0.1 by default; ``memory=True``
+connects client and server through memory (no socket); ``tls=True`` serves HTTPS with
+a certificate from the session's test CA (``tls_ca``), which the client trusts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+
+import pytest
+
+from toolkit.testing import BaseTestServer, RawTestServer, TestClient, TestServer
+
+__all__ = [
+    "aiohttp_client",
+    "aiohttp_raw_server",
+    "aiohttp_server",
+    "aiohttp_unused_port",
+    "http_client",
+    "http_server",
+    "loop",
+    "raw_server",
+    "unused_port",
+    "unused_port_factory",
+]
+
+
+class ServerFactory(Protocol):
+    """The type of ``http_server``: ``await http_server(app, ...)``."""
+
+    def __call__(
+        self,
+        app: Any,
+        *,
+        port: int | None = ...,
+        tls: bool = ...,
+        memory: bool = ...,
+        **kwargs: Any,
+    ) -> Awaitable[TestServer]: ...
+
+
+class RawServerFactory(Protocol):
+    """The type of ``raw_server``: ``await raw_server(handler, ...)``."""
+
+    def __call__(
+        self,
+        handler: Any,
+        *,
+        port: int | None = ...,
+        tls: bool = ...,
+        memory: bool = ...,
+        **kwargs: Any,
+    ) -> Awaitable[RawTestServer]: ...
+
+
+class ClientFactory(Protocol):
+    """The type of ``http_client``: ``await http_client(app_or_server, ...)``."""
+
+    def __call__(
+        self,
+        app_or_server: Any,
+        *,
+        server_kwargs: dict[str, Any] | None = ...,
+        tls: bool = ...,
+        memory: bool = ...,
+        **kwargs: Any,
+    ) -> Awaitable[TestClient]: ...
+
+
+def _server_options(
+    request: pytest.FixtureRequest, *, tls: bool, memory: bool, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    if tls and memory:
+        raise ValueError("tls=True needs a TCP server; the memory transport is plain HTTP")
+    options = dict(kwargs)
+    if tls and options.get("ssl") is None:
+        options["ssl"] = request.getfixturevalue("tls_server_context")
+    options["transport"] = "memory" if memory else "tcp"
+    return options
+
+
+@pytest.fixture
+async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
+    """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
+    returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
+    servers: list[TestServer] = []
+
+    async def factory(
+        app: Any,
+        *,
+        port: int | None = None,
+        tls: bool = False,
+        memory: bool = False,
+        **kwargs: Any,
+    ) -> TestServer:
+        options = _server_options(request, tls=tls, memory=memory, kwargs=kwargs)
+        server = TestServer(app, port=port, **options)
+        servers.append(server)
+        await server.start_server()
+        return server
+
+    try:
+        yield factory
+    finally:
+        while servers:
+            await servers.pop().close()
+
+
+@pytest.fixture
+async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerFactory]:
+    """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
+    returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
+    servers: list[RawTestServer] = []
+
+    async def factory(
+        handler: Any,
+        *,
+        port: int | None = None,
+        tls: bool = False,
+        memory: bool = False,
+        **kwargs: Any,
+    ) -> RawTestServer:
+        options = _server_options(request, tls=tls, memory=memory, kwargs=kwargs)
+        server = RawTestServer(handler, port=port, **options)
+        servers.append(server)
+        await server.start_server()
+        return server
+
+    try:
+        yield factory
+    finally:
+        while servers:
+            await servers.pop().close()
+
+
+@pytest.fixture
+async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFactory]:
+    """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
+    memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.
+
+    Given an application, the client serves it on a new :class:`TestServer`
+    (``server_kwargs`` go to it; ``tls``/``memory`` choose its transport). Given a
+    server, the client uses it as it is. For an HTTPS server the session trusts the
+    test CA (``tls_client_context``) unless a ``connector`` is given.
+    """
+    clients: list[TestClient] = []
+
+    async def factory(
+        app_or_server: Any,
+        *,
+        server_kwargs: dict[str, Any] | None = None,
+        tls: bool = False,
+        memory: bool = False,
+        **kwargs: Any,
+    ) -> TestClient:
+        server: BaseTestServer
+        if isinstance(app_or_server, BaseTestServer):
+            if server_kwargs or tls or memory:
+                raise TypeError(
+                    "server_kwargs/tls/memory apply when http_client() creates the server; "
+                    f"{app_or_server!r} is already built"
+                )
+            server = app_or_server
+        else:
+            options = _server_options(request, tls=tls, memory=memory, kwargs=server_kwargs or {})
+            server = TestServer(app_or_server, **options)
+        if (
+            server.transport == "tcp"
+            and (tls or server.ssl is not None or server.scheme == "https")
+            and kwargs.get("connector") is None
+        ):
+            from toolkit.client.connector import TCPConnector
+
+            kwargs["connector"] = TCPConnector(ssl=request.getfixturevalue("tls_client_context"))
+        client = TestClient(server, **kwargs)
+        clients.append(client)
+        await client.start_server()
+        return client
+
+    try:
+        yield factory
+    finally:
+        while clients:
+            await clients.pop().close()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A TCP port free on 127.0.0.1 (not reserved: bind it soon)."""
+    from toolkit.testing import unused_port as find_port
+
+    return find_port()
+
+
+@pytest.fixture
+def unused_port_factory() -> Callable[[], int]:
+    """Factory of free TCP ports on 127.0.0.1; never returns the same port twice in a test."""
+    from toolkit.testing import unused_port as find_port
+
+    given: set[int] = set()
+
+    def factory() -> int:
+        for _ in range(100):
+            port = find_port()
+            if port not in given:
+                given.add(port)
+                return port
+        raise RuntimeError(f"no new free port found after 100 tries (have {sorted(given)})")
+
+    return factory
+
+
+@pytest.fixture
+def loop() -> asyncio.AbstractEventLoop:
+    """The event loop the test and its async fixtures run on (aiohttp's ``loop``)."""
+    from .plugin import _loop
+
+    return _loop()
+
+
+# aiohttp's pytest plugin names.
+
+
+@pytest.fixture
+def aiohttp_client(http_client: ClientFactory) -> ClientFactory:
+    """aiohttp's name for :func:`http_client`."""
+    return http_client
+
+
+@pytest.fixture
+def aiohttp_server(http_server: ServerFactory) -> ServerFactory:
+    """aiohttp's name for :func:`http_server`."""
+    return http_server
+
+
+@pytest.fixture
+def aiohttp_raw_server(raw_server: RawServerFactory) -> RawServerFactory:
+    """aiohttp's name for :func:`raw_server`."""
+    return raw_server
+
+
+@pytest.fixture
+def aiohttp_unused_port(unused_port_factory: Callable[[], int]) -> Callable[[], int]:
+    """aiohttp's name: a function returning a free port (like ``unused_port_factory``)."""
+    return unused_port_factory

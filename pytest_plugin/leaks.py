@@ -1,0 +1,83 @@
+"""Leak detection: client sessions, connectors and connections a test left open.
+
+The client reports such objects when they are garbage-collected, through the event
+loop's exception handler (contexts with a ``client_session``, ``connector`` or
+``client_connection`` key) and a ``ResourceWarning``. While a test is checked, the
+plugin installs a recording exception handler on the test's loop and silences those
+``ResourceWarning`` (they would otherwise surface as an unraisable exception from
+``__del__``); after the fixtures are torn down it collects garbage and fails the test,
+naming every leaked object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+from typing import Any
+
+__all__ = ["LeakRecorder"]
+
+_LEAK_KEYS = {
+    "client_session": "client session",
+    "connector": "connector",
+    "client_connection": "connection",
+}
+
+#: The messages of the ResourceWarning the client emits for the objects above.
+LEAK_WARNING_PATTERN = r"Unclosed (client session|connector|connection)"
+
+
+class LeakRecorder:
+    """Records leak reports on one loop; other contexts go to the previous handler."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._previous = loop.get_exception_handler()
+        self.leaks: list[tuple[str, str]] = []  # (kind, repr)
+        loop.set_exception_handler(self._handle)
+
+    def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        for key, kind in _LEAK_KEYS.items():
+            if key in context:
+                self.leaks.append((kind, _safe_repr(context[key])))
+                return
+        if self._previous is not None:
+            self._previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    def collect(self) -> None:
+        """Run the garbage collector so that unreachable leaked objects report."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=ResourceWarning)
+            gc.collect()
+
+    def report(self) -> str | None:
+        """A message naming the leaked objects, or None when there were none."""
+        if not self.leaks:
+            return None
+        counts: dict[str, int] = {}
+        for kind, _ in self.leaks:
+            counts[kind] = counts.get(kind, 0) + 1
+        summary = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
+        lines = [
+            f"aiotoolkit: the test left {summary} open:",
+            *(f"  - {kind}: {text}" for kind, text in self.leaks),
+            "Close sessions (`async with ClientSession() as s:` or `await s.close()`) and "
+            "release responses (`async with s.get(...)` or `resp.release()`); "
+            "disable this check with `--toolkit-leaks=off`.",
+        ]
+        return "\n".join(lines)
+
+    def uninstall(self) -> None:
+        """Give the loop its previous exception handler back."""
+        if not self._loop.is_closed():
+            self._loop.set_exception_handler(self._previous)
+
+
+def _safe_repr(obj: Any) -> str:
+    try:
+        return repr(obj)
+    except Exception as exc:  # a half-initialised object
+        return f"<{type(obj).__name__} (repr failed: {exc})>"

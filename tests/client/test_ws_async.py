@@ -1,0 +1,132 @@
+"""The asyncio glue (toolkit._ws_async) driven without sockets: chunking, flow control."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit._ws_async import WebSocketBase
+from toolkit.http.ws import Role, WebSocketWriter, WSConnection, WSMsgType
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+class FakeFlow:
+    def __init__(self) -> None:
+        self.paused = False
+        self.pauses = 0
+
+    def pause_reading(self) -> None:
+        assert not self.paused
+        self.paused = True
+        self.pauses += 1
+
+    def resume_reading(self) -> None:
+        assert self.paused
+        self.paused = False
+
+
+async def _noop() -> None:
+    return None
+
+
+def make(**kwargs: Any) -> tuple[WebSocketBase, FakeTransport, FakeFlow]:
+    ws = WebSocketBase(**kwargs)
+    transport, flow = FakeTransport(), FakeFlow()
+    ws._attach(
+        WSConnection(Role.CLIENT),
+        transport,  # type: ignore[arg-type]
+        flow=flow,
+        drain=_noop,
+        loop=asyncio.get_running_loop(),
+    )
+    return ws, transport, flow
+
+
+messages = st.lists(
+    st.one_of(
+        st.tuples(st.just(WSMsgType.TEXT), st.text(max_size=300)),
+        st.tuples(st.just(WSMsgType.BINARY), st.binary(max_size=70000)),
+        st.tuples(st.just(WSMsgType.PING), st.binary(max_size=125)),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(msgs=messages, cuts=st.lists(st.integers(min_value=1, max_value=5000), max_size=30))
+def test_any_chunking_delivers_the_same_messages(msgs: list[Any], cuts: list[int]) -> None:
+    async def run() -> None:
+        ws, transport, flow = make()
+        server = WebSocketWriter(Role.SERVER, max_fragment_size=1000)
+        wire = b"".join(
+            server.ping(data)
+            if kind is WSMsgType.PING
+            else server.send_text(data)
+            if kind is WSMsgType.TEXT
+            else server.send_bytes(data)
+            for kind, data in msgs
+        )
+        wire += server.close(1000, "done")
+        pos = 0
+        for cut in cuts:
+            ws._feed_data(wire[pos : pos + cut])
+            pos += cut
+        ws._feed_data(wire[pos:])
+        got = []
+        while True:
+            msg = await ws.receive()
+            if msg.type is WSMsgType.CLOSE:
+                break
+            got.append((msg.type, msg.data))
+        assert got == [(k, d) for k, d in msgs if k is not WSMsgType.PING]
+        assert ws.closed and ws.close_code == 1000
+        assert transport.closed
+        assert not flow.paused  # every pause was undone by reading
+        # the client answered every ping, then the close
+        parsed = WSConnection(Role.SERVER).receive_data(bytes(transport.written))
+        pongs = [m.data for m in parsed if m.type is WSMsgType.PONG]
+        assert pongs == [d for k, d in msgs if k is WSMsgType.PING]
+        assert parsed[-1].type is WSMsgType.CLOSE
+
+    asyncio.run(run())
+
+
+async def test_reading_pauses_above_the_high_water_mark() -> None:
+    ws, _, flow = make()
+    server = WebSocketWriter(Role.SERVER)
+    for _ in range(5):
+        ws._feed_data(server.send_bytes(b"x" * 40000))
+    assert flow.paused and flow.pauses == 1
+    for _ in range(5):
+        assert len(await ws.receive_bytes()) == 40000
+    assert not flow.paused
+
+
+async def test_eof_without_close_is_abnormal() -> None:
+    ws, transport, _ = make()
+    ws._feed_data(WebSocketWriter(Role.SERVER).send_text("last"))
+    ws._feed_eof()
+    assert await ws.receive_str() == "last"
+    msg = await ws.receive()
+    assert msg.type is WSMsgType.CLOSED
+    assert ws.close_code == 1006 and transport.closed

@@ -1,0 +1,3 @@
+"""pytester runs the plugin in isolated inner sessions."""
+
+pytest_plugins = ["pytester"]

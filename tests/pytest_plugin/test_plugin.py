@@ -1,0 +1,282 @@
+"""The pytest plugin, run in inner pytest sessions with pytester."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+STRICT_INI = """
+[pytest]
+filterwarnings = error
+"""
+
+APP = """
+from toolkit import web
+
+def make_app():
+    async def hello(request):
+        return web.Response(text="hello " + request.remote)
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    return app
+"""
+
+
+@pytest.fixture
+def isolated(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """An inner session with no plugin but ours (autoload off, ``-p`` it explicitly)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeini(STRICT_INI)
+    pytester.makepyfile(app_helpers=APP)
+    pytester.syspathinsert()
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider", *args)
+
+
+def test_async_tests_and_fixtures_run_without_other_plugins(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        @pytest.fixture
+        async def value():
+            await asyncio.sleep(0)
+            return 41
+
+        @pytest.fixture
+        async def resource():
+            loop = asyncio.get_running_loop()
+            yield loop
+            assert not loop.is_closed()
+
+        async def test_uses_them(value, resource):
+            assert value + 1 == 42
+            assert asyncio.get_running_loop() is resource
+
+        def test_sync_still_works():
+            pass
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=2)
+
+
+def test_async_test_that_fails_is_reported(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        async def test_fails():
+            assert 1 == 2
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 1 == 2*"])
+
+
+def test_client_and_server_fixtures(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import socket
+        import pytest
+        from toolkit import ClientSession, web
+        from toolkit.testing import RawTestServer, TestClient, TestServer
+        from app_helpers import make_app
+
+        SEEN = []
+
+        @pytest.mark.parametrize("memory", [False, True])
+        async def test_http_client(http_client, memory):
+            client = await http_client(make_app(), memory=memory)
+            assert isinstance(client, TestClient)
+            assert client.server.transport == ("memory" if memory else "tcp")
+            resp = await client.get("/")
+            assert await resp.text() == "hello 127.0.0.1"
+            SEEN.append(client)
+
+        def test_clients_were_closed():
+            assert len(SEEN) == 2
+            assert all(c.closed and c.server.closed for c in SEEN)
+
+        async def test_http_server_then_client(http_server, http_client):
+            server = await http_server(make_app())
+            assert isinstance(server, TestServer) and server.started
+            client = await http_client(server)
+            assert (await client.get("/")).status == 200
+            with pytest.raises(TypeError, match="already built"):
+                await http_client(server, memory=True)
+
+        async def test_tls(http_server, http_client, tls_ca, tls_certificate):
+            server = await http_server(make_app(), tls=True)
+            assert server.scheme == "https"
+            client = await http_client(server)
+            assert (await client.get("/")).status == 200
+            direct = await http_client(make_app(), tls=True)
+            assert direct.make_url("/").scheme == "https"
+            assert (await direct.get("/")).status == 200
+            with pytest.raises(ValueError, match="memory"):
+                await http_server(make_app(), tls=True, memory=True)
+
+        async def test_raw_server(raw_server, http_client):
+            async def handler(request):
+                return web.Response(text="raw")
+            server = await raw_server(handler, memory=True)
+            assert isinstance(server, RawTestServer)
+            client = await http_client(server)
+            assert await (await client.get("/")).text() == "raw"
+
+        def test_ports(unused_port, unused_port_factory, aiohttp_unused_port):
+            assert isinstance(unused_port, int)
+            ports = {unused_port_factory() for _ in range(5)}
+            assert len(ports) == 5
+            assert isinstance(aiohttp_unused_port(), int)
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", unused_port))
+
+        async def test_aiohttp_aliases(aiohttp_client, aiohttp_server, aiohttp_raw_server, loop):
+            import asyncio
+            assert loop is asyncio.get_running_loop()
+            server = await aiohttp_server(make_app())
+            client = await aiohttp_client(server)
+            assert (await client.get("/")).status == 200
+            async def handler(request):
+                return web.Response(text="r")
+            raw = await aiohttp_raw_server(handler)
+            assert (await (await aiohttp_client(raw)).get("/")).status == 200
+        """
+    )
+    result = run(isolated, "-v")
+    result.assert_outcomes(passed=8)
+
+
+def test_leaked_session_fails_the_test(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import pytest
+        from toolkit import ClientSession
+        from app_helpers import make_app
+
+        async def test_leaks_a_session(http_client):
+            client = await http_client(make_app())
+            session = ClientSession()
+            resp = await session.get(client.make_url("/"))
+            assert resp.status == 200
+
+        async def test_closes_it(http_client):
+            client = await http_client(make_app())
+            async with ClientSession() as session:
+                async with session.get(client.make_url("/")) as resp:
+                    assert resp.status == 200
+
+        async def test_unchecked_without_fixtures():
+            ClientSession()
+
+        @pytest.mark.toolkit_leaks
+        async def test_checked_by_marker():
+            ClientSession()
+
+        @pytest.mark.toolkit_leaks(False)
+        async def test_unchecked_by_marker(http_client):
+            ClientSession()
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=5, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_leaks_a_session*",
+            "*aiotoolkit: the test left 1 client session*open*",
+            "*client session: <toolkit.client.session.ClientSession*",
+            "*ERROR at teardown of test_checked_by_marker*",
+        ]
+    )
+
+
+def test_leak_modes(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        from toolkit import ClientSession
+
+        async def test_leaks():
+            ClientSession()
+        """
+    )
+    run(isolated, "--toolkit-leaks=all").assert_outcomes(passed=1, errors=1)
+    run(isolated, "--toolkit-leaks=off", "-W", "ignore::ResourceWarning").assert_outcomes(
+        passed=1
+    )
+
+
+def test_uvloop_option(isolated: pytest.Pytester) -> None:
+    pytest.importorskip("uvloop")
+    isolated.makepyfile(
+        """
+        import asyncio
+        from app_helpers import make_app
+
+        async def test_loop_kind(http_client):
+            loop = asyncio.get_running_loop()
+            assert type(loop).__module__.startswith("uvloop"), type(loop)
+            client = await http_client(make_app())
+            assert (await client.get("/")).status == 200
+        """
+    )
+    run(isolated, "--toolkit-loop=uvloop").assert_outcomes(passed=1)
+    result = run(isolated, "--toolkit-loop=nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_loop_from_ini(isolated: pytest.Pytester) -> None:
+    pytest.importorskip("uvloop")
+    isolated.makeini(STRICT_INI + "toolkit_loop = uvloop\n")
+    isolated.makepyfile(
+        """
+        import asyncio
+
+        async def test_loop_kind():
+            assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+        """
+    )
+    run(isolated).assert_outcomes(passed=1)
+
+
+def test_wide_scoped_async_fixture_is_a_usage_error(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture(scope="module")
+        async def shared():
+            return 1
+
+        async def test_it(shared):
+            pass
+        """
+    )
+    result = run(isolated)
+    result.stdout.fnmatch_lines(["*must be function-scoped*"])
+
+
+def test_xdist_runs_a_small_suite(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makeini(STRICT_INI)
+    pytester.makepyfile(app_helpers=APP)
+    pytester.makepyfile(
+        test_suite="""
+        import pytest
+        from app_helpers import make_app
+
+        @pytest.mark.parametrize("i", range(4))
+        @pytest.mark.parametrize("memory", [False, True])
+        async def test_request(http_client, i, memory):
+            client = await http_client(make_app(), memory=memory)
+            assert (await client.get("/")).status == 200
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)

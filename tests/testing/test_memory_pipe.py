@@ -1,0 +1,218 @@
+"""The in-memory transport pair under MemoryConnector, with plain recording protocols."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.testing import MemoryTransport, create_memory_pipe
+
+
+class Recorder(asyncio.Protocol):
+    """Records every callback; ``keep_open`` is what ``eof_received`` returns."""
+
+    def __init__(self, keep_open: bool = False) -> None:
+        self.transport: Any = None
+        self.events: list[tuple[str, Any]] = []
+        self.data = bytearray()
+        self.keep_open = keep_open
+        self.lost: asyncio.Future[BaseException | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.events.append(("made", None))
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+        self.events.append(("data", len(data)))
+
+    def eof_received(self) -> bool:
+        self.events.append(("eof", None))
+        return self.keep_open
+
+    def pause_writing(self) -> None:
+        self.events.append(("pause_writing", None))
+
+    def resume_writing(self) -> None:
+        self.events.append(("resume_writing", None))
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.events.append(("lost", exc))
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.events]
+
+
+async def pipe(**kwargs: Any) -> tuple[Recorder, Recorder, MemoryTransport, MemoryTransport]:
+    a, b = Recorder(**kwargs), Recorder()
+    ta, tb = create_memory_pipe(
+        asyncio.get_running_loop(),
+        a,
+        b,
+        client_address=("127.0.0.1", 1111),
+        server_address=("10.0.0.1", 80),
+    )
+    return a, b, ta, tb
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_connection_made_and_addresses() -> None:
+    a, b, ta, tb = await pipe()
+    assert a.kinds() == ["made"] and b.kinds() == ["made"]
+    assert ta.get_extra_info("peername") == ("10.0.0.1", 80)
+    assert ta.get_extra_info("sockname") == ("127.0.0.1", 1111)
+    assert tb.get_extra_info("peername") == ("127.0.0.1", 1111)
+    assert ta.get_extra_info("socket") is None
+    assert ta.get_extra_info("sslcontext") is None
+    assert ta.get_extra_info("missing", "dflt") == "dflt"
+    assert ta.get_protocol() is a
+    assert ta.can_write_eof()
+    ta.abort()
+
+
+async def test_bytes_arrive_later_in_order() -> None:
+    a, b, ta, _ = await pipe()
+    ta.write(b"hello ")
+    ta.write(bytearray(b"wor"))
+    ta.write(memoryview(b"ld"))
+    assert b.data == b""  # never synchronously
+    await settle()
+    assert bytes(b.data) == b"hello world"
+    ta.abort()
+
+
+async def test_write_rejects_text() -> None:
+    _, _, ta, _ = await pipe()
+    with pytest.raises(TypeError, match="bytes-like"):
+        ta.write("text")  # type: ignore[arg-type]
+    ta.abort()
+
+
+async def test_flow_control_pauses_writer_while_reader_is_paused() -> None:
+    a, b, ta, tb = await pipe()
+    ta.set_write_buffer_limits(high=100, low=10)
+    assert ta.get_write_buffer_limits() == (10, 100)
+    tb.pause_reading()
+    assert not tb.is_reading()
+    ta.write(b"x" * 150)
+    assert a.kinds()[-1] == "pause_writing"
+    assert ta.get_write_buffer_size() == 150
+    await settle()
+    assert b.data == b""  # the reader is paused: nothing delivered
+    tb.resume_reading()
+    await settle()
+    assert len(b.data) == 150
+    assert a.kinds()[-1] == "resume_writing"
+    assert ta.get_write_buffer_size() == 0
+    ta.abort()
+
+
+async def test_bad_buffer_limits() -> None:
+    _, _, ta, _ = await pipe()
+    with pytest.raises(ValueError, match="high"):
+        ta.set_write_buffer_limits(high=1, low=5)
+    ta.abort()
+
+
+async def test_close_flushes_then_both_sides_lose_the_connection() -> None:
+    a, b, ta, tb = await pipe()
+    ta.write(b"last words")
+    ta.close()
+    assert ta.is_closing()
+    ta.write(b"dropped")  # like asyncio: ignored after close
+    assert await asyncio.wait_for(b.lost, 1) is None
+    assert await asyncio.wait_for(a.lost, 1) is None
+    assert bytes(b.data) == b"last words"
+    assert b.kinds() == ["made", "data", "eof", "lost"]
+    assert tb.is_closing()
+
+
+async def test_half_close_keeps_the_other_direction_open() -> None:
+    a, b, ta, tb = await pipe()
+    b.keep_open = True
+    ta.write_eof()
+    with pytest.raises(RuntimeError, match="after write_eof"):
+        ta.write(b"x")
+    await settle()
+    assert b.kinds()[-1] == "eof"
+    assert not tb.is_closing()
+    tb.write(b"answer")
+    tb.close()
+    await asyncio.wait_for(a.lost, 1)
+    await asyncio.wait_for(b.lost, 1)
+    assert bytes(a.data) == b"answer"
+    assert "eof" in a.kinds()
+
+
+async def test_abort_resets_the_peer() -> None:
+    a, b, ta, tb = await pipe()
+    tb.pause_reading()
+    ta.write(b"never delivered")
+    ta.abort()
+    assert await asyncio.wait_for(a.lost, 1) is None
+    exc = await asyncio.wait_for(b.lost, 1)
+    assert isinstance(exc, ConnectionResetError)
+    assert b.data == b""
+
+
+async def test_writing_to_a_closed_peer_resets() -> None:
+    a, b, ta, tb = await pipe(keep_open=True)
+    tb.close()
+    await asyncio.wait_for(b.lost, 1)
+    await settle()
+    ta.write(b"too late")
+    exc = await asyncio.wait_for(a.lost, 1)
+    assert isinstance(exc, ConnectionResetError)
+
+
+async def test_protocol_error_in_data_received_aborts_and_reports() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
+
+    class Broken(Recorder):
+        def data_received(self, data: bytes) -> None:
+            raise ValueError("boom")
+
+    a, b = Recorder(), Broken()
+    ta, _ = create_memory_pipe(loop, a, b)
+    ta.write(b"x")
+    await asyncio.wait_for(b.lost, 1)
+    assert isinstance(reported[0]["exception"], ValueError)
+    assert "data_received" in reported[0]["message"]
+    loop.set_exception_handler(None)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=3000), min_size=1, max_size=20), st.booleans())
+def test_any_writes_arrive_whole_and_in_order(chunks: list[bytes], pause: bool) -> None:
+    async def run() -> None:
+        a, b, ta, tb = await pipe()
+        ta.set_write_buffer_limits(high=2048)
+        if pause:
+            tb.pause_reading()
+        for chunk in chunks:
+            ta.write(chunk)
+            await asyncio.sleep(0)
+        if pause:
+            tb.resume_reading()
+        ta.close()
+        await asyncio.wait_for(b.lost, 1)
+        assert bytes(b.data) == b"".join(chunks)
+        # pause/resume_writing alternate, starting with a pause
+        flow = [k for k in a.kinds() if k.endswith("_writing")]
+        assert flow == ["pause_writing", "resume_writing"] * (len(flow) // 2)
+
+    asyncio.run(run())

@@ -1,0 +1,50 @@
+"""Testing utilities: in-process servers, a bound client, mocked requests (aiohttp.test_utils).
+
+::
+
+    from toolkit import web
+    from toolkit.testing import TestClient, TestServer
+
+    async with TestClient(TestServer(app)) as client:            # over TCP on 127.0.0.1
+        resp = await client.get("/")
+    async with TestClient(TestServer(app, transport="memory")) as client:   # no socket
+        resp = await client.get("/")
+
+The pytest plugin (``pytest_plugin``) wraps these in fixtures (``http_client``,
+``http_server``, ``aiohttp_client`` …).
+"""
+
+from toolkit.client._memory_pipe import MemoryTransport, create_memory_pipe
+from toolkit.client.connector_memory import MemoryConnector
+
+from .case import (
+    AioHTTPTestCase,
+    ToolkitTestCase,
+    loop_context,
+    setup_test_loop,
+    teardown_test_loop,
+    unittest_run_loop,
+)
+from .client import TestClient
+from .mocking import make_mocked_coro, make_mocked_request
+from .ports import unused_port
+from .server import BaseTestServer, RawTestServer, TestServer
+
+__all__ = [
+    "AioHTTPTestCase",
+    "BaseTestServer",
+    "MemoryConnector",
+    "MemoryTransport",
+    "RawTestServer",
+    "TestClient",
+    "TestServer",
+    "ToolkitTestCase",
+    "create_memory_pipe",
+    "loop_context",
+    "make_mocked_coro",
+    "make_mocked_request",
+    "setup_test_loop",
+    "teardown_test_loop",
+    "unittest_run_loop",
+    "unused_port",
+]
