@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/websocket.py [--messages 5000] [--big 30] [--repeats 3]
+                                        [--compress] [--cross]
 
 For each implementation an echo server (``web.WebSocketResponse`` echoing every
 message) runs alone in a child process on 127.0.0.1; the same implementation's
@@ -14,9 +15,12 @@ median of ``--repeats`` runs, the two implementations interleaved:
 - ``MB/s``: ``--big`` 1 MiB binary messages, each sent and its echo received
   (payload MiB sent per second, one way).
 
-With ``--compress`` the client offers permessage-deflate (window 15). The ratio
-column is ``toolkit / aiohttp`` (above 1: aiotoolkit is faster). aiohttp is used for
-comparison only; nothing in ``toolkit/`` imports it.
+``--cross`` adds the mixed pairs (our client against their server and the other way
+round), which tells client costs from server costs.
+
+With ``--compress`` the client offers permessage-deflate (window 15). The ratios
+printed last are ``toolkit / aiohttp`` medians (above 1: aiotoolkit is faster).
+aiohttp is used for comparison only; nothing in ``toolkit/`` imports it.
 """
 
 from __future__ import annotations
@@ -123,24 +127,32 @@ async def _throughput(ws: Any, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def _pairs(cross: bool) -> list[tuple[str, str]]:
+    """(client, server) pairs: each implementation with itself, plus the crossings."""
+    same = [(impl, impl) for impl in IMPLS]
+    return same + ([(c, s) for c in IMPLS for s in IMPLS if c != s] if cross else [])
+
+
 async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> Results:
-    results: Results = {impl: {"round trips/s": [], "MB/s": []} for impl in IMPLS}
+    pairs = _pairs(args.cross)
+    results: Results = {f"{c}->{s}": {"round trips/s": [], "MB/s": []} for c, s in pairs}
     compress = 15 if args.compress else 0
     sessions = {impl: _modules(impl)[0].ClientSession() for impl in IMPLS}
     try:
         sockets = {}
-        for impl in IMPLS:
-            sockets[impl] = await _connect(impl, sessions[impl], urls[impl], compress)
-            await _round_trips(sockets[impl], 200)  # warm up
+        for client, server in pairs:
+            ws = await _connect(client, sessions[client], urls[server], compress)
+            sockets[f"{client}->{server}"] = ws
+            await _round_trips(ws, 200)  # warm up
+        names = list(sockets)
         for repeat in range(args.repeats):
-            order = IMPLS if repeat % 2 == 0 else IMPLS[::-1]
-            for impl in order:
-                ws = sockets[impl]
+            for name in names if repeat % 2 == 0 else names[::-1]:
+                ws = sockets[name]
                 rtt = await _round_trips(ws, args.messages)
                 mbs = await _throughput(ws, args.big)
-                results[impl]["round trips/s"].append(rtt)
-                results[impl]["MB/s"].append(mbs)
-                print(f"  run {repeat + 1} {impl:8} {rtt:10.0f} round trips/s {mbs:8.1f} MB/s")
+                results[name]["round trips/s"].append(rtt)
+                results[name]["MB/s"].append(mbs)
+                print(f"  run {repeat + 1} {name:18} {rtt:8.0f} round trips/s {mbs:7.1f} MB/s")
         for ws in sockets.values():
             await ws.close()
     finally:
@@ -151,12 +163,19 @@ async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> Results:
 
 def _table(results: Results) -> None:
     print()
-    print(f"{'metric':16} {'':6} {'toolkit':>12} {'aiohttp':>12} {'ratio':>7}")
+    print(f"{'client->server':18} {'round trips/s':>24} {'MB/s':>18}")
+    print(f"{'':18} {'best':>11} {'median':>12} {'best':>8} {'median':>9}")
+    for name, metrics in results.items():
+        rtt, mbs = metrics["round trips/s"], metrics["MB/s"]
+        print(
+            f"{name:18} {max(rtt):11.0f} {statistics.median(rtt):12.0f}"
+            f" {max(mbs):8.1f} {statistics.median(mbs):9.1f}"
+        )
+    print()
+    ours, theirs = results["toolkit->toolkit"], results["aiohttp->aiohttp"]
     for metric in ("round trips/s", "MB/s"):
-        for label, pick in (("best", max), ("median", statistics.median)):
-            ours: float = pick(results["toolkit"][metric])
-            theirs: float = pick(results["aiohttp"][metric])
-            print(f"{metric:16} {label:6} {ours:12.1f} {theirs:12.1f} {ours / theirs:7.2f}")
+        ratio = statistics.median(ours[metric]) / statistics.median(theirs[metric])
+        print(f"toolkit / aiohttp, median {metric}: {ratio:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=30, help="1 MiB echoes per run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--compress", action="store_true", help="offer permessage-deflate")
+    parser.add_argument(
+        "--cross", action="store_true", help="also toolkit client -> aiohttp server and back"
+    )
     args = parser.parse_args(argv)
 
     ctx = multiprocessing.get_context("spawn")

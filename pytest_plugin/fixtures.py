@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from toolkit.testing import BaseTestServer, RawTestServer, TestClient, TestServer
+# The library is imported when a fixture is used, not when pytest loads the plugin.
+if TYPE_CHECKING:
+    from toolkit.testing import RawTestServer, TestClient, TestServer
 
 __all__ = [
     "aiohttp_client",
@@ -89,6 +91,8 @@ def _server_options(
 async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
     """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
+    from toolkit.testing import TestServer
+
     servers: list[TestServer] = []
 
     async def factory(
@@ -116,6 +120,8 @@ async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
 async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerFactory]:
     """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
+    from toolkit.testing import RawTestServer
+
     servers: list[RawTestServer] = []
 
     async def factory(
@@ -149,6 +155,9 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFac
     server, the client uses it as it is. For an HTTPS server the session trusts the
     test CA (``tls_client_context``) unless a ``connector`` is given.
     """
+    from toolkit.client.connector import TCPConnector
+    from toolkit.testing import BaseTestServer, TestClient, TestServer
+
     clients: list[TestClient] = []
 
     async def factory(
@@ -175,8 +184,6 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFac
             and (tls or server.ssl is not None or server.scheme == "https")
             and kwargs.get("connector") is None
         ):
-            from toolkit.client.connector import TCPConnector
-
             kwargs["connector"] = TCPConnector(ssl=request.getfixturevalue("tls_client_context"))
         client = TestClient(server, **kwargs)
         clients.append(client)
@@ -193,7 +200,7 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFac
 @pytest.fixture
 def unused_port() -> int:
     """A TCP port free on 127.0.0.1 (not reserved: bind it soon)."""
-    from toolkit.testing import unused_port as find_port
+    from toolkit.testing.ports import unused_port as find_port
 
     return find_port()
 
@@ -201,7 +208,7 @@ def unused_port() -> int:
 @pytest.fixture
 def unused_port_factory() -> Callable[[], int]:
     """Factory of free TCP ports on 127.0.0.1; never returns the same port twice in a test."""
-    from toolkit.testing import unused_port as find_port
+    from toolkit.testing.ports import unused_port as find_port
 
     given: set[int] = set()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -14,10 +15,12 @@ from toolkit import web
 from toolkit.client.exceptions import (
     ClientConnectionResetError,
     ClientResponseError,
+    ServerFingerprintMismatch,
     ServerTimeoutError,
     WSServerHandshakeError,
 )
 from toolkit.client.session import ClientSession
+from toolkit.client.tls import Fingerprint
 from toolkit.client.ws import ClientWebSocketResponse, ClientWSTimeout, ws_connect
 from toolkit.helpers import BasicAuth
 from toolkit.http.ws import (
@@ -460,3 +463,19 @@ async def test_close_frame_bytes(start_peer: StartPeer) -> None:
         assert ws.close_code == 1000
     msg = WebSocketReader(Role.SERVER).feed_data(got[0])[0]
     assert (msg.type, msg.data, msg.extra) == (WSMsgType.CLOSE, 3001, "bye")
+
+
+async def test_wss_with_a_pinned_fingerprint(
+    serve_ws: Any, tls_server_cert: trustme.LeafCert
+) -> None:
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_server_cert.configure_cert(server_ctx)
+    url = await serve_ws(echo, ssl_context=server_ctx)
+    pem = tls_server_cert.cert_chain_pems[0].bytes().decode()
+    digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).digest()
+    async with ClientSession() as session:
+        async with session.ws_connect(url, ssl=Fingerprint(digest)) as ws:
+            await ws.send_str("pinned")
+            assert await ws.receive_str() == "pinned"
+        with pytest.raises(ServerFingerprintMismatch):
+            await session.ws_connect(url, ssl=Fingerprint(bytes(32)))

@@ -1,3 +1,11 @@
-"""pytester runs the plugin in isolated inner sessions."""
+"""pytester runs the plugin in inner sessions, in this process.
+
+The library is imported here so that it stays in ``sys.modules`` across inner runs
+(pytester drops modules first imported during a run, which would leave two copies
+of the classes around).
+"""
+
+import toolkit.testing
+import toolkit.web  # noqa: F401
 
 pytest_plugins = ["pytester"]

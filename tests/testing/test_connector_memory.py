@@ -120,9 +120,11 @@ async def test_server_protocol_factory_target() -> None:
         return web.Response(text=request.method)
 
     server = web.Server(handler)
-    async with ClientSession(connector=MemoryConnector(server)) as session:
-        async with session.put("http://x/") as resp:
-            assert await resp.text() == "PUT"
+    async with (
+        ClientSession(connector=MemoryConnector(server)) as session,
+        session.put("http://x/") as resp,
+    ):
+        assert await resp.text() == "PUT"
     await server.shutdown()
 
 
@@ -170,9 +172,11 @@ def test_bad_targets() -> None:
 async def test_close_twice_and_without_await() -> None:
     log: list[str] = []
     connector = MemoryConnector(make_app(log))
-    async with ClientSession(connector=connector, connector_owner=False) as session:
-        async with session.get("http://x/peer") as resp:
-            assert resp.status == 200
+    async with (
+        ClientSession(connector=connector, connector_owner=False) as session,
+        session.get("http://x/peer") as resp,
+    ):
+        assert resp.status == 200
     closing = connector.close()
     await connector.close()  # a second close does nothing more
     await closing

@@ -20,9 +20,7 @@ class Recorder(asyncio.Protocol):
         self.events: list[tuple[str, Any]] = []
         self.data = bytearray()
         self.keep_open = keep_open
-        self.lost: asyncio.Future[BaseException | None] = (
-            asyncio.get_running_loop().create_future()
-        )
+        self.lost: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
@@ -83,7 +81,7 @@ async def test_connection_made_and_addresses() -> None:
 
 
 async def test_bytes_arrive_later_in_order() -> None:
-    a, b, ta, _ = await pipe()
+    _a, b, ta, _ = await pipe()
     ta.write(b"hello ")
     ta.write(bytearray(b"wor"))
     ta.write(memoryview(b"ld"))

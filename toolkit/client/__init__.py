@@ -65,6 +65,25 @@ if TYPE_CHECKING:
         ClientTimeout,
     )
     from toolkit.client.tls import Fingerprint
+    from toolkit.client.tracing import (
+        TraceConfig,
+        TraceConnectionCreateEndParams,
+        TraceConnectionCreateStartParams,
+        TraceConnectionQueuedEndParams,
+        TraceConnectionQueuedStartParams,
+        TraceConnectionReuseconnParams,
+        TraceDnsCacheHitParams,
+        TraceDnsCacheMissParams,
+        TraceDnsResolveHostEndParams,
+        TraceDnsResolveHostStartParams,
+        TraceRequestChunkSentParams,
+        TraceRequestEndParams,
+        TraceRequestExceptionParams,
+        TraceRequestHeadersSentParams,
+        TraceRequestRedirectParams,
+        TraceRequestStartParams,
+        TraceResponseChunkReceivedParams,
+    )
     from toolkit.client.ws import ClientWebSocketResponse, ClientWSTimeout
 
 __all__ = [
@@ -118,6 +137,24 @@ __all__ = [
     "TooManyRedirects",
     "UnixClientConnectorError",
     "WSServerHandshakeError",
+    # tracing
+    "TraceConfig",
+    "TraceConnectionCreateEndParams",
+    "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams",
+    "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsCacheHitParams",
+    "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams",
+    "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams",
+    "TraceRequestEndParams",
+    "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams",
+    "TraceRequestRedirectParams",
+    "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
 ]
 
 # Where each public name lives; imported on first use (PEP 562), so that importing
@@ -170,6 +207,23 @@ _EXPORTS: dict[str, str] = {
     "ClientWSTimeout": "toolkit.client.ws",
     "ClientWebSocketResponse": "toolkit.client.ws",
     "Fingerprint": "toolkit.client.tls",
+    "TraceConfig": "toolkit.client.tracing",
+    "TraceConnectionCreateEndParams": "toolkit.client.tracing",
+    "TraceConnectionCreateStartParams": "toolkit.client.tracing",
+    "TraceConnectionQueuedEndParams": "toolkit.client.tracing",
+    "TraceConnectionQueuedStartParams": "toolkit.client.tracing",
+    "TraceConnectionReuseconnParams": "toolkit.client.tracing",
+    "TraceDnsCacheHitParams": "toolkit.client.tracing",
+    "TraceDnsCacheMissParams": "toolkit.client.tracing",
+    "TraceDnsResolveHostEndParams": "toolkit.client.tracing",
+    "TraceDnsResolveHostStartParams": "toolkit.client.tracing",
+    "TraceRequestChunkSentParams": "toolkit.client.tracing",
+    "TraceRequestEndParams": "toolkit.client.tracing",
+    "TraceRequestExceptionParams": "toolkit.client.tracing",
+    "TraceRequestHeadersSentParams": "toolkit.client.tracing",
+    "TraceRequestRedirectParams": "toolkit.client.tracing",
+    "TraceRequestStartParams": "toolkit.client.tracing",
+    "TraceResponseChunkReceivedParams": "toolkit.client.tracing",
 }
 
 

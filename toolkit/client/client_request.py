@@ -484,12 +484,19 @@ class ClientRequest:
             self._continue = (
                 expect_continue() if expect_continue is not None else self.loop.create_future()
             )
-        writer = RequestWriter(protocol, chunked=bool(self.chunked), compress=self._coding)
+        writer = RequestWriter(
+            protocol,
+            chunked=bool(self.chunked),
+            compress=self._coding,
+            on_chunk_sent=self._on_chunk_sent if self._traces else None,
+        )
         try:
             await writer.write_head(self._serialize_head())
         except OSError as exc:
             conn.close()
             raise ClientOSError(exc.errno, f"Can not write request head: {exc}") from exc
+        for trace in self._traces:
+            await trace.send_request_headers(self.method, self.url, self.headers)
         if self.body is None and self._continue is None:
             await writer.write_eof()
             self._body_sent = True
@@ -509,6 +516,10 @@ class ClientRequest:
         self.response = response
         return response
 
+    async def _on_chunk_sent(self, chunk: bytes) -> None:
+        for trace in self._traces:
+            await trace.send_request_chunk_sent(self.method, self.url, chunk)
+
     async def _write_body(self, writer: RequestWriter, conn: Connection) -> bool:
         """Send the body; True when all of it went out."""
         protocol = conn.protocol
@@ -517,7 +528,13 @@ class ClientRequest:
             if self._continue is not None:
                 await writer.drain()
                 go_on = await self._continue
-                if go_on is False:
+                if go_on is None:
+                    # The protocol does not say whether 100 or a final head woke us: let
+                    # that head reach the response (its callback runs first), then look.
+                    await asyncio.sleep(0)
+                    response = self.response
+                    go_on = response is None or response.status is None
+                if not go_on:
                     return False  # a final response came instead of 100 Continue
             if self.body is not None:
                 await self.body.write(writer)

@@ -8,39 +8,24 @@ import json as _json
 import sys
 import traceback
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
-from types import SimpleNamespace, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 from yarl import URL
 
 from toolkit import hdrs
 from toolkit.client.client_request import ClientRequest
+from toolkit.client.context import _RequestContextManager, _SessionRequestContextManager
 from toolkit.client.exceptions import (
-    ClientConnectorError,
-    ClientError,
-    ClientOSError,
-    ConnectionTimeoutError,
     InvalidUrlClientError,
-    InvalidUrlRedirectClientError,
-    NonHttpUrlClientError,
-    NonHttpUrlRedirectClientError,
-    ServerDisconnectedError,
-    TooManyRedirects,
 )
-from toolkit.client.redirects import (
-    REDIRECT_STATUSES,
-    is_resendable,
-    next_method,
-    redirect_target,
-    same_origin,
-    strip_body_headers,
-    strip_for_new_origin,
-)
+from toolkit.client.pipeline import send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout, TimeoutHandle
 from toolkit.client.tls import merge_ssl_params
+from toolkit.client.tracing import Trace, TraceConfig
 from toolkit.http import HttpVersion, HttpVersion11
 
 if TYPE_CHECKING:
@@ -159,7 +144,7 @@ class ClientSession:
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
-        trace_configs: list[Any] | None = None,
+        trace_configs: list[TraceConfig] | None = None,
         read_bufsize: int = 2**16,
         max_line_size: int = 8190,
         max_field_size: int = 8190,
@@ -234,9 +219,7 @@ class ClientSession:
         self._requote_redirect_url = requote_redirect_url
         self._trace_configs = list(trace_configs or [])
         for trace_config in self._trace_configs:
-            freeze = getattr(trace_config, "freeze", None)
-            if freeze is not None:
-                freeze()
+            trace_config.freeze()
         self._read_bufsize = read_bufsize
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
@@ -365,28 +348,6 @@ class ClientSession:
                     added.add(name)
         return result
 
-    def _auth_for(self, url: URL, auth: BasicAuth | None, first_url: URL) -> BasicAuth | None:
-        if auth is not None:
-            return auth
-        if url.raw_user or url.raw_password:
-            return None  # the request takes the credentials from the URL
-        # Session credentials go to the origin asked for (the base URL's, if any), never
-        # to another origin a redirect leads to.
-        if (
-            self._default_auth is not None
-            and same_origin(first_url, url)
-            and (self._base_url is None or same_origin(self._base_url, url))
-        ):
-            return self._default_auth
-        if self._trust_env and url.host:
-            from toolkit.helpers import basicauth_from_netrc, netrc_from_env
-
-            try:
-                return basicauth_from_netrc(netrc_from_env(), url.host)
-            except LookupError:
-                return None
-        return None
-
     async def _request(
         self,
         method: str,
@@ -474,7 +435,7 @@ class ClientSession:
         handle = handle_owner.start()
         timer = handle_owner.timer()
         traces = [
-            _Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+            Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
             for config in self._trace_configs
         ]
         for trace in traces:
@@ -482,7 +443,8 @@ class ClientSession:
 
         try:
             with timer:
-                resp = await self._send_following_redirects(
+                resp = await send_following_redirects(
+                    self,
                     method,
                     url,
                     params=params,
@@ -533,221 +495,6 @@ class ClientSession:
         for trace in traces:
             await trace.send_request_end(method, url, headers, resp)
         return resp
-
-    async def _send_following_redirects(
-        self,
-        method: str,
-        url: URL,
-        *,
-        data: Any,
-        cookies: Any,
-        headers: CIMultiDict[str],
-        auth: BasicAuth | None,
-        allow_redirects: bool,
-        max_redirects: int,
-        proxy: URL | None,
-        proxy_auth: BasicAuth | None,
-        traces: list[_Trace],
-        history: list[ClientResponse],
-        params: Any,
-        **send_kwargs: Any,
-    ) -> ClientResponse:
-        first_url = url
-        while True:
-            resp = await self._send_once(
-                method,
-                url,
-                data=data,
-                cookies=cookies,
-                headers=headers,
-                auth=auth,
-                proxy=proxy,
-                proxy_auth=proxy_auth,
-                traces=traces,
-                params=params,
-                redirected=bool(history),
-                first_url=first_url,
-                **send_kwargs,
-            )
-            if resp.cookies:
-                self._cookie_jar.update_cookies(resp.cookies, resp.url)
-            if not allow_redirects or resp.status not in REDIRECT_STATUSES:
-                break
-            location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
-            if location is None:
-                break
-            step = next_method(resp.status, resp.method)
-            if step.keep_body and not is_resendable(data):
-                break  # the body cannot be sent again: hand the 3xx to the caller
-            for trace in traces:
-                await trace.send_request_redirect(method, url, headers, resp)
-            history.append(resp)
-            if max_redirects and len(history) >= max_redirects:
-                resp.close()
-                raise TooManyRedirects(
-                    history[0].request_info,
-                    tuple(history),
-                    status=resp.status,
-                    message=f"Exceeded {max_redirects} redirects, last to {location!r}",
-                    headers=resp.headers,
-                )
-            resp.release()
-            try:
-                new_url = redirect_target(location, url, requote=self._requote_redirect_url)
-            except (InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError):
-                resp.close()
-                raise
-            if not step.keep_body:
-                method = step.method
-                data = None
-                headers = strip_body_headers(headers)
-            if not same_origin(url, new_url):
-                auth = None
-                cookies = None
-                headers = strip_for_new_origin(headers)
-            # Query parameters were merged into the first URL; never re-add them.
-            params = None
-            url = new_url
-        resp._history = tuple(history)
-        return resp
-
-    async def _send_once(
-        self,
-        method: str,
-        url: URL,
-        *,
-        data: Any,
-        cookies: Any,
-        headers: CIMultiDict[str],
-        skip_headers: set[istr],
-        auth: BasicAuth | None,
-        compress: str | bool | None,
-        chunked: bool | None,
-        expect100: bool,
-        read_until_eof: bool,
-        proxy: URL | None,
-        proxy_auth: BasicAuth | None,
-        proxy_headers: CIMultiDict[str] | None,
-        ssl: Any,
-        server_hostname: str | None,
-        timeout: ClientTimeout,
-        timer: Any,
-        traces: list[_Trace],
-        params: Any,
-        redirected: bool,
-        first_url: URL,
-        read_bufsize: int | None,
-        auto_decompress: bool | None,
-        max_line_size: int | None,
-        max_field_size: int | None,
-        max_headers: int | None,
-    ) -> ClientResponse:
-        invalid_url: type[InvalidUrlClientError] = (
-            InvalidUrlRedirectClientError if redirected else InvalidUrlClientError
-        )
-        non_http: type[NonHttpUrlClientError] = (
-            NonHttpUrlRedirectClientError if redirected else NonHttpUrlClientError
-        )
-        if url.scheme not in _HTTP_SCHEMES:
-            raise non_http(url)
-        if not url.raw_host:
-            raise invalid_url(url, "the URL has no host")
-        request_auth = self._auth_for(url, auth, first_url)
-        if request_auth is not None and hdrs.AUTHORIZATION in headers:
-            raise ValueError(
-                "cannot combine an Authorization header with the auth argument or with "
-                "credentials encoded in the URL"
-            )
-        all_cookies = self._cookie_jar.filter_cookies(url)
-        if cookies:
-            from toolkit.cookiejar import CookieJar
-
-            request_jar = CookieJar(unsafe=True)
-            request_jar.update_cookies(cookies)
-            for name, morsel in request_jar.filter_cookies(url).items():
-                all_cookies[name] = morsel
-        if proxy is None and self._trust_env:
-            from toolkit.helpers import get_env_proxy_for_url
-
-            try:
-                proxy, proxy_auth = get_env_proxy_for_url(url)
-            except LookupError:
-                proxy, proxy_auth = None, None
-
-        retry = method in _IDEMPOTENT and data is None
-        connector = self._connector
-        if connector is None:
-            raise RuntimeError("Session is closed")
-        while True:
-            req = self._request_class(
-                method,
-                url,
-                params=params,
-                headers=headers,
-                skip_auto_headers=skip_headers,
-                data=data,
-                cookies=all_cookies,
-                auth=request_auth,
-                version=self._version,
-                compress=compress,
-                chunked=chunked,
-                expect100=expect100,
-                loop=self._loop,
-                response_class=self._response_class,
-                proxy=proxy,
-                proxy_auth=proxy_auth,
-                timer=timer,
-                session=self,
-                ssl=ssl,
-                proxy_headers=proxy_headers,
-                traces=traces,
-                trust_env=self._trust_env,
-                server_hostname=server_hostname,
-                force_close=bool(getattr(connector, "force_close", False)),
-            )
-            conn = await connector.connect(req, traces, timeout)
-            protocol = conn.protocol
-            assert protocol is not None
-            protocol.set_response_params(
-                method=req.method,
-                read_until_eof=read_until_eof,
-                auto_decompress=(
-                    self._auto_decompress if auto_decompress is None else auto_decompress
-                ),
-                read_timeout=timeout.sock_read,
-                timer=timer,
-                max_line_size=max_line_size or self._max_line_size,
-                max_field_size=max_field_size or self._max_field_size,
-                max_headers=max_headers or self._max_headers,
-                read_bufsize=read_bufsize or self._read_bufsize,
-                timeout_ceil_threshold=timeout.ceil_threshold,
-            )
-            try:
-                try:
-                    resp = await req.send(conn)
-                    try:
-                        await resp.start(conn)
-                    except BaseException:
-                        resp.close()
-                        raise
-                except BaseException:
-                    req.terminate()
-                    conn.close()
-                    raise
-            except (ConnectionTimeoutError, ClientConnectorError):
-                raise
-            except (ClientOSError, ServerDisconnectedError):
-                if not retry:
-                    raise
-                retry = False
-                continue
-            except ClientError:
-                raise
-            except OSError as exc:
-                if exc.errno is None and isinstance(exc, asyncio.TimeoutError):
-                    raise
-                raise ClientOSError(*exc.args) from exc
-            return resp
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -879,154 +626,9 @@ class ClientSession:
         return self._trust_env
 
     @property
-    def trace_configs(self) -> list[Any]:
+    def trace_configs(self) -> list[TraceConfig]:
         """The trace configurations of the session."""
         return self._trace_configs
-
-
-class _Trace:
-    """Sends the session's request-level signals of one ``TraceConfig`` (if any)."""
-
-    def __init__(self, session: ClientSession, config: Any, ctx: Any) -> None:
-        self._session = session
-        self._config = config
-        self._ctx = ctx
-
-    async def _send(self, signal_name: str, **params: Any) -> None:
-        signal = getattr(self._config, signal_name, None)
-        if signal is None:
-            return
-        send = getattr(signal, "send", None)
-        if send is not None:
-            await send(self._session, self._ctx, SimpleNamespace(**params))
-
-    async def send_request_start(self, method: str, url: URL, headers: Any) -> None:
-        await self._send("on_request_start", method=method, url=url, headers=headers)
-
-    async def send_request_end(
-        self, method: str, url: URL, headers: Any, response: ClientResponse
-    ) -> None:
-        await self._send(
-            "on_request_end", method=method, url=url, headers=headers, response=response
-        )
-
-    async def send_request_exception(
-        self, method: str, url: URL, headers: Any, exception: BaseException
-    ) -> None:
-        await self._send(
-            "on_request_exception", method=method, url=url, headers=headers, exception=exception
-        )
-
-    async def send_request_redirect(
-        self, method: str, url: URL, headers: Any, response: ClientResponse
-    ) -> None:
-        await self._send(
-            "on_request_redirect", method=method, url=url, headers=headers, response=response
-        )
-
-    async def send_response_chunk_received(self, method: str, url: URL, chunk: bytes) -> None:
-        await self._send("on_response_chunk_received", method=method, url=url, chunk=chunk)
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, None]]:
-        # Connector-level signals: send them when the config defines them.
-        if not name.startswith("send_"):
-            raise AttributeError(name)
-        signal_name = "on_" + name[len("send_") :]
-
-        async def send(*args: Any, **kwargs: Any) -> None:
-            await self._send(signal_name, args=args, **kwargs)
-
-        return send
-
-
-class _BaseRequestContextManager(Generic[_RespT]):
-    """``await`` it for the response, or ``async with`` it to release on exit."""
-
-    __slots__ = ("_coro", "_resp")
-
-    def __init__(self, coro: Coroutine[Any, Any, _RespT]) -> None:
-        self._coro = coro
-        self._resp: _RespT | None = None
-
-    def send(self, arg: None) -> Any:
-        return self._coro.send(arg)
-
-    def throw(self, *args: Any, **kwargs: Any) -> Any:
-        return self._coro.throw(*args, **kwargs)
-
-    def close(self) -> None:
-        self._coro.close()
-
-    def __await__(self) -> Generator[Any, None, _RespT]:
-        return self._coro.__await__()
-
-    def __iter__(self) -> Generator[Any, None, _RespT]:
-        return self.__await__()
-
-    async def __aenter__(self) -> _RespT:
-        self._resp = await self._coro
-        return self._resp
-
-
-class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._resp.wait_for_close()
-
-
-class _SessionRequestContextManager:
-    """What module-level ``request()`` returns: owns a session for one request."""
-
-    __slots__ = ("_coro", "_resp", "_session")
-
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
-        self._coro = coro
-        self._resp: ClientResponse | None = None
-        self._session = session
-
-    async def __aenter__(self) -> ClientResponse:
-        try:
-            self._resp = await self._coro
-        except BaseException:
-            await self._session.close()
-            raise
-        return self._resp
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._resp.wait_for_close()
-        await self._session.close()
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self._await().__await__()
-
-    async def _await(self) -> ClientResponse:
-        """``await request(...)``: the session goes away once the response is released."""
-        resp = await self.__aenter__()
-        session = self._session
-
-        def close_session() -> None:
-            connector, session._connector = session._connector, None
-            if connector is not None and session._connector_owner:
-                connector.close()
-
-        if resp.connection is None:
-            close_session()
-        else:
-            resp._add_release_callback(close_session)
-        return resp
 
 
 def request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 __all__ = ["RequestWriter"]
@@ -30,9 +31,15 @@ class RequestWriter:
     """
 
     def __init__(
-        self, protocol: _Drainable, *, chunked: bool = False, compress: str | None = None
+        self,
+        protocol: _Drainable,
+        *,
+        chunked: bool = False,
+        compress: str | None = None,
+        on_chunk_sent: Callable[[bytes], Awaitable[None]] | None = None,
     ) -> None:
         self._protocol = protocol
+        self._on_chunk_sent = on_chunk_sent
         self.chunked = chunked
         self._compressor: Any = None
         if compress is not None:
@@ -63,6 +70,8 @@ class RequestWriter:
         if self._eof:
             raise RuntimeError("the request body was already finished")
         data = bytes(chunk)
+        if self._on_chunk_sent is not None and data:
+            await self._on_chunk_sent(data)
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if not data:

@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from yarl import URL
 
+from toolkit.client.connector_memory import MemoryConnector
+from toolkit.client.session import ClientSession
+from toolkit.cookiejar import CookieJar
+from toolkit.web.app import Application
+
 from .server import BaseTestServer, TestServer
 
 if TYPE_CHECKING:
     from toolkit.client.response import ClientResponse
-    from toolkit.client.session import ClientSession
     from toolkit.cookiejar import AbstractCookieJar
-    from toolkit.web.app import Application
 
 __all__ = ["TestClient"]
 
@@ -79,8 +82,6 @@ class TestClient:
         loop: Any = None,
         **kwargs: Any,
     ) -> None:
-        from toolkit.web.app import Application
-
         if isinstance(server, Application):
             # aiohttp 2.x accepted an app here: serve it on a TestServer owned by the client.
             server = TestServer(server)
@@ -107,13 +108,8 @@ class TestClient:
 
     def _make_session(self) -> ClientSession:
         if self._session is None:
-            from toolkit.client.session import ClientSession
-            from toolkit.cookiejar import CookieJar
-
             kwargs = dict(self._session_kwargs)
             if self._server.transport == "memory" and kwargs.get("connector") is None:
-                from toolkit.client.connector_memory import MemoryConnector
-
                 kwargs["connector"] = MemoryConnector(self._server)
             jar = self._cookie_jar if self._cookie_jar is not None else CookieJar(unsafe=True)
             self._session = ClientSession(cookie_jar=jar, **kwargs)

@@ -20,10 +20,11 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from toolkit.http import HttpVersion, HttpVersion11, RequestHead
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
+from toolkit.web.app import Application
+from toolkit.web.request import Request
+from toolkit.web.routing.routes import UrlMappingMatchInfo
 
 if TYPE_CHECKING:
-    from toolkit.web.app import Application
-    from toolkit.web.request import Request
     from toolkit.web.routing.abc import AbstractRoute
 
 __all__ = ["make_mocked_coro", "make_mocked_request"]
@@ -104,10 +105,6 @@ def make_mocked_request(
     ``protocol`` and ``transport`` default to mocks; the transport reports
     ``sslcontext`` and fake peer/socket addresses. ``payload`` is the body reader.
     """
-    from toolkit.web.app import Application
-    from toolkit.web.request import Request
-    from toolkit.web.routing.routes import UrlMappingMatchInfo
-
     hdrs: CIMultiDict[str] = CIMultiDict(headers or {})
     raw_headers = tuple((k.encode("utf-8"), v.encode("utf-8")) for k, v in hdrs.items())
     connection = hdrs.get("Connection", "").lower()

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from yarl import URL
 
+from toolkit.web.app import Application
+from toolkit.web.runner import AppRunner, BaseRunner, ServerRunner, SockSite
+from toolkit.web.server import Server
+
 if TYPE_CHECKING:
-    from toolkit.web.app import Application
     from toolkit.web.request import BaseRequest
     from toolkit.web.response import StreamResponse
-    from toolkit.web.runner import BaseRunner
-    from toolkit.web.server import Server
 
 __all__ = ["BaseTestServer", "RawTestServer", "TestServer"]
 
@@ -83,8 +84,6 @@ class BaseTestServer(abc.ABC):
         """Set the runner up and start listening (does nothing if already started)."""
         if self.runner is not None:
             return
-        from toolkit.web.runner import SockSite
-
         ssl_context = kwargs.pop("ssl", None) or self._ssl
         self._ssl = ssl_context
         if ssl_context is not None and self.transport == "memory":
@@ -185,16 +184,12 @@ class TestServer(BaseTestServer):
         port: int | None = None,
         **kwargs: Any,
     ) -> None:
-        from toolkit.web.app import Application
-
         if not isinstance(app, Application):
             raise TypeError(f"TestServer serves a web.Application, got {app!r}")
         self.app = app
         super().__init__(scheme=scheme, host=host, port=port, **kwargs)
 
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
-        from toolkit.web.runner import AppRunner
-
         return AppRunner(self.app, **kwargs)
 
 
@@ -214,9 +209,6 @@ class RawTestServer(BaseTestServer):
         super().__init__(scheme=scheme, host=host, port=port, **kwargs)
 
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
-        from toolkit.web.runner import ServerRunner
-        from toolkit.web.server import Server
-
         runner_keys = {"handle_signals", "shutdown_timeout"}
         runner_kwargs = {k: v for k, v in kwargs.items() if k in runner_keys}
         server_kwargs = {k: v for k, v in kwargs.items() if k not in runner_keys}
