@@ -9,6 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from toolkit.client.exceptions import (
@@ -18,6 +21,7 @@ from toolkit.client.exceptions import (
     ContentTypeError,
     RequestInfo,
 )
+from toolkit.client.response import ClientResponse
 from toolkit.client.session import ClientSession
 from toolkit.http import HttpVersion11
 
@@ -336,3 +340,71 @@ async def test_auto_decompress() -> None:
     assert await resp.read() == b"packed"
     resp, _ = await fetch(handler, auto_decompress=False)
     assert await resp.read() == body
+
+
+async def test_header_limits_are_applied() -> None:
+    handler = fixed(200, [("X-Big", "v" * 300)], b"ok")
+    async with peers.Peer(handler) as peer:
+        async with ClientSession(max_field_size=100) as session:
+            with pytest.raises(ClientResponseError) as info:
+                await session.get(peer.url)
+            assert info.value.status == 400
+            assert info.value.request_info is not None
+            assert info.value.request_info.url == peer.url
+            async with session.get(peer.url, max_field_size=1000) as resp:
+                assert await resp.read() == b"ok"
+        async with ClientSession() as session, session.get(peer.url) as resp:
+            assert resp.headers["X-Big"] == "v" * 300
+
+
+_header_text = st.text(
+    alphabet=st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=60
+)
+
+
+@given(
+    link=_header_text,
+    content_type=_header_text,
+    length=_header_text,
+    disposition=_header_text,
+)
+@settings(max_examples=100, deadline=None)
+def test_header_parsing_never_raises(
+    link: str, content_type: str, length: str, disposition: str
+) -> None:
+    """Whatever a server puts in Link, Content-Type and Content-Length, reading the
+    parsed attributes gives values (or None), never an exception."""
+    loop = asyncio.new_event_loop()
+    try:
+        url = URL("http://h.example/base/")
+        resp = ClientResponse(
+            "GET",
+            url,
+            writer=None,
+            continue100=None,
+            timer=None,
+            request_info=RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict())),
+            traces=[],
+            loop=loop,
+            session=None,
+        )
+        resp._headers = CIMultiDictProxy(
+            CIMultiDict(
+                [
+                    ("Link", link),
+                    ("Content-Type", content_type),
+                    ("Content-Length", length),
+                    ("Content-Disposition", disposition),
+                ]
+            )
+        )
+        for rel, value in resp.links.items():
+            assert isinstance(rel, str)
+            assert isinstance(value["url"], URL)
+        assert isinstance(resp.content_type, str)
+        assert resp.charset is None or isinstance(resp.charset, str)
+        assert resp.content_length is None or resp.content_length >= 0
+        cd = resp.content_disposition
+        assert cd is None or cd.filename is None or isinstance(cd.filename, str)
+    finally:
+        loop.close()

@@ -14,6 +14,7 @@ from toolkit.client.exceptions import (
     ClientConnectorError,
     ClientError,
     ClientOSError,
+    ClientResponseError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
@@ -88,6 +89,11 @@ async def send_following_redirects(
     params: Any,
     **send_kwargs: Any,
 ) -> ClientResponse:
+    """Send the request, then follow 3xx answers (``history`` collects them).
+
+    Body and method change per RFC 9110 (see :func:`next_method`); credentials, the
+    Authorization header and per-request cookies stay on the origin that was asked for.
+    """
     first_url = url
     while True:
         resp = await send_once(
@@ -180,6 +186,12 @@ async def send_once(
     max_field_size: int | None,
     max_headers: int | None,
 ) -> ClientResponse:
+    """One request/response exchange: build the request, get a connection, send the
+    head (the body goes on in a task), and read the response head.
+
+    Idempotent requests without a body are retried once on a fresh connection when a
+    pooled one turns out to be dead (``ServerDisconnectedError`` / ``ClientOSError``).
+    """
     invalid_url: type[InvalidUrlClientError] = (
         InvalidUrlRedirectClientError if redirected else InvalidUrlClientError
     )
@@ -279,6 +291,11 @@ async def send_once(
                 raise
             retry = False
             continue
+        except ClientResponseError as exc:
+            if exc.request_info is None:
+                # The protocol does not know the request: say which one got the bad answer.
+                exc.request_info = req.request_info
+            raise
         except ClientError:
             raise
         except OSError as exc:

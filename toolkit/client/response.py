@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientResponse", "ContentDisposition"]
 
+_DIGITS_RE = re.compile(r"[0-9]+")
 _JSON_RE = re.compile(r"^application/(?:[\w.+-]+?\+)?json")
 _LINK_SPLIT_RE = re.compile(r",(?=\s*<)")
 _LINK_RE = re.compile(r"^\s*<(.*)>(.*)$", re.DOTALL)
@@ -342,7 +343,7 @@ class ClientResponse:
     def content_length(self) -> int | None:
         """The Content-Length header as an int, None when absent or not a number."""
         value = self._headers.get(hdrs.CONTENT_LENGTH) if self._headers is not None else None
-        if value is None or not value.strip().isdigit():
+        if value is None or not _DIGITS_RE.fullmatch(value.strip()):
             return None
         return int(value)
 

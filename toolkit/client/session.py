@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json as _json
 import sys
 import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 from yarl import URL
@@ -23,7 +22,8 @@ from toolkit.client.exceptions import (
 )
 from toolkit.client.pipeline import send_following_redirects
 from toolkit.client.response import ClientResponse
-from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout, TimeoutHandle
+from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
+from toolkit.client.timeouts import ClientTimeout, TimeoutHandle
 from toolkit.client.tls import merge_ssl_params
 from toolkit.client.tracing import Trace, TraceConfig
 from toolkit.http import HttpVersion, HttpVersion11
@@ -36,43 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientSession", "request"]
 
-_RespT = TypeVar("_RespT", bound=ClientResponse)
-
-_HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
-
-
-class _Unset:
-    """Marks an argument that was not passed."""
-
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
-
 
 def _utf8(response: ClientResponse, body: bytes) -> str:
     return "utf-8"
-
-
-def _coerce_timeout(value: Any, *, where: str, stacklevel: int = 4) -> ClientTimeout:
-    """A ``ClientTimeout`` from the new form or the old number-of-seconds form."""
-    if isinstance(value, ClientTimeout):
-        return value
-    if value is None:
-        return ClientTimeout()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        warnings.warn(
-            f"passing a number as {where} timeout is deprecated, "
-            f"use timeout=ClientTimeout(total={value!r}) instead",
-            DeprecationWarning,
-            stacklevel=stacklevel,
-        )
-        return ClientTimeout(total=value or None)
-    raise TypeError(
-        f"timeout must be a ClientTimeout (or a number of seconds), got {type(value).__name__}"
-    )
 
 
 class ClientSession:
@@ -81,39 +47,6 @@ class ClientSession:
     Use it as ``async with ClientSession() as session:``; close it with
     ``await session.close()`` otherwise.
     """
-
-    ATTRS = frozenset(
-        [
-            "_base_url",
-            "_source_traceback",
-            "_connector",
-            "_loop",
-            "_cookie_jar",
-            "_connector_owner",
-            "_default_auth",
-            "_version",
-            "_json_serialize",
-            "_requote_redirect_url",
-            "_timeout",
-            "_raise_for_status",
-            "_auto_decompress",
-            "_trust_env",
-            "_default_headers",
-            "_skip_auto_headers",
-            "_request_class",
-            "_response_class",
-            "_ws_response_class",
-            "_trace_configs",
-            "_read_bufsize",
-            "_max_line_size",
-            "_max_field_size",
-            "_max_headers",
-            "_resolve_charset",
-            "_max_redirects",
-            "_default_proxy",
-            "_default_proxy_auth",
-        ]
-    )
 
     _source_traceback: traceback.StackSummary | None = None
     _connector: BaseConnector | None = None
@@ -138,9 +71,9 @@ class ClientSession:
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] = False,
-        read_timeout: Any = _UNSET,
+        read_timeout: Any = UNSET,
         conn_timeout: float | None = None,
-        timeout: Any = _UNSET,
+        timeout: Any = UNSET,
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
@@ -181,7 +114,7 @@ class ClientSession:
                 )
 
         # Everything that can fail is checked before the connector exists.
-        self._timeout = self._session_timeout(timeout, read_timeout, conn_timeout)
+        self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         if connector is None:
             from toolkit.client.connector import TCPConnector
 
@@ -226,35 +159,6 @@ class ClientSession:
         self._max_headers = max_headers
         self._resolve_charset = fallback_charset_resolver
         self._max_redirects = max_redirects
-
-    @staticmethod
-    def _session_timeout(timeout: Any, read_timeout: Any, conn_timeout: float | None) -> Any:
-        if timeout is _UNSET:
-            result = DEFAULT_TIMEOUT
-            if read_timeout is not _UNSET:
-                warnings.warn(
-                    "read_timeout is deprecated, use timeout=ClientTimeout(total=...)",
-                    DeprecationWarning,
-                    stacklevel=4,
-                )
-                result = dataclasses.replace(result, total=read_timeout or None)
-            if conn_timeout is not None:
-                warnings.warn(
-                    "conn_timeout is deprecated, use timeout=ClientTimeout(connect=...)",
-                    DeprecationWarning,
-                    stacklevel=4,
-                )
-                result = dataclasses.replace(result, connect=conn_timeout)
-            return result
-        if read_timeout is not _UNSET:
-            raise ValueError(
-                "read_timeout and timeout parameters conflict, set timeout.total instead"
-            )
-        if conn_timeout is not None:
-            raise ValueError(
-                "conn_timeout and timeout parameters conflict, set timeout.connect instead"
-            )
-        return _coerce_timeout(timeout, where="the session", stacklevel=5)
 
     def __init_subclass__(cls: type[ClientSession]) -> None:
         warnings.warn(
@@ -369,7 +273,7 @@ class ClientSession:
         read_until_eof: bool = True,
         proxy: str | URL | None = None,
         proxy_auth: BasicAuth | None = None,
-        timeout: Any = _UNSET,
+        timeout: Any = UNSET,
         verify_ssl: bool | None = None,
         fingerprint: bytes | None = None,
         ssl_context: Any = None,
@@ -428,8 +332,8 @@ class ClientSession:
 
         real_timeout = (
             self._timeout
-            if timeout is _UNSET
-            else _coerce_timeout(timeout, where="a request", stacklevel=5)
+            if timeout is UNSET
+            else coerce_timeout(timeout, where="a request", stacklevel=5)
         )
         handle_owner = TimeoutHandle(self._loop, real_timeout.total, real_timeout.ceil_threshold)
         handle = handle_owner.start()
