@@ -30,6 +30,10 @@ import pytest
 import trustme
 from yarl import URL
 
+# pytest only honours ``pytest_plugins`` in the top-level conftest: the plugin's own
+# tests (tests/pytest_plugin/) need pytester.
+pytest_plugins = ["pytester"]
+
 __all__ = [
     "HttpbinServer",
     "HttpbinUnixServer",

@@ -30,6 +30,7 @@ DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 async def test_get_and_read_json(httpbin: Any) -> None:
     async with toolkit.ClientSession() as session, session.get(httpbin.url_for("/get")) as resp:
         assert resp.status == 200
+        assert (resp.method, resp.reason, resp.ok) == ("GET", "OK", True)
         assert resp.headers["Content-Type"] == "application/json"
         assert (await resp.json())["url"] == str(httpbin.url_for("/get"))
 
@@ -230,3 +231,21 @@ async def test_proxy_auth(tinyproxy_auth: Any, httpbin: Any) -> None:
             assert resp.status == 200
         async with session.get(url, proxy=tinyproxy_auth.url) as resp:
             assert resp.status == 407
+
+
+# --------------------------------------------------------------- testing page
+
+
+@pytest.mark.parametrize("memory", [False, True], ids=["tcp", "memory"])
+async def test_testing_page_example(http_client: Any, memory: bool) -> None:
+    from toolkit import web
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.json_response({"hello": "world"})
+
+    app = web.Application()
+    app.add_routes([web.get("/", hello)])
+    client = await http_client(app, memory=memory)
+    resp = await client.get("/")
+    assert resp.status == 200
+    assert await resp.json() == {"hello": "world"}

@@ -180,7 +180,7 @@ class WebSocketBase:
             if conn.exception() is not None:
                 self._linger()  # let the peer read our close frame before we hang up
             else:
-                self._close_transport()  # both close frames exchanged
+                self._hang_up()  # both close frames exchanged
 
     def _feed_eof(self, exc: BaseException | None = None) -> None:
         """The transport reached its end (or was lost)."""
@@ -190,11 +190,19 @@ class WebSocketBase:
         if self._conn is not None:
             self._conn.receive_eof()
         self._cancel_heartbeat()
+        self._hang_up()
+        self._wake_reader()
+
+    def _hang_up(self) -> None:
+        """Close the transport now, forgetting a pending linger timer."""
         if self._linger_cb is not None:
             self._linger_cb.cancel()
             self._linger_cb = None
         self._close_transport()
-        self._wake_reader()
+
+    def _linger_expired(self) -> None:
+        self._linger_cb = None
+        self._close_transport()
 
     def _wake_reader(self) -> None:
         waiter = self._read_waiter
@@ -210,7 +218,7 @@ class WebSocketBase:
                 transport.write_eof()
         except (AttributeError, OSError, RuntimeError, NotImplementedError):
             pass  # not every transport can half-close (TLS, in-memory pipes)
-        self._linger_cb = self._loop.call_later(_LINGER_SECONDS, self._close_transport)
+        self._linger_cb = self._loop.call_later(_LINGER_SECONDS, self._linger_expired)
 
     async def _read(self, timeout: float | None = None) -> WSMessage:
         """The next queued message; ``WS_CLOSED_MESSAGE`` once the stream ended.
@@ -278,7 +286,7 @@ class WebSocketBase:
         if self._waiting:
             self._queue.append(WSMessage(WSMsgType.ERROR, exc, None))
             self._wake_reader()
-        self._close_transport()
+        self._hang_up()
 
     # -- state --------------------------------------------------------------------------
 
@@ -385,7 +393,7 @@ class WebSocketBase:
         self._cancel_heartbeat()
         if self._loop is not None and self._linger_cb is None:
             delay = self._timeout if self._timeout is not None else _LINGER_SECONDS
-            self._linger_cb = self._loop.call_later(delay, self._close_transport)
+            self._linger_cb = self._loop.call_later(delay, self._linger_expired)
 
     def _finish(self, code: int | None, exc: BaseException | None = None) -> None:
         if code is not None:
@@ -393,7 +401,7 @@ class WebSocketBase:
         if exc is not None and self._exception is None:
             self._exception = exc
         self._cancel_heartbeat()
-        self._close_transport()
+        self._hang_up()
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes | str = b"") -> bool:
         """Send a close frame and wait (up to ``timeout``) for the peer's.
@@ -405,9 +413,7 @@ class WebSocketBase:
             raise self._not_started()
         if self._closed:
             if self._linger_cb is not None:  # failed earlier: stop waiting for the peer
-                self._linger_cb.cancel()
-                self._linger_cb = None
-                self._close_transport()
+                self._hang_up()
             return False
         frame = conn.close(code, message)  # ValueError for a bad code or reason
         self._closed = True

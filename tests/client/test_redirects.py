@@ -8,6 +8,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from yarl import URL
 
 import toolkit
@@ -283,3 +285,20 @@ async def test_same_origin_keeps_credentials() -> None:
     ):
         pass
     assert peer.requests[1].header("Authorization") == toolkit.BasicAuth("u", "p").encode()
+
+
+@given(
+    path=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_relative_locations_stay_on_the_origin(path: str) -> None:
+    """Any relative reference (no scheme, no authority) resolves on the same origin."""
+    current = URL("https://h.example:8443/dir/page?q=1")
+    location = "/" + path.lstrip("/\\")
+    try:
+        target = redirect_target(location, current)
+    except InvalidUrlRedirectClientError:
+        return  # refused with the documented error: fine
+    assert (target.scheme, target.host, target.port) == ("https", "h.example", 8443)

@@ -510,3 +510,19 @@ async def test_expect_100_refused_by_the_server() -> None:
                 assert resp.status == 417
                 assert await resp.read() == b""
     assert connections == 2
+
+
+async def test_request_sent_by_hand_on_a_connector_connection() -> None:
+    """The seam without the session: connector.connect(), send(), start()."""
+    async with peers.Peer(echo) as peer, toolkit.TCPConnector() as connector:
+        req = ClientRequest("POST", peer.url_for("/by-hand"), data=b"payload")
+        conn = await connector.connect(req, [], toolkit.ClientTimeout(total=5))
+        assert conn.protocol is not None
+        conn.protocol.set_response_params(method=req.method)
+        resp = await req.send(conn)
+        await resp.start(conn)
+        assert await resp.read() == b"ok"
+        resp.release()
+        await req.close()
+    assert peer.requests[0].body == b"payload"
+    assert peer.requests[0].target == "/by-hand"

@@ -291,6 +291,28 @@ async def test_total_timeout() -> None:
             await session.get(peer.url, timeout=ClientTimeout(total=0.05))
 
 
+async def test_total_timeout_covers_reading_the_body() -> None:
+    async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await peers.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        await writer.drain()
+        await asyncio.Event().wait()
+
+    async with peers.RawPeer(stall) as peer, ClientSession() as session:
+        resp = await session.get(peer.url, timeout=ClientTimeout(total=0.1))
+        assert resp.status == 200
+        with pytest.raises(asyncio.TimeoutError):
+            await resp.read()
+        assert resp.closed
+
+
+async def test_total_timeout_is_cancelled_when_done() -> None:
+    async with peers.Peer(echo) as peer, ClientSession() as session:
+        resp = await session.get(peer.url, timeout=ClientTimeout(total=0.05))
+        await asyncio.sleep(0.1)  # past the deadline: the response was done before it
+        assert (await resp.json())["method"] == "GET"
+
+
 async def test_number_timeout_warns() -> None:
     async with peers.Peer(echo) as peer, ClientSession() as session:
         with pytest.warns(DeprecationWarning, match="ClientTimeout"):
@@ -394,3 +416,24 @@ async def test_url_type_is_kept() -> None:
         session.get(str(peer.url_for("/s"))) as resp,
     ):
         assert resp.url == URL(str(peer.url_for("/s")))
+
+
+async def test_custom_request_and_response_classes() -> None:
+    from toolkit.client.client_request import ClientRequest
+
+    class TaggedRequest(ClientRequest):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tag"] = "custom"
+
+    class TaggedResponse(toolkit.ClientResponse):
+        tagged = True
+
+    async with (
+        peers.Peer(echo) as peer,
+        ClientSession(request_class=TaggedRequest, response_class=TaggedResponse) as session,
+        session.get(peer.url) as resp,
+    ):
+        assert isinstance(resp, TaggedResponse)
+        await resp.read()
+    assert peer.requests[0].header("X-Tag") == "custom"

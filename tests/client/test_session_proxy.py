@@ -82,3 +82,13 @@ async def test_trust_env_proxy(tinyproxy, httpbin, monkeypatch: pytest.MonkeyPat
     ):
         assert resp.status == 200
     assert proxied(tinyproxy, f"GET {httpbin.url_for('/headers')}?env")
+
+
+async def test_reference_proxies_mapping(tinyproxy_auth, httpbin) -> None:
+    """The reference's ``ClientSession(proxies=...)``: a default proxy per scheme."""
+    async with (
+        toolkit.ClientSession(proxies={"http": tinyproxy_auth.url_with_auth}) as session,
+        session.get(httpbin.url_for("/get?mapped")) as resp,
+    ):
+        assert resp.status == 200
+    assert proxied(tinyproxy_auth, f"GET {httpbin.url_for('/get')}?mapped")

@@ -130,3 +130,25 @@ async def test_eof_without_close_is_abnormal() -> None:
     msg = await ws.receive()
     assert msg.type is WSMsgType.CLOSED
     assert ws.close_code == 1006 and transport.closed
+
+
+async def test_going_away_starts_the_close_handshake() -> None:
+    ws, transport, _ = make(timeout=5)
+    ws._going_away()
+    frames = WSConnection(Role.SERVER).receive_data(bytes(transport.written))
+    assert [(m.type, m.data) for m in frames] == [(WSMsgType.CLOSE, 1001)]
+    with_close = WebSocketWriter(Role.SERVER).close(1001)
+    ws._feed_data(with_close)
+    msg = await ws.receive()
+    assert (msg.type, msg.data) == (WSMsgType.CLOSE, 1001)
+    assert ws.closed and ws.close_code == 1001 and transport.closed
+    assert ws._linger_cb is None  # the handshake finished: no timer left behind
+    ws._going_away()  # a second call does nothing
+    assert ws._linger_cb is None
+
+
+async def test_going_away_without_an_answer_hangs_up() -> None:
+    ws, transport, _ = make(timeout=0.01)
+    ws._going_away()
+    await asyncio.sleep(0.05)
+    assert transport.closed

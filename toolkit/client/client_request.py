@@ -17,7 +17,7 @@ from yarl import URL
 from toolkit import hdrs
 from toolkit.client.exceptions import ClientConnectionError, ClientOSError, RequestInfo
 from toolkit.client.writer import RequestWriter
-from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11
+from toolkit.http import SUPPORTED_ENCODINGS, HttpVersion, HttpVersion10, HttpVersion11
 
 if TYPE_CHECKING:
     from toolkit.client.connector import Connection
@@ -37,20 +37,9 @@ _BODY_METHODS = frozenset({hdrs.METH_POST, hdrs.METH_PUT, hdrs.METH_PATCH})
 
 
 def default_accept_encoding() -> str:
-    """The codings this client can decode: gzip and deflate, br and zstd when installed."""
-    codings = ["gzip", "deflate"]
-    with contextlib.suppress(ImportError):
-        import brotli  # noqa: F401
-
-        codings.append("br")
-    try:
-        import zstandard  # noqa: F401
-    except ImportError:
-        if sys.version_info >= (3, 14):  # pragma: no cover - stdlib zstd
-            codings.append("zstd")
-    else:
-        codings.append("zstd")
-    return ", ".join(codings)
+    """The codings the response parser can decode: gzip and deflate, plus br and zstd
+    when their libraries are installed (``toolkit.http.SUPPORTED_ENCODINGS``)."""
+    return ", ".join(SUPPORTED_ENCODINGS)
 
 
 _ACCEPT_ENCODING = default_accept_encoding()

@@ -49,6 +49,11 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 def auth_for(
     session: ClientSession, url: URL, auth: BasicAuth | None, first_url: URL
 ) -> BasicAuth | None:
+    """The credentials for a request to ``url``; ``first_url`` is the one asked for.
+
+    Precedence: the ``auth`` argument, credentials in the URL (taken by the request
+    itself), the session's ``auth`` (same origin only), then ``.netrc`` with trust_env.
+    """
     if auth is not None:
         return auth
     if url.raw_user or url.raw_password:
@@ -216,6 +221,11 @@ async def send_once(
         request_jar.update_cookies(cookies)
         for name, morsel in request_jar.filter_cookies(url).items():
             all_cookies[name] = morsel
+    if proxy is None and url.scheme in session._proxies:
+        from toolkit.helpers import strip_auth_from_url
+
+        proxy, from_url = strip_auth_from_url(session._proxies[url.scheme])
+        proxy_auth = proxy_auth or from_url
     if proxy is None and session._trust_env:
         from toolkit.helpers import get_env_proxy_for_url
 

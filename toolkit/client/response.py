@@ -110,7 +110,8 @@ class ClientResponse:
         if writer is not None:
             writer.add_done_callback(self._on_writer_done)
         self._continue = continue100
-        self._timer = timer
+        # A context manager around reads (the total timeout); a no-op one when None.
+        self._timer = timer if timer is not None else contextlib.nullcontext()
         self._request_info = request_info
         self._traces = traces
         self._loop = loop

@@ -84,6 +84,7 @@ class ClientSession:
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _utf8,
         max_redirects: int = 10,
+        proxies: Mapping[str, str | URL] | None = None,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -159,6 +160,11 @@ class ClientSession:
         self._max_headers = max_headers
         self._resolve_charset = fallback_charset_resolver
         self._max_redirects = max_redirects
+        # The reference's ``proxies``: a default proxy per URL scheme ({"http": url}).
+        self._proxies = {
+            scheme.lower(): URL(value) if isinstance(value, str) else value
+            for scheme, value in (proxies or {}).items()
+        }
 
     def __init_subclass__(cls: type[ClientSession]) -> None:
         warnings.warn(

@@ -115,6 +115,15 @@ def analyze(
     framing rules for responses only: a lenient request parser still rejects
     ambiguous framing, the request smuggling vector.
     """
+    if (
+        "Content-Length" not in headers
+        and "Transfer-Encoding" not in headers
+        and "Connection" not in headers
+        and "Content-Encoding" not in headers
+        and (not is_request or (method != "CONNECT" and len(headers.getall("Host", ())) < 2))
+    ):
+        # The common case: no framing, connection or coding fields.
+        return _PLAIN_KEEP_ALIVE if version >= (1, 1) else _PLAIN_CLOSE
     lenient = lenient and not is_request
     length = _content_length(headers)
     chunked, until_close = _transfer_chunked(headers, version, is_request, lenient)
@@ -150,3 +159,7 @@ def analyze(
         if coding in _CODINGS:
             compression = coding
     return Framing(should_close, compression, upgrade, chunked, length, until_close)
+
+
+_PLAIN_KEEP_ALIVE = Framing(False, None, False, False, None, False)
+_PLAIN_CLOSE = Framing(True, None, False, False, None, False)

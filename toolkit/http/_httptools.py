@@ -18,16 +18,26 @@ from collections import deque
 
 import httptools
 
+from multidict import CIMultiDict, CIMultiDictProxy
+
 from ._body import ChunkedReader, LengthReader
 from ._framing import analyze
 from ._head import build_headers, raise_line_too_long, validate_target
-from ._llhttp_base import CTL_RE, LLParser
+from ._llhttp_base import CTL_RE, VERSIONS, LLParser
+from ._rules import TARGET_LENIENT_RE, TARGET_RE
 from .compression import get_decoder
-from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
+from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
 from .events import EndOfMessage, Event, RequestHead, ResponseHead
-from .parser import PyRequestParser, PyResponseParser
+from .parser import PyRequestParser, PyResponseParser, complete_messages
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
+
+_new_tuple = tuple.__new__
+# Method names as str without decoding them each time.
+_METHODS = {
+    m.encode("ascii"): m
+    for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE")
+}
 
 
 class HttptoolsRequestParser(LLParser):
@@ -46,7 +56,8 @@ class HttptoolsRequestParser(LLParser):
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
         self.max_body_size = max_body_size
-        self._url: list[bytes] = []
+        self._url = b""
+        self._target_re = TARGET_LENIENT_RE if lenient else TARGET_RE
         self._upgrade_reader: ChunkedReader | LengthReader | None = None
         self._parser = httptools.HttpRequestParser(self)
         # Bytes after a message that closes the connection are ignored rather than
@@ -67,12 +78,28 @@ class HttptoolsRequestParser(LLParser):
             self.lenient,
         )
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._url = []
+    def feed_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
+        """Parse ``data``; return the events it completes (possibly none)."""
+        if (
+            type(data) is not bytes
+            or self._error is not None
+            or self._closed
+            or self._paused
+            or self._trailing
+            or self._upgrade_reader is not None
+        ):
+            return super().feed_data(data)
+        # The common case, without the detours of the general path.
+        events = self._events = []
+        try:
+            self._feed_llhttp(data)
+        except HttpProcessingError as exc:
+            self._error = exc
+            return complete_messages(events, exc)
+        return events
 
     def on_url(self, url: bytes) -> None:
-        self._url.append(url)
+        self._url += url
 
     def _check_body_size(self) -> None:
         if self.max_body_size is not None and self._body_bytes > self.max_body_size:
@@ -82,19 +109,28 @@ class HttptoolsRequestParser(LLParser):
             )
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._head_complete()
-
-    def _head_complete(self) -> None:
-        method_b: bytes = self._parser.get_method()
-        target_b = b"".join(self._url)
-        version = self._version()
+        self._end_head()
+        parser = self._parser
+        method_b: bytes = parser.get_method()
+        target_b = self._url
+        self._url = b""
+        version = VERSIONS.get(parser.get_http_version()) or self._version()
         line_len = len(method_b) + len(target_b) + 10
         if line_len > self.max_line_size:
             raise_line_too_long("request line", self.max_line_size, line_len)
-        validate_target(method_b, target_b, self.lenient)
-        headers, raw_headers = build_headers(self._raw)
-        method = method_b.decode("ascii")
+        if (
+            target_b[:1] != b"/"
+            or method_b == b"CONNECT"
+            or self._target_re.fullmatch(target_b) is None
+        ):
+            validate_target(method_b, target_b, self.lenient)
+        raw = self._raw
+        headers = CIMultiDictProxy(
+            CIMultiDict(
+                [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
+            )
+        )
+        method = _METHODS.get(method_b) or method_b.decode("ascii")
         framing = analyze(
             headers,
             version,
@@ -105,16 +141,19 @@ class HttptoolsRequestParser(LLParser):
         )
         self._framing = framing
         self._events.append(
-            RequestHead(
-                method,
-                target_b.decode("utf-8", "surrogateescape"),
-                version,
-                headers,
-                raw_headers,
-                framing.should_close,
-                framing.compression,
-                framing.upgrade,
-                framing.chunked,
+            _new_tuple(
+                RequestHead,
+                (
+                    method,
+                    target_b.decode("utf-8", "surrogateescape"),
+                    version,
+                    headers,
+                    tuple(raw),
+                    framing.should_close,
+                    framing.compression,
+                    framing.upgrade,
+                    framing.chunked,
+                ),
             )
         )
 
@@ -190,7 +229,7 @@ class HttptoolsResponseParser(LLParser):
         self.decompress = decompress
         self.max_decompressed_size = max_decompressed_size
         self._methods: deque[str] = deque()
-        self._reason: list[bytes] = []
+        self._reason = b""
         self._interim = False
         self._pure: PyResponseParser | None = None
         self._methods_at_start: tuple[str, ...] = ()
@@ -293,21 +332,15 @@ class HttptoolsResponseParser(LLParser):
         pure._methods = self._methods
         return pure
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._reason = []
-
     def on_status(self, reason: bytes) -> None:
-        self._reason.append(reason)
+        self._reason += reason
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._head_complete()
-
-    def _head_complete(self) -> None:
+        self._end_head()
         version = self._version()
         status: int = self._parser.get_status_code()
-        reason_b = b"".join(self._reason)
+        reason_b = self._reason
+        self._reason = b""
         if not 100 <= status <= 999:
             raise BadStatusLine(error=f"invalid status code {status}: must be 100-999")
         if CTL_RE.search(reason_b) is not None:

@@ -21,12 +21,16 @@ from .errors import (
     TooManyHeaders,
     TransferEncodingError,
 )
-from .events import EndOfMessage, Event, HttpVersion
+from .events import EndOfMessage, Event, HttpVersion, HttpVersion10, HttpVersion11
 from .parser import complete_messages
 
-__all__ = ["CTL_RE", "LLParser", "translate"]
+__all__ = ["CTL_RE", "END_OF_MESSAGE", "VERSIONS", "LLParser", "translate"]
 
 CTL_RE = _rules.CTL_IN_VALUE_RE
+#: The event for a message without trailers (immutable, so one instance serves all).
+END_OF_MESSAGE = EndOfMessage(None)
+#: ``get_http_version()`` results that need no parsing.
+VERSIONS = {"1.1": HttpVersion11, "1.0": HttpVersion10}
 
 
 def translate(exc: Exception, what: str) -> HttpProcessingError:
@@ -91,6 +95,11 @@ class LLParser:
         self._idle = 0
         self._raw: list[tuple[bytes, bytes]] = []
         self._trailers: list[tuple[bytes, bytes]] | None = None
+        # The list on_header appends to: the head's fields, then the trailers.
+        self._fields = self._raw
+        # llhttp itself rejects control characters in field values unless it was
+        # made lenient; then our callback checks them.
+        self._check_ctl = lenient
         self._framing: Framing | None = None
         self._body_bytes = 0
         self._bound = max_line_size + max_headers * (max_field_size + 2) + 4
@@ -180,7 +189,10 @@ class LLParser:
     def _feed_llhttp(self, data: bytes | bytearray) -> None:
         self._started_now = False
         idle_at_start = not self._in_message
-        mark = self._mark()
+        # Progress only needs measuring when the feed starts inside a body: a feed
+        # that starts before or in a head and ends in a body completed that head.
+        in_body = not idle_at_start and not self._in_head
+        mark = self._mark() if in_body else 0
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:
@@ -200,7 +212,7 @@ class LLParser:
         elif self._in_message:
             # A chunk size line or trailer field that never ends: llhttp reports
             # nothing while it grows, so bound the bytes fed without any progress.
-            if self._mark() != mark:
+            if not in_body or self._mark() != mark:
                 self._idle = 0
                 return
             self._idle += len(data)
@@ -241,13 +253,24 @@ class LLParser:
         self._partial = 0
         self._head_bytes = 0
         self._idle = 0
-        self._raw = []
+        self._raw = self._fields = []
         self._trailers = None
         self._framing = None
         self._body_bytes = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
         value = value.rstrip(b" \t")
+        fields = self._fields
+        if (
+            len(fields) >= self.max_headers
+            or len(name) + len(value) + 2 > self.max_field_size
+            or self._check_ctl
+        ):
+            self._check_field(name, value, len(fields))
+        fields.append((name, value))
+
+    def _check_field(self, name: bytes, value: bytes, count: int) -> None:
+        """Raise for a field line that breaks a rule or a limit (the rare path)."""
         if CTL_RE.search(value) is not None:
             raise InvalidHeader(name, f"control character in the value of field {name!r}")
         if len(name) + len(value) + 2 > self.max_field_size:
@@ -256,17 +279,15 @@ class LLParser:
                 self.max_field_size,
                 len(name) + len(value) + 2,
             )
-        if self._in_head:
-            raw = self._raw
-            if len(raw) >= self.max_headers:
+        if count >= self.max_headers:
+            if self._in_head:
                 raise TooManyHeaders(f"{self._what} has more than {self.max_headers} fields")
-            raw.append((name, value))
-        else:
-            if self._trailers is None:
-                self._trailers = []
-            if len(self._trailers) >= self.max_headers:
-                raise TooManyHeaders(f"trailer section has more than {self.max_headers} fields")
-            self._trailers.append((name, value))
+            raise TooManyHeaders(f"trailer section has more than {self.max_headers} fields")
+
+    def _end_head(self) -> None:
+        """The head is complete: later field lines are trailers."""
+        self._in_head = False
+        self._fields = self._trailers = []
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -289,12 +310,16 @@ class LLParser:
             self._decoder = None
             if tail:
                 events.append(tail)
-        trailers = build_headers(self._trailers)[0] if self._trailers else None
-        events.append(EndOfMessage(trailers))
+        trailers = self._trailers
+        events.append(EndOfMessage(build_headers(trailers)[0]) if trailers else END_OF_MESSAGE)
 
     def _version(self) -> HttpVersion:
-        text = self._parser.get_http_version().encode("ascii")
-        return parse_version(b"HTTP/" + text, b"HTTP/" + text)
+        text = self._parser.get_http_version()
+        version = VERSIONS.get(text)
+        if version is not None:
+            return version
+        raw = b"HTTP/" + text.encode("ascii")
+        return parse_version(raw, raw)
 
     def _eof_in_message(self) -> None:
         framing = self._framing

@@ -26,6 +26,7 @@ from .case import (
     unittest_run_loop,
 )
 from .client import TestClient
+from .httpbin import make_httpbin_app
 from .mocking import make_mocked_coro, make_mocked_request
 from .ports import unused_port
 from .server import BaseTestServer, RawTestServer, TestServer
@@ -41,6 +42,7 @@ __all__ = [
     "ToolkitTestCase",
     "create_memory_pipe",
     "loop_context",
+    "make_httpbin_app",
     "make_mocked_coro",
     "make_mocked_request",
     "setup_test_loop",

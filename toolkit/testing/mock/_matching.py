@@ -42,8 +42,7 @@ def _origin_path(url: URL) -> str:
 
 
 def _query_items(query: Mapping[str, str] | MultiDict[str]) -> list[tuple[str, str]]:
-    items = query.items() if not isinstance(query, MultiDict) else query.items()
-    return sorted((str(k), str(v)) for k, v in items)
+    return sorted((str(k), str(v)) for k, v in query.items())
 
 
 class URLPattern:
@@ -127,6 +126,23 @@ class URLPattern:
         if found is None or not self._query_ok(self._template_query, url):
             return None
         return dict(found.groupdict())
+
+    def mismatch(self, url: URL) -> str:
+        """Why ``url`` does not match (for messages)."""
+        if self.kind == "regex":
+            return "URL does not match the pattern"
+        if self.match(url.with_query(None)) is not None or self.match(
+            url.with_query(self._expected_query() or None)
+        ):
+            expected = self._expected_query()
+            wanted = "no query" if not expected else f"query {expected!r}"
+            return f"{wanted} expected, got {url.query_string!r}"
+        return "URL differs"
+
+    def _expected_query(self) -> list[tuple[str, str]]:
+        if self._exact is not None:
+            return _query_items(self._exact.query)
+        return self._template_query or []
 
     def _query_ok(self, expected: list[tuple[str, str]] | None, url: URL) -> bool:
         if expected is None:

@@ -22,7 +22,7 @@ _UNSET: Any = object()
 #: What a callback may return: a response spec, the keyword arguments of one, a
 #: ready ``web.StreamResponse``, an exception to raise, or None (the route's own answer).
 Answer = Union["MockResponse", Mapping[str, Any], "StreamResponse", BaseException, None]
-Callback = Callable[[MockRequest], Union[Answer, Awaitable[Answer]]]
+Callback = Callable[[MockRequest], Answer | Awaitable[Answer]]
 
 
 class MockResponse:
@@ -173,8 +173,7 @@ class MockRoute:
         """Fail unless the route was called exactly once."""
         if self.call_count != 1:
             raise AssertionError(
-                f"{self.describe()} was expected to be called once, "
-                f"called {self.call_count} times"
+                f"{self.describe()} was expected to be called once, called {self.call_count} times"
             )
 
     def assert_not_called(self) -> None:
@@ -207,7 +206,7 @@ class MockRoute:
             return f"method {self.method} expected, got {request.method}", {}
         path_params = self.pattern.match(request.url)
         if path_params is None:
-            return "URL differs", {}
+            return self.pattern.mismatch(request.url), {}
         if self.exhausted:
             return f"already answered {self.call_count} time(s) (repeat={self.repeat})", {}
         reason = self.matcher.mismatch(request)
@@ -243,12 +242,12 @@ class MockRoute:
             return self.exception if self.exception is not None else self.response
         if isinstance(result, (MockResponse, BaseException)):
             return result
-        if isinstance(result, Mapping):
-            return MockResponse(**result)
         from toolkit.web import StreamResponse
 
-        if isinstance(result, StreamResponse):
+        if isinstance(result, StreamResponse):  # before Mapping: responses are mappings
             return result
+        if isinstance(result, Mapping):
+            return MockResponse(**result)
         raise TypeError(
             f"the callback of {self.describe()} returned {type(result).__name__}; expected a "
             "MockResponse, a dict of its arguments, a web.StreamResponse, an exception or None"

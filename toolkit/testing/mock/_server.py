@@ -139,10 +139,11 @@ class MockServer:
             connection_key = None
         if route is None:
             found = router._resolve(mocked)
-            if found is None:
+            if found is None or found[0] is None:
                 exc: BaseException = router._unmatched_error(mocked)
                 return self._fail(request, address, exc)
             route, params = found
+        assert route is not None
         if mocked.route is None:
             route._record(mocked, params)
         answer = await route._answer(mocked)

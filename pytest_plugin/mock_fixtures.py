@@ -1,0 +1,43 @@
+"""The ``mock_http`` fixture: a :class:`toolkit.testing.mock.MockRouter` for one test.
+
+While the test runs, sessions created without ``connector=`` (in the test, in its
+fixtures set up later, and in the code under test) answer from the router::
+
+    async def test_client(mock_http):
+        mock_http.get("http://api.test/users/1", json={"name": "ann"})
+        assert await fetch_user(1) == {"name": "ann"}
+        mock_http.assert_called_once("GET", "http://api.test/users/1")
+
+The fixture is synchronous on purpose: the default-connector switch is a context
+variable, and only a value set outside the test's task is inherited by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from toolkit.testing.mock import MockRouter
+
+__all__ = ["mock_http"]
+
+
+@pytest.fixture
+def mock_http() -> Iterator[MockRouter]:
+    """A :class:`~toolkit.testing.mock.MockRouter`, active for the whole test.
+
+    Unmatched requests raise ``MockUnmatchedError``; set ``mock_http.passthrough``
+    (``True`` or a list of hosts) to let them reach the network. Call
+    ``mock_http.assert_all_called()`` to check that every route was used.
+    """
+    from toolkit.testing.mock import MockRouter
+
+    router = MockRouter()
+    router.start()
+    try:
+        yield router
+    finally:
+        router.stop(check=False)
