@@ -95,7 +95,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
             return URL.build(path="*", encoded=True)
         try:
             url = URL(target)
-        except ValueError:
+        except (ValueError, IndexError):  # yarl raises IndexError for e.g. "http://[]@"
             # An absolute-form target with a broken authority: keep it verbatim so
             # routing answers 404 instead of the connection failing.
             return URL.build(path=target, encoded=True)

@@ -131,9 +131,8 @@ class URLPattern:
         """Why ``url`` does not match (for messages)."""
         if self.kind == "regex":
             return "URL does not match the pattern"
-        if self.match(url.with_query(None)) is not None or self.match(
-            url.with_query(self._expected_query() or None)
-        ):
+        expected_url = url.with_query(self._expected_query() or None)
+        if self.match(url.with_query(None)) is not None or self.match(expected_url) is not None:
             expected = self._expected_query()
             wanted = "no query" if not expected else f"query {expected!r}"
             return f"{wanted} expected, got {url.query_string!r}"
