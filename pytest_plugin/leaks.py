@@ -1,12 +1,14 @@
-"""Leak detection: client sessions, connectors and connections a test left open.
+"""Leak detection: client sessions, connectors, connections and test servers a test
+left open.
 
 The client reports such objects when they are garbage-collected, through the event
 loop's exception handler (contexts with a ``client_session``, ``connector`` or
 ``client_connection`` key) and a ``ResourceWarning``. While a test is checked, the
 plugin installs a recording exception handler on the test's loop and silences those
 ``ResourceWarning`` (they would otherwise surface as an unraisable exception from
-``__del__``); after the fixtures are torn down it collects garbage and fails the test,
-naming every leaked object.
+``__del__``); after the fixtures are torn down it closes the test servers the test
+started and did not close, collects garbage, and fails the test, naming every leaked
+object.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ _LEAK_KEYS = {
     "client_session": "client session",
     "connector": "connector",
     "client_connection": "connection",
-}
+}  # and "test server": a TestServer/RawTestServer started and not closed
 
 #: The messages of the ResourceWarning the client emits for the objects above.
 LEAK_WARNING_PATTERN = r"Unclosed (client session|connector|connection)"
@@ -36,6 +38,9 @@ class LeakRecorder:
         self._previous = loop.get_exception_handler()
         self.leaks: list[tuple[str, str]] = []  # (kind, repr)
         loop.set_exception_handler(self._handle)
+        from toolkit.testing.server import live_servers
+
+        self._servers_before = set(live_servers)
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         for key, kind in _LEAK_KEYS.items():
@@ -48,7 +53,16 @@ class LeakRecorder:
             loop.default_exception_handler(context)
 
     def collect(self) -> None:
-        """Run the garbage collector so that unreachable leaked objects report."""
+        """Close test servers the test left running (reporting them), then run the
+        garbage collector so that unreachable leaked objects report."""
+        from toolkit.testing.server import live_servers
+
+        for server in list(live_servers):
+            if server in self._servers_before:
+                continue
+            self.leaks.append(("test server", _safe_repr(server)))
+            if not self._loop.is_closed():
+                self._loop.run_until_complete(server.close())
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=ResourceWarning)
             gc.collect()
@@ -64,8 +78,9 @@ class LeakRecorder:
         lines = [
             f"aiotoolkit: the test left {summary} open:",
             *(f"  - {kind}: {text}" for kind, text in self.leaks),
-            "Close sessions (`async with ClientSession() as s:` or `await s.close()`) and "
-            "release responses (`async with s.get(...)` or `resp.release()`); "
+            "Close sessions (`async with ClientSession() as s:` or `await s.close()`), "
+            "test servers and clients (`async with` or `await x.close()`) and release "
+            "responses (`async with s.get(...)` or `resp.release()`); "
             "disable this check with `--toolkit-leaks=off`.",
         ]
         return "\n".join(lines)

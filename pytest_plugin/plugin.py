@@ -13,7 +13,7 @@ Options (command line, or the same name without ``--`` and with ``_`` in the ini
 
 The fixtures (``http_client``, ``http_server``, ``raw_server``, ``unused_port``,
 ``tls_*`` and the ``aiohttp_*`` aliases) live in :mod:`pytest_plugin.fixtures` and
-:mod:`pytest_plugin.tls`.
+:mod:`pytest_plugin.tls`; ``mock_http`` in :mod:`pytest_plugin.mock_fixtures`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .fixtures import (
     unused_port_factory,
 )
 from .leaks import LEAK_WARNING_PATTERN, LeakRecorder
+from .mock_fixtures import mock_http
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "http_client",
     "http_server",
     "loop",
+    "mock_http",
     "raw_server",
     "tls_ca",
     "tls_certificate",

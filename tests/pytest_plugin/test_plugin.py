@@ -199,6 +199,52 @@ def test_leaked_session_fails_the_test(isolated: pytest.Pytester) -> None:
     )
 
 
+def test_unclosed_connector_is_a_leak(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        from toolkit import ClientSession, TCPConnector
+        from app_helpers import make_app
+
+        async def test_leaks_a_connector(http_client):
+            client = await http_client(make_app())
+            connector = TCPConnector()  # keeps the idle keep-alive connection
+            async with ClientSession(connector=connector, connector_owner=False) as session:
+                async with session.get(client.make_url("/")) as resp:
+                    await resp.read()
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the test left 1 connector open*", "*connector: <TCPConnector*"])
+
+
+def test_unclosed_test_server_is_a_leak_and_gets_closed(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import pytest
+        from toolkit.testing import TestClient, TestServer
+        from app_helpers import make_app
+
+        KEPT = []
+
+        @pytest.mark.toolkit_leaks
+        async def test_forgets_the_client():
+            client = TestClient(TestServer(make_app()))
+            await client.start_server()
+            assert (await client.get("/")).status == 200
+            KEPT.append(client.server)
+
+        def test_it_was_closed():
+            assert KEPT[0].closed
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*the test left*1 client session*1 test server open:", "*test server: <TestServer tcp*"]
+    )
+
+
 def test_leak_modes(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """

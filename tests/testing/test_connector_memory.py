@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import ClientConnectionError, ClientSession, web
 from toolkit.testing import MemoryConnector, RawTestServer, TestServer
@@ -182,3 +184,60 @@ async def test_close_twice_and_without_await() -> None:
     await closing
     assert connector.closed
     assert log == ["startup", "cleanup"]
+
+
+async def test_protocol_corners_over_memory() -> None:
+    app = web.Application()
+
+    async def no_content(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def close_delimited(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        resp.force_close()
+        await resp.prepare(request)
+        await resp.write(b"until the end")
+        return resp
+
+    async def upload(request: web.Request) -> web.Response:
+        return web.Response(text=str(len(await request.read())))
+
+    app.router.add_get("/204", no_content)
+    app.router.add_get("/eof", close_delimited)
+    app.router.add_post("/upload", upload)
+    async with ClientSession(connector=MemoryConnector(app)) as session:
+        async with session.get("http://x/204") as resp:
+            assert resp.status == 204 and await resp.read() == b""
+        async with session.head("http://x/204") as resp:
+            assert resp.status == 204
+        async with session.get("http://x/eof") as resp:
+            assert await resp.read() == b"until the end"
+        async with session.post("http://x/upload", data=b"z" * 5000, expect100=True) as resp:
+            assert await resp.text() == "5000"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.binary(max_size=300_000), st.booleans())
+def test_any_body_round_trips(body: bytes, chunked: bool) -> None:
+    async def run() -> None:
+        async def echo(request: web.BaseRequest) -> web.StreamResponse:
+            data = await request.read()
+            resp = web.StreamResponse()
+            if chunked:
+                resp.enable_chunked_encoding()
+            else:
+                resp.content_length = len(data)
+            await resp.prepare(request)
+            for i in range(0, len(data), 70_000):
+                await resp.write(data[i : i + 70_000])
+            await resp.write_eof()
+            return resp
+
+        server = web.Server(echo)
+        async with ClientSession(connector=MemoryConnector(server)) as session:
+            for _ in range(2):  # the second one reuses the connection
+                async with session.post("http://x/", data=body) as resp:
+                    assert await resp.read() == body
+        await server.shutdown()
+
+    asyncio.run(run())

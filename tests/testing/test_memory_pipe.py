@@ -175,6 +175,19 @@ async def test_writing_to_a_closed_peer_resets() -> None:
     assert isinstance(exc, ConnectionResetError)
 
 
+async def test_closing_with_the_peers_bytes_unread_resets_the_peer() -> None:
+    a, b, ta, tb = await pipe()
+    ta.pause_reading()  # a never reads what b sends
+    tb.set_write_buffer_limits(high=10)
+    tb.write(b"y" * 100)
+    assert b.kinds()[-1] == "pause_writing"
+    ta.close()
+    assert await asyncio.wait_for(a.lost, 1) is None
+    exc = await asyncio.wait_for(b.lost, 1)
+    assert isinstance(exc, ConnectionResetError)
+    assert "unread" in str(exc)
+
+
 async def test_protocol_error_in_data_received_aborts_and_reports() -> None:
     loop = asyncio.get_running_loop()
     reported: list[dict[str, Any]] = []

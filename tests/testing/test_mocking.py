@@ -87,6 +87,22 @@ async def test_a_handler_can_be_called_and_its_response_prepared() -> None:
     assert status_line.startswith("HTTP/1.1 200")
 
 
+async def test_on_response_prepare_runs_for_the_given_app() -> None:
+    seen: list[str] = []
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        seen.append(request.path)
+        response.headers["X-Prepared"] = "1"
+
+    app = web.Application()
+    app.on_response_prepare.append(on_prepare)
+    req = make_mocked_request("GET", "/p", app=app)
+    resp = web.Response(text="x")
+    await resp.prepare(req)
+    assert seen == ["/p"]
+    assert resp.headers["X-Prepared"] == "1"
+
+
 async def test_make_mocked_coro() -> None:
     coro = make_mocked_coro(42)
     assert await coro(1, b=2) == 42

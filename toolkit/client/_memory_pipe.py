@@ -9,9 +9,10 @@ behaves like a TCP connection in the ways protocol code can observe:
 * read flow control: ``pause_reading()`` stops delivery to this side's protocol;
 * ``write_eof()`` half-closes: the peer gets ``eof_received()`` after the buffered
   bytes, and closes itself unless that returns true;
-* ``close()`` flushes, then both sides see ``connection_lost(None)`` (the peer after
-  its ``eof_received``); ``abort()`` drops the buffer and the peer gets
-  ``connection_lost(ConnectionResetError)``;
+* ``close()`` stops delivery to this side's protocol, flushes, then both sides see
+  ``connection_lost(None)`` (the peer after its ``eof_received``); bytes the peer still
+  had buffered for us reset it (``connection_lost(ConnectionResetError)``), as TCP does;
+  ``abort()`` drops the buffer and the peer gets ``connection_lost(ConnectionResetError)``;
 * ``get_extra_info('peername' | 'sockname')`` are fake addresses; ``'socket'`` and
   ``'sslcontext'`` are None.
 """
@@ -93,7 +94,7 @@ class MemoryTransport(asyncio.Transport):
         self._reading_paused = True
 
     def resume_reading(self) -> None:
-        if self._reading_paused:
+        if self._reading_paused and not self._closing:
             self._reading_paused = False
             peer = self._peer
             if peer is not None:
@@ -180,9 +181,12 @@ class MemoryTransport(asyncio.Transport):
             peer._deliver(chunk)
             if self._lost:
                 return
-        if peer._lost:
-            self._outgoing.clear()
-            self._buffered = 0
+        if peer._lost and self._outgoing:
+            # The peer went away with our bytes unread: TCP would answer with a reset.
+            self._connection_lost(
+                ConnectionResetError("the peer closed the in-memory connection with data unread")
+            )
+            return
         self._check_low_water()
         if self._outgoing:
             return  # the peer paused reading; its resume_reading() flushes again
@@ -226,6 +230,9 @@ class MemoryTransport(asyncio.Transport):
         self._outgoing.clear()
         self._buffered = 0
         self._loop.call_soon(self._call_connection_lost, exc)
+        peer = self._peer
+        if peer is not None and peer._outgoing:
+            peer._schedule_flush()  # it finds us gone and resets
 
     def _call_connection_lost(self, exc: Exception | None) -> None:
         try:
@@ -245,7 +252,7 @@ class MemoryTransport(asyncio.Transport):
         if self._closing or self._lost:
             return
         self._closing = True
-        self._reading_paused = False
+        self._reading_paused = True  # like a closed socket: the protocol gets no more data
         self._schedule_flush()
 
     def abort(self) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import deque
 
 import httptools
-
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._body import ChunkedReader, LengthReader
@@ -109,7 +108,7 @@ class HttptoolsRequestParser(LLParser):
             )
 
     def on_headers_complete(self) -> None:
-        self._end_head()
+        raw = self._take_fields()
         parser = self._parser
         method_b: bytes = parser.get_method()
         target_b = self._url
@@ -124,11 +123,8 @@ class HttptoolsRequestParser(LLParser):
             or self._target_re.fullmatch(target_b) is None
         ):
             validate_target(method_b, target_b, self.lenient)
-        raw = self._raw
         headers = CIMultiDictProxy(
-            CIMultiDict(
-                [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
-            )
+            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
         )
         method = _METHODS.get(method_b) or method_b.decode("ascii")
         framing = analyze(
@@ -336,7 +332,7 @@ class HttptoolsResponseParser(LLParser):
         self._reason += reason
 
     def on_headers_complete(self) -> None:
-        self._end_head()
+        raw = self._take_fields()
         version = self._version()
         status: int = self._parser.get_status_code()
         reason_b = self._reason
@@ -348,7 +344,7 @@ class HttptoolsResponseParser(LLParser):
         line_len = len(reason_b) + 13
         if line_len > self.max_line_size:
             raise_line_too_long("status line", self.max_line_size, line_len)
-        headers, raw_headers = build_headers(self._raw)
+        headers, raw_headers = build_headers(raw)
         reason = reason_b.decode("utf-8", "surrogateescape")
         if status < 200 and status != 101:
             self._interim = True

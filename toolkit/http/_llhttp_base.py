@@ -93,10 +93,9 @@ class LLParser:
         self._partial = 0
         self._head_bytes = 0
         self._idle = 0
-        self._raw: list[tuple[bytes, bytes]] = []
-        self._trailers: list[tuple[bytes, bytes]] | None = None
-        # The list on_header appends to: the head's fields, then the trailers.
-        self._fields = self._raw
+        # The field lines of the head; emptied when the head is complete, it then
+        # collects the trailers. One list for the life of the parser.
+        self._fields: list[tuple[bytes, bytes]] = []
         # llhttp itself rejects control characters in field values unless it was
         # made lenient; then our callback checks them.
         self._check_ctl = lenient
@@ -158,15 +157,9 @@ class LLParser:
     def _feed(self, data: bytes | bytearray) -> None:
         self._feed_llhttp(data)
 
-    def _mark(self) -> int:
-        """A number that changes whenever llhttp reports progress through a callback."""
-        trailers = self._trailers
-        return (
-            len(self._events)
-            + len(self._raw)
-            + (len(trailers) if trailers else 0)
-            + self._body_bytes
-        )
+    def _mark(self) -> tuple[int, int, int]:
+        """A value that changes whenever llhttp reports progress through a callback."""
+        return len(self._events), len(self._fields), self._body_bytes
 
     def _twin(self) -> Any:
         """A fresh pure-Python parser in this parser's state at the start of the feed."""
@@ -192,7 +185,7 @@ class LLParser:
         # Progress only needs measuring when the feed starts inside a body: a feed
         # that starts before or in a head and ends in a body completed that head.
         in_body = not idle_at_start and not self._in_head
-        mark = self._mark() if in_body else 0
+        mark = self._mark() if in_body else None
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:
@@ -227,12 +220,14 @@ class LLParser:
         # partial line is caught at most one feed late.
         if self._started_now:
             self._partial = 0
+            self._head_bytes = 0
             return
         nl = data.rfind(b"\n")
         self._partial = self._partial + len(data) if nl < 0 else len(data) - nl - 1
         self._head_bytes += len(data)
-        if self._raw:
-            limit, name = self.max_field_size, f"{self._what} field line {len(self._raw) + 1}"
+        fields = self._fields
+        if fields:
+            limit, name = self.max_field_size, f"{self._what} field line {len(fields) + 1}"
         else:
             limit = max(self.max_line_size, self.max_field_size)
             name = self._start_line
@@ -247,14 +242,9 @@ class LLParser:
     # -- callbacks -----------------------------------------------------------------
 
     def on_message_begin(self) -> None:
-        self._in_message = True
-        self._in_head = True
-        self._started_now = True
-        self._partial = 0
-        self._head_bytes = 0
-        self._idle = 0
-        self._raw = self._fields = []
-        self._trailers = None
+        # (_partial and _head_bytes are reset by _check_partial_head, _fields when
+        # the previous head completed, _idle whenever a feed makes progress.)
+        self._in_message = self._in_head = self._started_now = True
         self._framing = None
         self._body_bytes = 0
 
@@ -284,10 +274,12 @@ class LLParser:
                 raise TooManyHeaders(f"{self._what} has more than {self.max_headers} fields")
             raise TooManyHeaders(f"trailer section has more than {self.max_headers} fields")
 
-    def _end_head(self) -> None:
-        """The head is complete: later field lines are trailers."""
+    def _take_fields(self) -> list[tuple[bytes, bytes]]:
+        """The head is complete: return its field lines; later ones are trailers."""
         self._in_head = False
-        self._fields = self._trailers = []
+        fields = self._fields
+        self._fields = []
+        return fields
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -310,8 +302,12 @@ class LLParser:
             self._decoder = None
             if tail:
                 events.append(tail)
-        trailers = self._trailers
-        events.append(EndOfMessage(build_headers(trailers)[0]) if trailers else END_OF_MESSAGE)
+        trailers = self._fields
+        if trailers:
+            self._fields = []
+            events.append(EndOfMessage(build_headers(trailers)[0]))
+        else:
+            events.append(END_OF_MESSAGE)
 
     def _version(self) -> HttpVersion:
         text = self._parser.get_http_version()

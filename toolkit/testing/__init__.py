@@ -26,6 +26,7 @@ from .case import (
     unittest_run_loop,
 )
 from .client import TestClient
+from .conformance import ConnectorConformanceError, check_connector
 from .httpbin import make_httpbin_app
 from .mocking import make_mocked_coro, make_mocked_request
 from .ports import unused_port
@@ -34,12 +35,14 @@ from .server import BaseTestServer, RawTestServer, TestServer
 __all__ = [
     "AioHTTPTestCase",
     "BaseTestServer",
+    "ConnectorConformanceError",
     "MemoryConnector",
     "MemoryTransport",
     "RawTestServer",
     "TestClient",
     "TestServer",
     "ToolkitTestCase",
+    "check_connector",
     "create_memory_pipe",
     "loop_context",
     "make_httpbin_app",

@@ -100,8 +100,9 @@ def make_mocked_request(
 
     ``path`` is the request target (``"/a?b=1"``); ``headers`` a mapping (or multidict).
     ``match_info`` fills ``request.match_info`` (no routing happens); ``app`` is the
-    request's application (a fresh ``web.Application`` by default; its
-    ``on_response_prepare`` signal gets frozen, as a running app's is). ``writer``,
+    request's application (a fresh ``web.Application`` by default; it gets
+    ``pre_freeze()``-d, as a running app is, so its router, middlewares and signals
+    become read-only). ``writer``,
     ``protocol`` and ``transport`` default to mocks; the transport reports
     ``sslcontext`` and fake peer/socket addresses. ``payload`` is the body reader.
     """
@@ -137,9 +138,8 @@ def make_mocked_request(
             loop = None
     if app is None:
         app = Application()
-    if not app.on_response_prepare.frozen:
-        # StreamResponse.prepare() sends it; a running app would have frozen it.
-        app.on_response_prepare.freeze()
+    # As a running app is: StreamResponse.prepare() sends the frozen on_response_prepare.
+    app.pre_freeze()
 
     request = Request(
         message,

@@ -13,6 +13,7 @@ import abc
 import itertools
 import socket
 import ssl as _ssl
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,6 +36,9 @@ Transport = Literal["tcp", "memory"]
 _memory_ports = itertools.count(40000)
 #: Seconds in-flight requests get to finish when a test server closes (runners: 60).
 _SHUTDOWN_TIMEOUT = 5.0
+
+#: Servers started and not closed yet (the pytest plugin reports those a test leaves).
+live_servers: weakref.WeakSet[BaseTestServer] = weakref.WeakSet()
 
 
 class BaseTestServer(abc.ABC):
@@ -111,6 +115,7 @@ class BaseTestServer(abc.ABC):
             self.runner = None
             raise
         self._root = URL.build(scheme=self.scheme, host=self.host, port=self.port)
+        live_servers.add(self)
 
     @abc.abstractmethod
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
@@ -158,6 +163,7 @@ class BaseTestServer(abc.ABC):
             self.port = None
         self._closing = True
         self._closed = True
+        live_servers.discard(self)
 
     async def __aenter__(self) -> BaseTestServer:
         await self.start_server()

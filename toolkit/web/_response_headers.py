@@ -26,8 +26,8 @@ class HeadersMixin:
     """Typed views of a response's headers; the owner sets the attributes below."""
 
     _headers: CIMultiDict[str]
-    _cookies: SimpleCookie
-    _partitioned: set[str]
+    _cookies: SimpleCookie | None  # created on first use
+    _partitioned: set[str] | None
     _chunked: bool
 
     @property
@@ -38,7 +38,10 @@ class HeadersMixin:
     @property
     def cookies(self) -> SimpleCookie:
         """Cookies to send as Set-Cookie headers."""
-        return self._cookies
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = SimpleCookie()
+        return cookies
 
     def set_cookie(
         self,
@@ -56,11 +59,12 @@ class HeadersMixin:
         partitioned: bool | None = None,
     ) -> None:
         """Set a cookie; attributes left as ``None`` are not sent."""
-        old = self._cookies.get(name)
+        cookies = self.cookies
+        old = cookies.get(name)
         if old is not None and old.coded_value == "":
-            self._cookies.pop(name, None)  # re-setting a deleted cookie
-        self._cookies[name] = value
-        morsel = self._cookies[name]
+            cookies.pop(name, None)  # re-setting a deleted cookie
+        cookies[name] = value
+        morsel = cookies[name]
         if expires is not None:
             morsel["expires"] = expires
         elif morsel.get("expires") == _EPOCH_EXPIRES:
@@ -81,8 +85,10 @@ class HeadersMixin:
         if samesite is not None:
             morsel["samesite"] = samesite
         if partitioned:
+            if self._partitioned is None:
+                self._partitioned = set()
             self._partitioned.add(name)
-        else:
+        elif self._partitioned is not None:
             self._partitioned.discard(name)
 
     def del_cookie(
@@ -96,7 +102,7 @@ class HeadersMixin:
         samesite: str | None = None,
     ) -> None:
         """Tell the client to delete a cookie (empty value, expired, ``Max-Age=0``)."""
-        self._cookies.pop(name, None)
+        self.cookies.pop(name, None)
         self.set_cookie(
             name,
             "",

@@ -127,6 +127,8 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._middlewares: FrozenList[Middleware] = FrozenList(middlewares)
         self._middlewares_handlers: tuple[Middleware, ...] = ()
         self._run_middlewares: bool | None = None
+        # Set by pre_freeze(): whether on_response_prepare has receivers.
+        self._has_prepare_handlers = False
         self._state: dict[str | AppKey[Any], Any] = {}
         self._frozen = False
         self._pre_frozen = False
@@ -277,6 +279,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._on_cleanup.freeze()
         self._middlewares_handlers = tuple(reversed(self._middlewares))
         self._run_middlewares = bool(self._middlewares)
+        self._has_prepare_handlers = bool(self._on_response_prepare)
         for subapp in self._subapps:
             subapp.pre_freeze()
             self._run_middlewares = self._run_middlewares or bool(subapp._run_middlewares)
@@ -402,7 +405,20 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
             raise TypeError(f"{self!r} handles Request objects, got {request!r}")
         if not self._frozen:
             self.freeze()  # served without a runner: the app is in use from now on
-        match_info: AbstractMatchInfo = await self._router.resolve(request)
+        router = self._router
+        route = router._match_plain(request) if type(router) is UrlDispatcher else None
+        if route is not None and not self._run_middlewares:
+            # The common case in one step: a plain path, no middlewares.
+            request._match_info = UrlMappingMatchInfo._for_app({}, route, self)
+            if not self._has_prepare_handlers and type(request) is Request:
+                request._run_prepare_hook = False
+            if not request.headers.get("Expect"):
+                return await route._handler(request)
+        match_info: AbstractMatchInfo
+        if route is not None:
+            match_info = UrlMappingMatchInfo({}, route)
+        else:
+            match_info = await router.resolve(request)
         match_info.add_app(self)
         match_info.freeze()
         request._match_info = cast(UrlMappingMatchInfo, match_info)

@@ -54,6 +54,18 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     :meth:`Application._make_request`.
     """
 
+    # Defaults as class attributes, so that __init__ (run for every request) sets
+    # only what it was given.
+    _scheme: str | None = None
+    _host: str | None = None
+    _remote: str | None = None
+    _read_bytes: bytes | None = None
+    _post: MultiDictProxy[str | bytes | FileField] | None = None
+    _rel_url: URL | None = None  # built on first use: most handlers never need it
+    _path: str | None = None
+    #: False when prepare() may skip _prepare_hook (set by the app for its requests).
+    _run_prepare_hook = True
+
     def __init__(
         self,
         message: RequestHead,
@@ -77,12 +89,12 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
         self._loop = loop
         self._client_max_size = client_max_size
         self._state: dict[str | RequestKey[Any], Any] = {} if state is None else state
-        self._scheme = scheme
-        self._host = host
-        self._remote = remote
-        self._read_bytes: bytes | None = None
-        self._post: MultiDictProxy[str | bytes | FileField] | None = None
-        self._rel_url = self._parse_target(message.target)
+        if scheme is not None:
+            self._scheme = scheme
+        if host is not None:
+            self._host = host
+        if remote is not None:
+            self._remote = remote
         self._cache: dict[str, Any] = {}
 
     @staticmethod
@@ -102,6 +114,15 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
         if url.is_absolute():
             return url.relative()
         return url
+
+    @property
+    def _raw_path_part(self) -> str:
+        """The path of the target, still percent-encoded (what routing patterns match)."""
+        target = self._message.target
+        if target[:1] == "/":
+            # The same as rel_url.raw_path for origin-form targets, without the URL object.
+            return target.partition("?")[0]
+        return self.rel_url.raw_path
 
     def clone(
         self,
@@ -257,7 +278,10 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     @property
     def rel_url(self) -> URL:
         """The request target as a relative URL (path and query)."""
-        return self._rel_url
+        rel_url = self._rel_url
+        if rel_url is None:
+            rel_url = self._rel_url = self._parse_target(self._message.target)
+        return rel_url
 
     @property
     def url(self) -> URL:
@@ -267,12 +291,22 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
             base = URL.build(scheme=self.scheme, authority=host)
         except ValueError as exc:
             raise HTTPBadRequest(text=f"Invalid Host header: {host!r}") from exc
-        return base.join(self._rel_url)
+        return base.join(self.rel_url)
 
     @property
     def path(self) -> str:
         """The decoded path."""
-        return self._rel_url.path
+        path = self._path
+        if path is None:
+            target = self._message.target
+            if target[:1] == "/":
+                path = target.partition("?")[0]
+                if "%" in path:  # else decoding would change nothing
+                    path = self.rel_url.path
+            else:
+                path = self.rel_url.path
+            self._path = path
+        return path
 
     @property
     def raw_path(self) -> str:
@@ -282,17 +316,17 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     @property
     def path_qs(self) -> str:
         """The decoded path with the query string."""
-        return str(self._rel_url)
+        return str(self.rel_url)
 
     @property
     def query(self) -> MultiDictProxy[str]:
         """The query parameters."""
-        return self._rel_url.query
+        return self.rel_url.query
 
     @property
     def query_string(self) -> str:
         """The decoded query string."""
-        return self._rel_url.query_string
+        return self.rel_url.query_string
 
     # -- headers ----------------------------------------------------------------------------
 
@@ -535,9 +569,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
 class Request(BaseRequest):
     """A request routed by an :class:`~toolkit.web.Application`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._match_info: UrlMappingMatchInfo | None = None
+    _match_info: UrlMappingMatchInfo | None = None
 
     def clone(self, **kwargs: Any) -> Request:
         """Return a copy with some attributes replaced; keeps the match info."""
@@ -570,5 +602,6 @@ class Request(BaseRequest):
         match_info = self._match_info
         if match_info is None:
             return
-        for app in match_info.apps:
-            await app.on_response_prepare.send(self, response)
+        for app in match_info._apps:
+            if app._has_prepare_handlers or not app.on_response_prepare.frozen:
+                await app.on_response_prepare.send(self, response)

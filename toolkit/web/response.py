@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 from multidict import CIMultiDict
 
 from toolkit import __version__, hdrs
-from toolkit.http import HttpVersion10, HttpVersion11
+from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11
 from toolkit.payload import Payload, get_payload
 from toolkit.web._compression import ContentCoding, choose_coding, compress_bytes
 from toolkit.web._helpers import http_date_now, parse_content_type
@@ -59,10 +59,13 @@ class _PayloadWriter(Protocol):
 
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+_TEXT_PLAIN_UTF8 = "text/plain; charset=utf-8"
 
 
 def _reason_for(status: int) -> str:
     return _REASONS.get(status, "")
+
+
 
 
 class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]):
@@ -72,6 +75,20 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     """
 
     _length_check = True
+    # Defaults as class attributes: most responses never change them, and setting
+    # each one in every __init__ costs time on every request.
+    _body: Any = None
+    _keep_alive: bool | None = None
+    _chunked = False
+    _compression = False
+    _compression_force: ContentCoding | None = None
+    _cookies: SimpleCookie | None = None
+    _partitioned: set[str] | None = None
+    _req: BaseRequest | None = None
+    _payload_writer: _PayloadWriter | None = None
+    _eof_sent = False
+    _must_be_empty_body: bool | None = None
+    _body_length = 0
 
     def __init__(
         self,
@@ -80,18 +97,6 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
         reason: str | None = None,
         headers: Any = None,
     ) -> None:
-        self._body: Any = None
-        self._keep_alive: bool | None = None
-        self._chunked = False
-        self._compression = False
-        self._compression_force: ContentCoding | None = None
-        self._cookies: SimpleCookie = SimpleCookie()
-        self._partitioned: set[str] = set()
-        self._req: BaseRequest | None = None
-        self._payload_writer: _PayloadWriter | None = None
-        self._eof_sent = False
-        self._must_be_empty_body: bool | None = None
-        self._body_length = 0
         self._state: dict[str | ResponseKey[Any], Any] = {}
         if headers is None:
             self._headers: CIMultiDict[str] = CIMultiDict()
@@ -99,7 +104,11 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
             self._headers = headers
         else:
             self._headers = CIMultiDict(headers)
-        self.set_status(status, reason)
+        if reason is None and type(status) is int and 100 <= status <= 999:
+            self._status = status
+            self._reason = _REASONS.get(status, "")
+        else:
+            self.set_status(status, reason)
 
     # -- status -------------------------------------------------------------------------
 
@@ -220,60 +229,75 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
         if self._payload_writer is not None:
             return self._payload_writer
         method = request.method
+        status = self._status
         self._must_be_empty_body = (
             method == hdrs.METH_HEAD
-            or self._status in (204, 304)
-            or 100 <= self._status < 200
-            or (method == hdrs.METH_CONNECT and 200 <= self._status < 300)
+            or status < 200
+            or status == 204
+            or status == 304
+            or (method == hdrs.METH_CONNECT and 200 <= status < 300)
         )
-        return await self._start(request)
-
-    async def _start(self, request: BaseRequest) -> _PayloadWriter:
+        self._set_content_length(method)
         self._req = request
         writer: _PayloadWriter = request._payload_writer
         self._payload_writer = writer
-        await request._prepare_hook(self)
-        await self._prepare_headers(request, writer)
+        if request._run_prepare_hook:
+            await request._prepare_hook(self)
+        if self._cookies:
+            self._add_cookie_headers()
+        if self._compression:
+            await self._start_compression(request)
         version = request.version
-        status_line = f"HTTP/{version.major}.{version.minor} {self._status} {self._reason}"
+        self._prepare_headers(request, method, version, writer)
+        if version is HttpVersion11:
+            status_line = f"HTTP/1.1 {self._status} {self._reason}"
+        else:
+            status_line = f"HTTP/{version.major}.{version.minor} {self._status} {self._reason}"
         await writer.write_headers(status_line, self._headers)
         return writer
 
-    async def _prepare_headers(self, request: BaseRequest, writer: _PayloadWriter) -> None:
+    def _set_content_length(self, method: str) -> None:
+        """Set Content-Length from a body known up front (:class:`Response`)."""
+
+    def _add_cookie_headers(self) -> None:
+        assert self._cookies is not None
+        partitioned = self._partitioned or ()
+        for name, morsel in self._cookies.items():
+            value = morsel.output(header="")[1:]
+            if name in partitioned:
+                value += "; Partitioned"
+            self._headers.add(hdrs.SET_COOKIE, value)
+
+    def _prepare_headers(
+        self, request: BaseRequest, method: str, version: HttpVersion, writer: _PayloadWriter
+    ) -> None:
         keep_alive = self._keep_alive
         if keep_alive is None:
             keep_alive = request.keep_alive
-        version = request.version
         headers = self._headers
-        for name, morsel in self._cookies.items():
-            value = morsel.output(header="")[1:]
-            if name in self._partitioned:
-                value += "; Partitioned"
-            headers.add(hdrs.SET_COOKIE, value)
-        if self._compression:
-            await self._start_compression(request)
+        empty_body = self._must_be_empty_body
         if self._chunked:
             if version != HttpVersion11:
                 raise RuntimeError(
                     f"chunked encoding is forbidden for HTTP/{version.major}.{version.minor}"
                 )
-            if not self._must_be_empty_body:
+            if not empty_body:
                 writer.enable_chunking()
                 headers[hdrs.TRANSFER_ENCODING] = "chunked"
             headers.pop(hdrs.CONTENT_LENGTH, None)
         elif self._length_check and hdrs.CONTENT_LENGTH not in headers:
             if version >= HttpVersion11:
-                if not self._must_be_empty_body:
+                if not empty_body:
                     writer.enable_chunking()
                     headers[hdrs.TRANSFER_ENCODING] = "chunked"
-            elif not self._must_be_empty_body:
+            elif not empty_body:
                 keep_alive = False  # HTTP/1.0 without a length: the close ends the body
-        if self._must_be_empty_body:
+        if empty_body:
             status = self._status
             if (
                 100 <= status < 200
                 or status == 204
-                or (request.method == hdrs.METH_CONNECT and 200 <= status < 300)
+                or (method == hdrs.METH_CONNECT and 200 <= status < 300)
             ):
                 headers.pop(hdrs.CONTENT_LENGTH, None)
             headers.pop(hdrs.TRANSFER_ENCODING, None)
@@ -320,6 +344,9 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
             raise RuntimeError("response has not been started")
         writer = self._payload_writer
         await writer.write_eof(b"" if self._must_be_empty_body else bytes(data))
+        self._end_of_body(writer)
+
+    def _end_of_body(self, writer: _PayloadWriter) -> None:
         self._eof_sent = True
         self._req = None
         self._body_length = writer.output_size
@@ -393,24 +420,28 @@ class Response(StreamResponse):
             raise ValueError("body and text are not allowed together")
         if headers is None:
             real_headers: CIMultiDict[str] = CIMultiDict()
-        elif isinstance(headers, CIMultiDict):
-            real_headers = headers
+            has_type = False
         else:
-            real_headers = CIMultiDict(headers)
+            real_headers = headers if isinstance(headers, CIMultiDict) else CIMultiDict(headers)
+            has_type = hdrs.CONTENT_TYPE in real_headers
         if content_type is not None and "charset" in content_type:
             raise ValueError("charset must not be in content_type argument")
-        if hdrs.CONTENT_TYPE in real_headers and (content_type or charset):
+        if has_type and (content_type or charset):
             raise ValueError(
                 "passing both Content-Type header and content_type or charset params is forbidden"
             )
         if text is not None:
             if not isinstance(text, str):
                 raise TypeError(f"text argument must be str ({type(text).__name__!r})")
-            if hdrs.CONTENT_TYPE not in real_headers:
-                content_type = content_type or "text/plain"
-                charset = charset or "utf-8"
-                real_headers[hdrs.CONTENT_TYPE] = f"{content_type}; charset={charset}"
-                body = text.encode(charset)
+            if not has_type:
+                if content_type is None and charset is None:
+                    real_headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
+                    body = text.encode()
+                else:
+                    content_type = content_type or "text/plain"
+                    charset = charset or "utf-8"
+                    real_headers[hdrs.CONTENT_TYPE] = f"{content_type}; charset={charset}"
+                    body = text.encode(charset)
             else:
                 body_charset = parse_content_type(real_headers[hdrs.CONTENT_TYPE])[1].get(
                     "charset", "utf-8"
@@ -420,13 +451,23 @@ class Response(StreamResponse):
             if charset:
                 content_type += f"; charset={charset}"
             real_headers[hdrs.CONTENT_TYPE] = content_type
-        elif charset is not None and hdrs.CONTENT_TYPE not in real_headers:
+        elif charset is not None and not has_type:
             real_headers[hdrs.CONTENT_TYPE] = f"application/octet-stream; charset={charset}"
-        super().__init__(status=status, reason=reason, headers=real_headers)
+        # StreamResponse.__init__, inline (this runs for every response).
+        self._state: dict[str | ResponseKey[Any], Any] = {}
+        self._headers = real_headers
+        if reason is None and type(status) is int and 100 <= status <= 999:
+            self._status = status
+            self._reason = _REASONS.get(status, "")
+        else:
+            self.set_status(status, reason)
         self._compressed_body: bytes | None = None
         self._zlib_executor_size = zlib_executor_size
         self._zlib_executor = zlib_executor
-        self.body = body
+        if body is None or type(body) is bytes:
+            self._body = body
+        else:
+            self.body = body
 
     @property
     def body(self) -> Any:
@@ -491,24 +532,23 @@ class Response(StreamResponse):
     def content_length(self, value: int | None) -> None:
         raise RuntimeError("content length is set automatically for a Response")
 
-    async def _start(self, request: BaseRequest) -> _PayloadWriter:
+    def _set_content_length(self, method: str) -> None:
         headers = self._headers
         status = self._status
         if (
             100 <= status < 200
             or status == 204
-            or (request.method == hdrs.METH_CONNECT and 200 <= status < 300)
+            or (method == hdrs.METH_CONNECT and 200 <= status < 300)
         ):
             headers.pop(hdrs.CONTENT_LENGTH, None)
         elif not self._chunked and hdrs.CONTENT_LENGTH not in headers:
             body = self._body
             if body is None or type(body) is bytes:
                 length = len(body) if body else 0
-                if length or (status != 304 and request.method != hdrs.METH_HEAD):
+                if length or (status != 304 and method != hdrs.METH_HEAD):
                     headers[hdrs.CONTENT_LENGTH] = str(length)
             elif body.size is not None:  # a Payload
                 headers[hdrs.CONTENT_LENGTH] = str(body.size)
-        return await super()._start(request)
 
     async def _do_start_compression(self, coding: ContentCoding) -> None:
         if self._chunked or not isinstance(self._body, bytes):
@@ -538,7 +578,11 @@ class Response(StreamResponse):
             await body.write(self._payload_writer)
             await super().write_eof()
         else:
-            await super().write_eof(body)
+            writer = self._payload_writer
+            if writer is None:
+                raise RuntimeError("response has not been started")
+            await writer.write_eof(body)
+            self._end_of_body(writer)
 
 
 def json_response(

@@ -97,3 +97,24 @@ async def test_connector_is_a_memory_connector_without_keepalive() -> None:
     assert forced.force_close
     await connector.close()
     await forced.close()
+
+
+async def test_https_urls_on_kept_alive_connections() -> None:
+    mock = MockRouter()
+    route = mock.get("https://secure.test/item", body="s", repeat=2)
+    async with ClientSession(connector=mock.connector(keepalive_timeout=30)) as session:
+        for _ in range(2):
+            async with session.get("https://secure.test/item") as resp:
+                assert await resp.text() == "s"
+    assert [str(c.url) for c in route.calls] == ["https://secure.test/item"] * 2
+
+
+async def test_expect_100_continue_is_answered() -> None:
+    mock = MockRouter()
+    mock.post(f"{API}/upload", match_body=b"payload", status=201)
+    async with (
+        ClientSession(connector=mock.connector()) as session,
+        session.post(f"{API}/upload", data=b"payload", expect100=True) as resp,
+    ):
+        assert resp.status == 201
+    assert mock.calls[0].headers["Expect"] == "100-continue"

@@ -76,7 +76,10 @@ async def test_toolkit_request_uses_the_mock() -> None:
 
 
 async def test_assert_all_called_on_exit() -> None:
-    with pytest.raises(AssertionError, match="1 mocked route"), MockRouter(assert_all_called=True) as mock:
+    with (
+        pytest.raises(AssertionError, match="1 mocked route"),
+        MockRouter(assert_all_called=True) as mock,
+    ):
         mock.get(f"{API}/used")
         mock.get(f"{API}/unused")
         async with ClientSession() as session:

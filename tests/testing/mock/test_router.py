@@ -82,7 +82,9 @@ async def test_match_params_headers_and_json(mock: MockRouter, session: ClientSe
         body="found",
     )
     with pytest.raises(MockUnmatchedError) as info:
-        await session.post(f"{API}/search?q=cats", json={"limit": 4}, headers={"Authorization": "Bearer t"})
+        await session.post(
+            f"{API}/search?q=cats", json={"limit": 4}, headers={"Authorization": "Bearer t"}
+        )
     assert "JSON body {'limit': 3} expected" in str(info.value)
     resp = await session.post(
         f"{API}/search?q=cats&page=2", json={"limit": 3}, headers={"Authorization": "Bearer t"}
@@ -110,7 +112,9 @@ async def test_match_streamed_body_is_decided_on_the_wire(
         await session.put(f"{API}/upload", data=other())
 
 
-async def test_routes_answer_in_registration_order(mock: MockRouter, session: ClientSession) -> None:
+async def test_routes_answer_in_registration_order(
+    mock: MockRouter, session: ClientSession
+) -> None:
     mock.get(f"{API}/flaky", status=503)
     mock.get(f"{API}/flaky", body="ok")
     statuses = []
@@ -148,7 +152,9 @@ def test_bad_repeat_is_rejected(mock: MockRouter) -> None:
 
 
 async def test_status_reason_content_type(mock: MockRouter, session: ClientSession) -> None:
-    mock.get(f"{API}/teapot", status=418, reason="Short And Stout", body="<p>", content_type="text/html")
+    mock.get(
+        f"{API}/teapot", status=418, reason="Short And Stout", body="<p>", content_type="text/html"
+    )
     async with session.get(f"{API}/teapot") as resp:
         assert (resp.status, resp.reason) == (418, "Short And Stout")
         assert resp.content_type == "text/html"
@@ -248,7 +254,9 @@ async def test_sync_callback_returning_dict_or_web_response(
         assert await resp.text() == "static"
 
 
-async def test_callback_exception_reaches_the_caller(mock: MockRouter, session: ClientSession) -> None:
+async def test_callback_exception_reaches_the_caller(
+    mock: MockRouter, session: ClientSession
+) -> None:
     def boom(request: MockRequest) -> None:
         raise ClientConnectionError("boom from callback")
 
@@ -257,7 +265,9 @@ async def test_callback_exception_reaches_the_caller(mock: MockRouter, session: 
         await session.post(f"{API}/boom", data=b"x")
 
 
-async def test_slow_callback_hits_sock_read_timeout(mock: MockRouter, session: ClientSession) -> None:
+async def test_slow_callback_hits_sock_read_timeout(
+    mock: MockRouter, session: ClientSession
+) -> None:
     async def slow(request: MockRequest) -> None:
         await asyncio.sleep(5)
 
@@ -356,3 +366,27 @@ async def test_history_and_assertions(mock: MockRouter, session: ClientSession) 
         mock.assert_all_called()
     mock.reset()
     assert mock.calls == [] and route.call_count == 0
+
+
+async def test_bad_callback_result_is_raised_in_the_client(
+    mock: MockRouter, session: ClientSession
+) -> None:
+    mock.get(f"{API}/bad", callback=lambda request: 42)
+    with pytest.raises(TypeError, match=r"returned int; expected a MockResponse"):
+        await session.get(f"{API}/bad")
+
+
+async def test_route_assertions(mock: MockRouter, session: ClientSession) -> None:
+    route = mock.get(f"{API}/r", name="the r", repeat=True)
+    route.assert_not_called()
+    with pytest.raises(
+        AssertionError, match=re.escape("'the r': GET http://api.test/r was not called")
+    ):
+        route.assert_called()
+    (await session.get(f"{API}/r")).release()
+    route.assert_called_once()
+    (await session.get(f"{API}/r")).release()
+    with pytest.raises(AssertionError, match="called 2 times"):
+        route.assert_called_once()
+    assert route.last_call is not None and route.last_call.headers["Host"] == "api.test"
+    assert repr(route) == "<MockRoute 'the r': GET http://api.test/r (forever)>"

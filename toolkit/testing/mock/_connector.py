@@ -85,7 +85,7 @@ class MockConnector(MemoryConnector):
                 raise translate_exception(route.exception, mocked, req.connection_key)
         client = await super()._create_connection(req, traces, timeout)
         pending = Pending(mocked, route, params, client, req.connection_key)
-        router._server.register(client, pending)
+        router._server.register(client, req.url.origin(), pending)
         return client
 
     async def _passthrough(

@@ -84,6 +84,7 @@ class MockServer:
         self._clients: weakref.WeakValueDictionary[Any, ResponseHandler] = (
             weakref.WeakValueDictionary()
         )
+        self._origins: weakref.WeakKeyDictionary[ResponseHandler, URL] = weakref.WeakKeyDictionary()
 
     def protocol_factory(self) -> asyncio.BaseProtocol:
         """A new server-side protocol (the ``MemoryConnector`` target)."""
@@ -91,19 +92,22 @@ class MockServer:
         if self._server is None or self._loop is not loop:
             from toolkit.web import Server
 
-            self._server = Server(self._handle)
+            # A handler (a slow callback) stops when its client goes away.
+            self._server = Server(self._handle, handler_cancellation=True)
             self._loop = loop
             self._pending.clear()
         protocol: asyncio.BaseProtocol = self._server()
         return protocol
 
-    def register(self, client: ResponseHandler, pending: Pending | None) -> None:
-        """Remember a new connection (and its decision) by the client's address."""
+    def register(self, client: ResponseHandler, origin: URL, pending: Pending | None) -> None:
+        """Remember a new connection to ``origin`` (and its decision) by the client's
+        address; the connection is forgotten with its client protocol."""
         transport = client.transport
         if transport is None:
             return
         address = transport.get_extra_info("sockname")
         self._clients[address] = client
+        self._origins[client] = origin
         if pending is not None:
             self._pending[address] = pending
 
@@ -133,7 +137,11 @@ class MockServer:
             route, params = pending.route, pending.params
             connection_key = pending.connection_key
         else:  # a kept-alive connection: nothing was decided when it opened
-            url = URL.build(scheme="http", authority=request.host).join(request.rel_url)
+            client = self._clients.get(address)
+            origin = self._origins.get(client) if client is not None else None
+            if origin is None:
+                origin = URL.build(scheme="http", authority=request.host)
+            url = origin.join(request.rel_url)
             mocked = MockRequest(request.method, url, request.headers, body)
             router._history.append(mocked)
             connection_key = None
@@ -146,7 +154,10 @@ class MockServer:
         assert route is not None
         if mocked.route is None:
             route._record(mocked, params)
-        answer = await route._answer(mocked)
+        try:
+            answer = await route._answer(mocked)
+        except Exception as error:  # a bad callback result: tell the caller, not the log
+            answer = error
         if isinstance(answer, BaseException):
             return self._fail(request, address, translate_exception(answer, mocked, connection_key))
         if isinstance(answer, MockResponse):

@@ -19,7 +19,7 @@ from toolkit.web.routing.abc import (
     AbstractRouter,
 )
 from toolkit.web.routing.resources import DynamicResource, PlainResource, Resource
-from toolkit.web.routing.routes import ExpectHandler, MatchInfoError
+from toolkit.web.routing.routes import ExpectHandler, MatchInfoError, ResourceRoute
 
 if TYPE_CHECKING:
     from toolkit.web.request import Request
@@ -72,16 +72,44 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         self._named_resources: dict[str, AbstractResource] = {}
         # Frozen routers look plain paths up in a dict: {path: [positions]}, [others].
         self._index: tuple[dict[str, list[int]], list[int]] | None = None
+        # Frozen routers: {path: the plain resource that is the first candidate for it}.
+        self._first_plain: dict[str, PlainResource] | None = None
 
     def _build_index(self) -> tuple[dict[str, list[int]], list[int]]:
         plain: dict[str, list[int]] = {}
         others: list[int] = []
+        first: dict[str, PlainResource] = {}
         for position, resource in enumerate(self._resources):
             if type(resource) is PlainResource:
-                plain.setdefault(resource.canonical or "/", []).append(position)
+                path = resource.canonical or "/"
+                plain.setdefault(path, []).append(position)
+                if not others:  # else an earlier resource of another kind may match first
+                    first.setdefault(path, resource)
             else:
                 others.append(position)
+        self._first_plain = first
         return plain, others
+
+    def _match_plain(self, request: Request) -> ResourceRoute | None:
+        """The route for a plain path and method on a frozen router, else None.
+
+        A shortcut for the common case, giving the route :meth:`resolve` finds;
+        None means "ask :meth:`resolve`" (other resources, 404, 405).
+        """
+        if not self._frozen:
+            return None
+        if self._index is None:
+            self._index = self._build_index()
+        assert self._first_plain is not None
+        resource = self._first_plain.get(request.path)
+        if resource is None:
+            return None
+        method = request.method
+        for route in resource._routes:
+            route_method = route._method
+            if route_method == method or route_method == hdrs.METH_ANY:
+                return route
+        return None
 
     def _invalidate_index(self) -> None:
         """Forget the lookup index (a resource's path changed)."""
@@ -106,7 +134,7 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
 
     async def resolve(self, request: Request) -> AbstractMatchInfo:
         allowed_methods: set[str] = set()
-        for resource in self._candidates(request.rel_url.path):
+        for resource in self._candidates(request.path):
             match_info, allowed = await resource.resolve(request)
             if match_info is not None:
                 return match_info

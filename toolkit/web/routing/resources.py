@@ -104,7 +104,7 @@ class PlainResource(Resource):
         self._path = prefix + self._path
 
     def _match(self, request: Request) -> dict[str, str] | None:
-        return {} if request.rel_url.path == (self._path or "/") else None
+        return {} if request.path == (self._path or "/") else None
 
     def raw_match(self, path: str) -> bool:
         return self._path == path
@@ -169,7 +169,7 @@ class DynamicResource(Resource):
         self._canonical = prefix + self._canonical
 
     def _match(self, request: Request) -> dict[str, str] | None:
-        match = self._pattern.fullmatch(request.rel_url.raw_path)
+        match = self._pattern.fullmatch(request._raw_path_part)
         if match is None:
             return None
         return {key: unquote(value) for key, value in match.groupdict().items()}

@@ -206,6 +206,17 @@ class UrlMappingMatchInfo(dict[str, str], AbstractMatchInfo):
         self._current_app: Application | None = None
         self._frozen = False
 
+    @classmethod
+    def _for_app(
+        cls, match_dict: dict[str, str], route: AbstractRoute, app: Application
+    ) -> UrlMappingMatchInfo:
+        """A frozen match in ``app`` alone: ``add_app(app)`` and ``freeze()`` in one step."""
+        self = cls(match_dict, route)
+        self._apps.append(app)
+        self._current_app = app
+        self._frozen = True
+        return self
+
     @property
     def handler(self) -> Handler:
         return self._route.handler

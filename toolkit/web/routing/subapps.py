@@ -72,7 +72,7 @@ class PrefixedSubAppResource(PrefixResource):
         return {"app": self._app, "prefix": self._prefix}
 
     async def resolve(self, request: Request) -> tuple[AbstractMatchInfo | None, set[str]]:
-        path = request.rel_url.raw_path
+        path = request._raw_path_part
         if path != self._prefix and not path.startswith(self._prefix2):
             return None, set()
         match_info = await self._app.router.resolve(request)
