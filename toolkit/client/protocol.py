@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from toolkit.http import EndOfMessage, ResponseHead, ResponseParser
 from toolkit.http.errors import HttpProcessingError
@@ -233,8 +233,8 @@ class ResponseHandler(asyncio.Protocol):
     # ------------------------------------------------------------------ asyncio callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses; trust the protocol contract.
+        self.transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._connection_lost = True
