@@ -236,8 +236,10 @@ async def test_proxy_auth(tinyproxy_auth: Any, httpbin: Any) -> None:
 # --------------------------------------------------------------- testing page
 
 
-@pytest.mark.parametrize("memory", [False, True], ids=["tcp", "memory"])
-async def test_testing_page_example(http_client: Any, memory: bool) -> None:
+@pytest.mark.parametrize(
+    "options", [{}, {"memory": True}, {"tls": True}], ids=["tcp", "memory", "tls"]
+)
+async def test_testing_page_example(http_client: Any, options: dict[str, bool]) -> None:
     from toolkit import web
 
     async def hello(request: web.Request) -> web.Response:
@@ -245,7 +247,7 @@ async def test_testing_page_example(http_client: Any, memory: bool) -> None:
 
     app = web.Application()
     app.add_routes([web.get("/", hello)])
-    client = await http_client(app, memory=memory)
+    client = await http_client(app, **options)
     resp = await client.get("/")
     assert resp.status == 200
     assert await resp.json() == {"hello": "world"}

@@ -9,12 +9,28 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDictProxy, istr
 
 from .errors import InvalidHeader, PayloadTooLarge
 from .events import HttpVersion
 
-__all__ = ["Framing", "analyze"]
+__all__ = [
+    "CONNECTION",
+    "CONTENT_ENCODING",
+    "CONTENT_LENGTH",
+    "HOST",
+    "TRANSFER_ENCODING",
+    "Framing",
+    "analyze",
+]
+
+# Field names as istr: multidict looks these up without case-folding them each time.
+CONTENT_LENGTH = istr("Content-Length")
+TRANSFER_ENCODING = istr("Transfer-Encoding")
+CONNECTION = istr("Connection")
+CONTENT_ENCODING = istr("Content-Encoding")
+HOST = istr("Host")
+_UPGRADE = istr("Upgrade")
 
 _DIGITS_RE = re.compile(r"[0-9]{1,18}")
 _CODINGS = frozenset(("gzip", "deflate", "br", "zstd"))
@@ -36,7 +52,7 @@ class Framing(NamedTuple):
     until_close: bool
 
 
-def _tokens(headers: CIMultiDictProxy[str], name: str) -> list[str]:
+def _tokens(headers: CIMultiDictProxy[str], name: istr) -> list[str]:
     values = headers.getall(name, None)
     if not values:
         return []
@@ -44,7 +60,7 @@ def _tokens(headers: CIMultiDictProxy[str], name: str) -> list[str]:
 
 
 def _content_length(headers: CIMultiDictProxy[str]) -> int | None:
-    values = headers.getall("Content-Length", None)
+    values = headers.getall(CONTENT_LENGTH, None)
     if values is None:
         return None
     if len(values) > 1:
@@ -66,7 +82,7 @@ def _transfer_chunked(
     headers: CIMultiDictProxy[str], version: HttpVersion, is_request: bool, lenient: bool
 ) -> tuple[bool, bool]:
     """Return ``(chunked, until_close)`` from Transfer-Encoding; raise on bad codings."""
-    codings = _tokens(headers, "Transfer-Encoding")
+    codings = _tokens(headers, TRANSFER_ENCODING)
     if not codings:
         return False, False
     if version < (1, 1) and not lenient:
@@ -116,11 +132,11 @@ def analyze(
     ambiguous framing, the request smuggling vector.
     """
     if (
-        "Content-Length" not in headers
-        and "Transfer-Encoding" not in headers
-        and "Connection" not in headers
-        and "Content-Encoding" not in headers
-        and (not is_request or (method != "CONNECT" and len(headers.getall("Host", ())) < 2))
+        CONTENT_LENGTH not in headers
+        and TRANSFER_ENCODING not in headers
+        and CONNECTION not in headers
+        and CONTENT_ENCODING not in headers
+        and (not is_request or (method != "CONNECT" and len(headers.getall(HOST, ())) < 2))
     ):
         # The common case: no framing, connection or coding fields.
         return _PLAIN_KEEP_ALIVE if version >= (1, 1) else _PLAIN_CLOSE
@@ -136,7 +152,7 @@ def analyze(
             )
         length = None
     if is_request:
-        hosts = headers.getall("Host", None)
+        hosts = headers.getall(HOST, None)
         if hosts is not None and len(hosts) > 1:
             raise InvalidHeader("Host", f"repeated Host fields {hosts!r} (only one is allowed)")
         if max_body_size is not None and length is not None and length > max_body_size:
@@ -144,16 +160,16 @@ def analyze(
                 f"request body of {length} bytes (Content-Length) is larger than "
                 f"max_body_size={max_body_size}"
             )
-    connection = _tokens(headers, "Connection")
+    connection = _tokens(headers, CONNECTION)
     if version >= (1, 1):
         should_close = "close" in connection
     else:
         should_close = "keep-alive" not in connection or "close" in connection
-    upgrade = "upgrade" in connection and "Upgrade" in headers
+    upgrade = "upgrade" in connection and _UPGRADE in headers
     if is_request and method == "CONNECT":
         upgrade = True
     compression = None
-    encodings = headers.getall("Content-Encoding", None)
+    encodings = headers.getall(CONTENT_ENCODING, None)
     if encodings is not None and len(encodings) == 1:
         coding = encodings[0].strip().lower()
         if coding in _CODINGS:

@@ -20,18 +20,28 @@ import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._body import ChunkedReader, LengthReader
-from ._framing import analyze
+from ._framing import (
+    CONNECTION,
+    CONTENT_ENCODING,
+    CONTENT_LENGTH,
+    HOST,
+    TRANSFER_ENCODING,
+    Framing,
+    analyze,
+)
 from ._head import build_headers, raise_line_too_long, validate_target
-from ._llhttp_base import CTL_RE, VERSIONS, LLParser
+from ._llhttp_base import CTL_RE, END_OF_MESSAGE, VERSIONS, LLParser
 from ._rules import TARGET_LENIENT_RE, TARGET_RE
 from .compression import get_decoder
 from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
-from .events import EndOfMessage, Event, RequestHead, ResponseHead
+from .events import EndOfMessage, Event, HttpVersion11, RequestHead, ResponseHead
 from .parser import PyRequestParser, PyResponseParser, complete_messages
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
 _new_tuple = tuple.__new__
+# The framing of a keep-alive HTTP/1.1 request without a body.
+_PLAIN = Framing(False, None, False, False, None, False)
 # Method names as str without decoding them each time.
 _METHODS = {
     m.encode("ascii"): m
@@ -80,7 +90,8 @@ class HttptoolsRequestParser(LLParser):
     def feed_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Parse ``data``; return the events it completes (possibly none)."""
         if (
-            type(data) is not bytes
+            self._in_message
+            or type(data) is not bytes
             or self._error is not None
             or self._closed
             or self._paused
@@ -88,10 +99,22 @@ class HttptoolsRequestParser(LLParser):
             or self._upgrade_reader is not None
         ):
             return super().feed_data(data)
-        # The common case, without the detours of the general path.
+        # The common case (a feed that starts between messages), with
+        # _feed_llhttp() inline.
         events = self._events = []
+        self._started_now = False
+        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
         try:
-            self._feed_llhttp(data)
+            try:
+                self._parser.feed_data(data)
+            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
+                self._llhttp_stopped(exc, data, True)
+                return events
+            if self._in_message:  # a message continues in the next feed
+                if self._in_head:
+                    self._check_partial_head(data)
+                else:
+                    self._idle = 0
         except HttpProcessingError as exc:
             self._error = exc
             return complete_messages(events, exc)
@@ -99,6 +122,14 @@ class HttptoolsRequestParser(LLParser):
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+
+    def on_message_complete(self) -> None:
+        # LLParser.on_message_complete without the decoder (requests have none).
+        self._in_message = False
+        if self._fields:
+            super().on_message_complete()
+        else:
+            self._events.append(END_OF_MESSAGE)
 
     def _check_body_size(self) -> None:
         if self.max_body_size is not None and self._body_bytes > self.max_body_size:
@@ -108,7 +139,9 @@ class HttptoolsRequestParser(LLParser):
             )
 
     def on_headers_complete(self) -> None:
-        raw = self._take_fields()
+        raw = self._fields
+        self._fields = []  # for the trailers
+        self._in_head = False
         parser = self._parser
         method_b: bytes = parser.get_method()
         target_b = self._url
@@ -127,14 +160,25 @@ class HttptoolsRequestParser(LLParser):
             CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
         )
         method = _METHODS.get(method_b) or method_b.decode("ascii")
-        framing = analyze(
-            headers,
-            version,
-            is_request=True,
-            method=method,
-            lenient=self.lenient,
-            max_body_size=self.max_body_size,
-        )
+        if (
+            version is HttpVersion11
+            and CONTENT_LENGTH not in headers
+            and TRANSFER_ENCODING not in headers
+            and CONNECTION not in headers
+            and CONTENT_ENCODING not in headers
+            and method != "CONNECT"
+            and len(headers.getall(HOST, ())) < 2
+        ):
+            framing = _PLAIN  # what analyze() gives, without the call
+        else:
+            framing = analyze(
+                headers,
+                version,
+                is_request=True,
+                method=method,
+                lenient=self.lenient,
+                max_body_size=self.max_body_size,
+            )
         self._framing = framing
         self._events.append(
             _new_tuple(

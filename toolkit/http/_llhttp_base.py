@@ -99,6 +99,11 @@ class LLParser:
         # llhttp itself rejects control characters in field values unless it was
         # made lenient; then our callback checks them.
         self._check_ctl = lenient
+        # Whether on_header checks each field against the limits. A feed that starts
+        # between messages and is shorter than this holds whole field lines too short
+        # and too few to break a limit (a field line takes at least 3 bytes).
+        self._quick_feed = min(max_field_size - 2, 3 * max_headers)
+        self._check_fields = True
         self._framing: Framing | None = None
         self._body_bytes = 0
         self._bound = max_line_size + max_headers * (max_field_size + 2) + 4
@@ -182,24 +187,16 @@ class LLParser:
     def _feed_llhttp(self, data: bytes | bytearray) -> None:
         self._started_now = False
         idle_at_start = not self._in_message
+        self._check_fields = not idle_at_start or len(data) >= self._quick_feed or self._check_ctl
         # Progress only needs measuring when the feed starts inside a body: a feed
         # that starts before or in a head and ends in a body completed that head.
         in_body = not idle_at_start and not self._in_head
         mark = self._mark() if in_body else None
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade as exc:
-            self._after_upgrade(data[exc.args[0] :])
+        except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
+            self._llhttp_stopped(exc, data, idle_at_start)
             return
-        except httptools.HttpParserError as exc:
-            cause = exc.__context__
-            if isinstance(exc, httptools.HttpParserCallbackError) and cause is not None:
-                # An error raised by one of our callbacks: ours, or a bug.
-                raise cause.with_traceback(cause.__traceback__) from None
-            error = translate(exc, self._what)
-            if idle_at_start:
-                error = self._diagnose(data, error)
-            raise error from exc
         if self._in_head:
             self._check_partial_head(data)
         elif self._in_message:
@@ -212,6 +209,20 @@ class LLParser:
             limit = max(self.max_line_size, self.max_field_size)
             if self._idle > limit + 2:
                 raise_line_too_long("chunk size line or trailer field", limit, self._idle)
+
+    def _llhttp_stopped(self, exc: Exception, data: bytes | bytearray, idle_at_start: bool) -> None:
+        """llhttp stopped: hand over after an upgrade, or raise our error for its error."""
+        if isinstance(exc, httptools.HttpParserUpgrade):
+            self._after_upgrade(data[exc.args[0] :])
+            return
+        cause = exc.__context__
+        if isinstance(exc, httptools.HttpParserCallbackError) and cause is not None:
+            # An error raised by one of our callbacks: ours, or a bug.
+            raise cause.with_traceback(cause.__traceback__) from None
+        error = translate(exc, self._what)
+        if idle_at_start:
+            error = self._diagnose(data, error)
+        raise error from exc
 
     def _check_partial_head(self, data: bytes | bytearray) -> None:
         # Lines that completed were checked in the callbacks; here the line still
@@ -250,18 +261,13 @@ class LLParser:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         value = value.rstrip(b" \t")
-        fields = self._fields
-        if (
-            len(fields) >= self.max_headers
-            or len(name) + len(value) + 2 > self.max_field_size
-            or self._check_ctl
-        ):
-            self._check_field(name, value, len(fields))
-        fields.append((name, value))
+        if self._check_fields:
+            self._check_field(name, value, len(self._fields))
+        self._fields.append((name, value))
 
     def _check_field(self, name: bytes, value: bytes, count: int) -> None:
-        """Raise for a field line that breaks a rule or a limit (the rare path)."""
-        if CTL_RE.search(value) is not None:
+        """Raise for a field line that breaks a rule or a limit."""
+        if self._check_ctl and CTL_RE.search(value) is not None:
             raise InvalidHeader(name, f"control character in the value of field {name!r}")
         if len(name) + len(value) + 2 > self.max_field_size:
             raise_line_too_long(

@@ -470,8 +470,17 @@ class RequestHandler(FlowControlProtocol):
                     if self._close or self._force_close:
                         break
                     self._busy = False
-                    self._idle_since = loop.time()
-                    self._arm_timer()
+                    now = self._idle_since = loop.time()
+                    # _arm_timer(), skipped when the armed timer fires first anyway.
+                    timer, keepalive = self._timer, self.keepalive_timeout
+                    if (
+                        timer is None
+                        or keepalive is None
+                        or self._receiving != _IDLE
+                        or not self._served
+                        or timer.when() > now + keepalive
+                    ):
+                        self._arm_timer()
                     self._waiter = loop.create_future()
                     try:
                         await self._waiter

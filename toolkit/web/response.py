@@ -66,8 +66,6 @@ def _reason_for(status: int) -> str:
     return _REASONS.get(status, "")
 
 
-
-
 class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]):
     """A response whose body is written piece by piece after :meth:`prepare`.
 

@@ -43,11 +43,17 @@ def serialize_head(status_line: str, headers: CIMultiDict[str] | Any) -> bytes:
     A ``Date`` field is added when absent. Raises :class:`ValueError` when the status
     line or a header name or value contains CR or LF (response splitting).
     """
-    lines = [name + ": " + value + "\r\n" for name, value in headers.items()]
+    fields = "\r\n".join(map(": ".join, headers.items()))
+    count = len(headers)
     if "Date" not in headers:
-        lines.append("Date: " + http_date_now() + "\r\n")
-    text = status_line + "\r\n" + "".join(lines) + "\r\n"
-    expected = len(lines) + 2
+        fields = fields + "\r\nDate: " + http_date_now() if count else "Date: " + http_date_now()
+        count += 1
+    if count:
+        text = status_line + "\r\n" + fields + "\r\n\r\n"
+        expected = count + 2
+    else:
+        text = status_line + "\r\n\r\n"
+        expected = 2
     if text.count("\n") != expected or text.count("\r") != expected:
         raise ValueError(
             "Newline or carriage return character detected in the HTTP status line "
@@ -182,7 +188,11 @@ class StreamWriter:
             data = encode_chunk(data) + LAST_CHUNK if data else LAST_CHUNK
         self._eof = True
         self._send(data)
-        await self.drain()
+        # drain(), inline: the head went out with the data.
+        self.buffer_size = 0
+        protocol = self._protocol
+        if protocol._writing_paused or protocol.transport is None:
+            await protocol._drain_helper()
 
     async def drain(self) -> None:
         """Send a buffered head, then wait until the transport's buffer is low enough."""
