@@ -84,10 +84,14 @@ def test_bench_response_is_well_formed(bench_module: ModuleType) -> None:
     assert body == bench_module.BODY
 
 
-def test_bench_runs_with_aiohttp() -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_bench_runs_with_aiohttp(loop: str) -> None:
     pytest.importorskip("aiohttp")
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
     res = run_script(
         "bench/client.py",
+        *(["--uvloop"] if loop == "uvloop" else []),
         "--client",
         "aiohttp",
         "--requests",
@@ -98,6 +102,7 @@ def test_bench_runs_with_aiohttp() -> None:
         "5",
     )
     assert res.returncode == 0, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
     assert "sequential" in res.stdout and "concurrent" in res.stdout
     assert "ratio" in res.stdout
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 
 import httptools
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ._body import ChunkedReader, LengthReader
 from ._framing import (
@@ -31,7 +31,6 @@ from ._framing import (
 )
 from ._head import build_headers, raise_line_too_long, validate_target
 from ._llhttp_base import CTL_RE, END_OF_MESSAGE, VERSIONS, LLParser
-from ._rules import TARGET_LENIENT_RE, TARGET_RE
 from .compression import get_decoder
 from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
 from .events import EndOfMessage, Event, HttpVersion11, RequestHead, ResponseHead
@@ -42,6 +41,8 @@ __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 _new_tuple = tuple.__new__
 # The framing of a keep-alive HTTP/1.1 request without a body.
 _PLAIN = Framing(False, None, False, False, None, False)
+# llhttp reads Proxy-Connection like Connection.
+_PROXY_CONNECTION = istr("Proxy-Connection")
 # Method names as str without decoding them each time.
 _METHODS = {
     m.encode("ascii"): m
@@ -66,7 +67,6 @@ class HttptoolsRequestParser(LLParser):
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
         self.max_body_size = max_body_size
         self._url = b""
-        self._target_re = TARGET_LENIENT_RE if lenient else TARGET_RE
         self._upgrade_reader: ChunkedReader | LengthReader | None = None
         self._parser = httptools.HttpRequestParser(self)
         # Bytes after a message that closes the connection are ignored rather than
@@ -146,25 +146,34 @@ class HttptoolsRequestParser(LLParser):
         method_b: bytes = parser.get_method()
         target_b = self._url
         self._url = b""
-        version = VERSIONS.get(parser.get_http_version()) or self._version()
-        line_len = len(method_b) + len(target_b) + 10
-        if line_len > self.max_line_size:
-            raise_line_too_long("request line", self.max_line_size, line_len)
-        if (
-            target_b[:1] != b"/"
-            or method_b == b"CONNECT"
-            or self._target_re.fullmatch(target_b) is None
-        ):
-            validate_target(method_b, target_b, self.lenient)
+        # (llhttp accepts only token field names: decoding cannot fail.)
         headers = CIMultiDictProxy(
             CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
         )
+        if (
+            parser.should_keep_alive()
+            and CONNECTION not in headers
+            and _PROXY_CONNECTION not in headers
+        ):
+            # Keep-alive without a connection option is HTTP/1.1: the one version with
+            # a nonzero minor that llhttp accepts. get_http_version() costs a format().
+            version = HttpVersion11
+            plain = True
+        else:
+            version = VERSIONS.get(parser.get_http_version()) or self._version()
+            plain = False
+        line_len = len(method_b) + len(target_b) + 10
+        if line_len > self.max_line_size:
+            raise_line_too_long("request line", self.max_line_size, line_len)
+        # llhttp accepts only VCHAR in an origin-form target (checked in its tests):
+        # the other forms, and CONNECT, need our rules.
+        if target_b[:1] != b"/" or method_b == b"CONNECT":
+            validate_target(method_b, target_b, self.lenient)
         method = _METHODS.get(method_b) or method_b.decode("ascii")
         if (
-            version is HttpVersion11
+            plain
             and CONTENT_LENGTH not in headers
             and TRANSFER_ENCODING not in headers
-            and CONNECTION not in headers
             and CONTENT_ENCODING not in headers
             and method != "CONNECT"
             and len(headers.getall(HOST, ())) < 2
