@@ -32,6 +32,12 @@ _FORBIDDEN_TARGET_RE = re.compile(r"[\r\n\x00 \t]")
 
 USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiotoolkit/0.1"
 
+#: Method names known to be tokens (the check is skipped for them).
+_KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+_NO_NAMES: frozenset[Any] = frozenset()
+
 #: Methods whose semantics anticipate a body: they get ``Content-Length: 0`` when empty.
 _BODY_METHODS = frozenset({hdrs.METH_POST, hdrs.METH_PUT, hdrs.METH_PATCH})
 
@@ -137,7 +143,9 @@ class ClientRequest:
         force_close: bool = False,
     ) -> None:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
-        if not isinstance(method, str) or not _TOKEN_RE.fullmatch(method):
+        if method not in _KNOWN_METHODS and (
+            not isinstance(method, str) or not _TOKEN_RE.fullmatch(method)
+        ):
             raise ValueError(f"invalid request method {method!r}: it must be an HTTP token")
         if not isinstance(url, URL):
             raise TypeError(f"url must be a yarl.URL, got {type(url).__name__}")
@@ -174,10 +182,14 @@ class ClientRequest:
         self.headers: CIMultiDict[str] = CIMultiDict()
         self.auth = None
         self._update_host(self.url)
-        self.skip_auto_headers: frozenset[istr] = frozenset(
-            istr(name) for name in (skip_auto_headers or ())
-        )
-        self._skip_lower = frozenset(name.lower() for name in self.skip_auto_headers)
+        if skip_auto_headers:
+            self.skip_auto_headers: frozenset[istr] = frozenset(
+                istr(name) for name in skip_auto_headers
+            )
+            self._skip_lower = frozenset(name.lower() for name in self.skip_auto_headers)
+        else:
+            self.skip_auto_headers = _NO_NAMES
+            self._skip_lower = _NO_NAMES
         if "host" not in self._skip_lower:
             # Host goes first (RFC 9112 section 3.2); a caller-given Host replaces it.
             self.headers[hdrs.HOST] = self._host_header()
@@ -226,7 +238,18 @@ class ClientRequest:
                     self.headers.add(name, value)
 
     def _update_auto_headers(self) -> None:
-        used = self._skip_lower | {name.lower() for name in self.headers}
+        headers = self.headers
+        if (
+            not self._skip_lower
+            and len(headers) == 1
+            and hdrs.HOST in headers
+            and self.DEFAULT_HEADERS is ClientRequest.DEFAULT_HEADERS
+        ):
+            # Nothing given, nothing skipped (the usual request): no name to compare.
+            headers.extend(self.DEFAULT_HEADERS)
+            headers[hdrs.USER_AGENT] = USER_AGENT
+            return
+        used = self._skip_lower | {name.lower() for name in headers}
         for name, value in self.DEFAULT_HEADERS.items():
             if name.lower() not in used:
                 self.headers.add(name, value)
@@ -444,11 +467,12 @@ class ClientRequest:
         return self.url.raw_path_qs or "/"
 
     def _serialize_head(self) -> bytes:
-        lines = [
-            f"{self.method} {self._request_target()} HTTP/{self.version.major}.{self.version.minor}"
-        ]
-        lines.extend(f"{name}: {value}" for name, value in self.headers.items())
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+        version = self.version
+        parts = [f"{self.method} {self._request_target()} HTTP/{version.major}.{version.minor}\r\n"]
+        for name, value in self.headers.items():
+            parts += (name, ": ", value, "\r\n")
+        parts.append("\r\n")
+        return "".join(parts).encode("utf-8", "surrogateescape")
 
     async def send(self, conn: Connection) -> ClientResponse:
         """Write the request head on ``conn``, start the body, and return the response

@@ -291,6 +291,16 @@ class BaseConnector:
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
         traces = traces or []
+        # Fast path: an idle pooled connection needs neither a pool slot wait nor the
+        # connect timeout (no timer handle, no extra coroutine).
+        key: Hashable = req.connection_key
+        if self._conns.get(key):
+            protocol = self._get_idle(key)
+            if protocol is not None:
+                self._acquire(key, protocol)
+                if traces:
+                    await _trace(traces, "send_connection_reuseconn")
+                return Connection(self, key, protocol, self._get_loop())
         timeout = timeout or DEFAULT_TIMEOUT
         connect_timeout = timeout.connect if timeout.connect else self._conn_timeout
         url = getattr(req, "url", None)

@@ -33,6 +33,8 @@ from .timeouts import ReadTimer
 __all__ = ("ResponseHandler",)
 
 _NO_BODY_STATUSES = frozenset({204, 304})
+#: After a response to these, the next one gets a new parser rather than a reused one.
+_FRESH_PARSER_METHODS = frozenset({"HEAD", "CONNECT"})
 
 
 class ResponseHandler(asyncio.Protocol):
@@ -42,6 +44,7 @@ class ResponseHandler(asyncio.Protocol):
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self._parser: Any = None
+        self._parser_config: tuple[Any, ...] = ()
         self._method = "GET"
         self._read_until_eof = True
         self._read_bufsize = 2**16
@@ -159,22 +162,46 @@ class ResponseHandler(asyncio.Protocol):
         **_ignored: Any,
     ) -> None:
         """Prepare for the response to the request about to be sent."""
-        self._method = method.upper()
+        previous_method = self._method
+        self._method = method = method.upper()
         self._read_until_eof = read_until_eof
         self._read_bufsize = read_bufsize
         self._timer = timer
-        self._read_timer = ReadTimer(
-            self._loop, read_timeout, self._on_read_timeout, timeout_ceil_threshold
+        read_timer = self._read_timer
+        read_timer.cancel()
+        read_timer.timeout = read_timeout
+        read_timer.ceil_threshold = timeout_ceil_threshold
+        config = (
+            max_line_size,
+            max_field_size,
+            max_headers,
+            lenient,
+            auto_decompress,
+            max_decompressed_size,
         )
-        self._parser = ResponseParser(
-            max_line_size=max_line_size,
-            max_field_size=max_field_size,
-            max_headers=max_headers,
-            lenient=lenient,
-            decompress=auto_decompress,
-            max_decompressed_size=max_decompressed_size,
-        )
-        self._parser.expect_response(self._method)
+        # A keep-alive connection keeps its parser between responses when the limits
+        # are the same and the last exchange ended cleanly (the common case); a fresh
+        # parser otherwise.
+        if (
+            self._parser is None
+            or config != self._parser_config
+            or previous_method in _FRESH_PARSER_METHODS
+            or self._exception is not None
+            or self._upgraded
+            or self._payload is not None
+            or self._awaiting_head
+            or self._responses
+        ):
+            self._parser = ResponseParser(
+                max_line_size=max_line_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+                lenient=lenient,
+                decompress=auto_decompress,
+                max_decompressed_size=max_decompressed_size,
+            )
+            self._parser_config = config
+        self._parser.expect_response(method)
         self._awaiting_head = True
         if self._unparsed:
             data = bytes(self._unparsed)

@@ -280,6 +280,15 @@ class ReadTimer:
         self._timeout = value
 
     @property
+    def ceil_threshold(self) -> float:
+        """Timeouts longer than this are rounded up to a whole second of the loop clock."""
+        return self._ceil_threshold
+
+    @ceil_threshold.setter
+    def ceil_threshold(self, value: float) -> None:
+        self._ceil_threshold = value
+
+    @property
     def active(self) -> bool:
         """True while the timer is scheduled."""
         return self._handle is not None

@@ -16,6 +16,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from toolkit import hdrs
 from toolkit.web._keys import AppKey
 from toolkit.web.exceptions import NotAppKeyWarning
 from toolkit.web.request import BaseRequest, Request
@@ -412,7 +413,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
             request._match_info = UrlMappingMatchInfo._for_app({}, route, self)
             if not self._has_prepare_handlers and type(request) is Request:
                 request._run_prepare_hook = False
-            if not request.headers.get("Expect"):
+            if not request.headers.get(hdrs.EXPECT):
                 return await route._handler(request)
         match_info: AbstractMatchInfo
         if route is not None:
@@ -423,7 +424,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         match_info.freeze()
         request._match_info = cast(UrlMappingMatchInfo, match_info)
         response: StreamResponse | None = None
-        if request.headers.get("Expect"):
+        if request.headers.get(hdrs.EXPECT):
             response = await match_info.expect_handler(request)
         if response is None:
             handler: Handler = match_info.handler

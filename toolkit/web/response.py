@@ -25,6 +25,7 @@ from toolkit.web._compression import ContentCoding, choose_coding, compress_byte
 from toolkit.web._helpers import http_date_now, parse_content_type
 from toolkit.web._keys import ResponseKey
 from toolkit.web._response_headers import HeadersMixin
+from toolkit.web.writer import StreamWriter
 
 if TYPE_CHECKING:
     from toolkit.web.request import BaseRequest
@@ -251,7 +252,10 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
             status_line = f"HTTP/1.1 {self._status} {self._reason}"
         else:
             status_line = f"HTTP/{version.major}.{version.minor} {self._status} {self._reason}"
-        await writer.write_headers(status_line, self._headers)
+        if type(writer) is StreamWriter:
+            writer._set_head(status_line, self._headers)  # the same, without a coroutine
+        else:
+            await writer.write_headers(status_line, self._headers)
         return writer
 
     def _set_content_length(self, method: str) -> None:
@@ -579,7 +583,12 @@ class Response(StreamResponse):
             writer = self._payload_writer
             if writer is None:
                 raise RuntimeError("response has not been started")
-            await writer.write_eof(body)
+            if type(writer) is StreamWriter:
+                # writer.write_eof(body) without a coroutine unless it has to wait.
+                if writer._write_eof_nowait(body):
+                    await writer.protocol._drain_helper()
+            else:
+                await writer.write_eof(body)
             self._end_of_body(writer)
 
 

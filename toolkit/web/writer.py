@@ -150,6 +150,11 @@ class StreamWriter:
         self._head = serialize_head(status_line, headers)
         self._headers_written = True
 
+    def _set_head(self, status_line: str, headers: CIMultiDict[str]) -> None:
+        """:meth:`write_headers` without a coroutine (it never waits)."""
+        self._head = serialize_head(status_line, headers)
+        self._headers_written = True
+
     async def write(self, chunk: bytes | bytearray | memoryview, *, drain: bool = True) -> None:
         """Write body bytes: compress, cap at ``length``, chunk, then send.
 
@@ -177,8 +182,13 @@ class StreamWriter:
 
     async def write_eof(self, chunk: bytes = b"") -> None:
         """Write the last body bytes and end the message (the last chunk when chunked)."""
+        if self._write_eof_nowait(chunk):
+            await self._protocol._drain_helper()
+
+    def _write_eof_nowait(self, chunk: bytes) -> bool:
+        """:meth:`write_eof` up to its drain; True when the caller must drain."""
         if self._eof:
-            return
+            return False
         data = bytes(chunk) if not isinstance(chunk, bytes) else chunk
         if self._compress is not None:
             data = self._compress.compress(data) + self._compress.flush()
@@ -191,8 +201,7 @@ class StreamWriter:
         # drain(), inline: the head went out with the data.
         self.buffer_size = 0
         protocol = self._protocol
-        if protocol._writing_paused or protocol.transport is None:
-            await protocol._drain_helper()
+        return protocol._writing_paused or protocol.transport is None
 
     async def drain(self) -> None:
         """Send a buffered head, then wait until the transport's buffer is low enough."""

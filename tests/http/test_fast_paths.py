@@ -1,0 +1,110 @@
+"""The llhttp wrapper's shortcuts give the same events and errors as the general path.
+
+The httptools parser skips work that llhttp already did or that cannot fail: the
+target character check for origin-form targets, ``get_http_version()`` for
+keep-alive HTTP/1.1 requests, the per-field limit checks for small feeds. Each test
+runs on both backends, so the pure parser is the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11, RequestHead
+from toolkit.http.errors import HttpProcessingError, LineTooLong, TooManyHeaders
+
+Factory = Callable[..., Any]
+
+
+@pytest.mark.parametrize(
+    ("head", "version", "should_close"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", HttpVersion11, False),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", HttpVersion11, True),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\n", HttpVersion11, False),
+        (b"GET / HTTP/1.0\r\nHost: a\r\n\r\n", HttpVersion10, True),
+        (b"GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", HttpVersion10, False),
+        (
+            b"GET / HTTP/1.0\r\nHost: a\r\nProxy-Connection: keep-alive\r\n\r\n",
+            HttpVersion10,
+            True,
+        ),
+    ],
+)
+def test_version_and_keep_alive(
+    request_parser: Factory, head: bytes, version: HttpVersion, should_close: bool
+) -> None:
+    events = request_parser().feed_data(head)
+    assert isinstance(events[0], RequestHead)
+    assert events[0].version == version
+    assert events[0].should_close is should_close
+
+
+@pytest.mark.parametrize("version", [b"2.0", b"0.9"])
+def test_unsupported_version_with_keep_alive(request_parser: Factory, version: bytes) -> None:
+    head = b"GET / HTTP/" + version + b"\r\nHost: a\r\nConnection: keep-alive\r\n\r\n"
+    with pytest.raises(HttpProcessingError):
+        request_parser().feed_data(head)
+
+
+@given(st.binary(min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_origin_form_target_bytes(garbage: bytes) -> None:
+    """Both backends accept and reject the same origin-form targets."""
+    from toolkit.http import PyRequestParser
+
+    try:
+        from toolkit.http._httptools import HttptoolsRequestParser
+    except ImportError:  # pragma: no cover - httptools is optional
+        pytest.skip("httptools is not installed")
+    head = b"GET /a" + garbage + b"?q=" + garbage + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+    outcomes = []
+    for cls in (PyRequestParser, HttptoolsRequestParser):
+        try:
+            events = cls().feed_data(head)
+        except HttpProcessingError:
+            outcomes.append(None)
+        else:
+            outcomes.append(events[0].target)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_small_feeds_still_enforce_max_headers(request_parser: Factory) -> None:
+    parser = request_parser(max_headers=2)
+    with pytest.raises(TooManyHeaders):
+        parser.feed_data(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
+
+
+def test_small_feeds_still_enforce_max_field_size(request_parser: Factory) -> None:
+    parser = request_parser(max_field_size=20)
+    with pytest.raises(LineTooLong):
+        parser.feed_data(b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + b"v" * 30 + b"\r\n\r\n")
+
+
+def test_field_split_across_feeds_is_checked(request_parser: Factory) -> None:
+    parser = request_parser(max_field_size=40)
+    assert parser.feed_data(b"GET / HTTP/1.1\r\nX-Long: " + b"v" * 25) == []
+    with pytest.raises(LineTooLong):
+        parser.feed_data(b"v" * 10 + b"\r\n\r\n")
+
+
+def test_pipelined_messages_and_trailers(request_parser: Factory) -> None:
+    parser = request_parser()
+    data = (
+        b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"POST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n"
+        b"GET /3 HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
+    events = parser.feed_data(data)
+    heads = [e for e in events if isinstance(e, RequestHead)]
+    assert [h.target for h in heads] == ["/1", "/2", "/3"]
+    trailers = [e.trailers for e in events if type(e).__name__ == "EndOfMessage"]
+    assert trailers[0] is None
+    assert trailers[1] is not None and dict(trailers[1]) == {"X-T": "1"}
+    assert trailers[2] is None

@@ -1,0 +1,128 @@
+"""The server's fast paths give what the general paths give.
+
+Plain-path routing without awaiting the router, the lazily built request URL, the
+skipped ``on_response_prepare`` send and the writer calls made without coroutines are
+shortcuts: these tests pin that they answer exactly like the slow paths.
+"""
+
+from __future__ import annotations
+
+import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.web.conftest import Serve, make_request
+from toolkit import web
+
+
+def _named(name: str) -> web.Handler:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=f"{name} {request.match_info.get('x', '-')}")
+
+    return handler
+
+
+async def test_registration_order_wins_over_the_plain_path_index(serve: Serve) -> None:
+    app = web.Application()
+    app.router.add_get("/{x}", _named("dynamic"))  # registered first: it matches /a first
+    app.router.add_get("/a", _named("plain"))
+    app.router.add_post("/b", _named("plain-b"))
+    app.router.add_route("*", "/any", _named("any"))
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        assert (await client.get("/a")).text == "dynamic a"
+        assert (await client.post("/b")).text == "plain-b -"
+        r = await client.get("/b")  # the dynamic route takes any GET
+        assert r.text == "dynamic b"
+        assert (await client.delete("/any")).text == "any -"
+        r = await client.put("/b")
+        assert r.status_code == 405
+        assert r.headers["Allow"] == "GET,HEAD,POST"  # from both resources
+        assert (await client.get("/x/y")).status_code == 404
+
+
+async def test_plain_paths_methods_head_and_expect(serve: Serve) -> None:
+    seen: list[str] = []
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        seen.append(request.method)
+        response.headers["X-Prepared"] = "yes"
+
+    app = web.Application()
+    app.router.add_get("/", _named("root"))
+    app.router.add_post("/up", _named("up"))
+    app.on_response_prepare.append(on_prepare)
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/")
+        assert (r.status_code, r.text, r.headers["X-Prepared"]) == (200, "root -", "yes")
+        r = await client.head("/")
+        assert (r.status_code, r.headers["Content-Length"]) == (200, "6")
+        r = await client.post("/up", content=b"x" * 10, headers={"Expect": "100-continue"})
+        assert (r.status_code, r.text) == (200, "up -")
+        r = await client.delete("/up")
+        assert r.status_code == 405
+    assert seen == ["GET", "HEAD", "POST", "DELETE"]
+
+
+async def test_middlewares_still_run_for_plain_paths(serve: Serve) -> None:
+    @web.middleware
+    async def tag(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers["X-Tag"] = "1"
+        return response
+
+    app = web.Application(middlewares=[tag])
+    app.router.add_get("/", _named("root"))
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/")
+        assert (r.text, r.headers["X-Tag"]) == ("root -", "1")
+
+
+async def test_cookies_and_headers_reach_the_wire(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        response = web.Response(body=b"ok", headers={"X-A": "1"})
+        response.set_cookie("k", "v", partitioned=True)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.get("/")
+        assert r.headers["X-A"] == "1"
+        assert r.headers["Set-Cookie"] == "k=v; Path=/; Partitioned"
+        assert r.headers["Server"].startswith("Python/")
+        assert "Date" in r.headers
+
+
+def test_response_defaults_are_per_instance() -> None:
+    one = web.Response(text="a")
+    two = web.Response(text="b")
+    one.set_cookie("x", "1")
+    one.force_close()
+    assert not two.cookies
+    assert two.keep_alive is None
+    assert one.keep_alive is False
+    assert two.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("abcXYZ019-._~:/?#[]@!$&'()*+,;=%")),
+        max_size=30,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_lazy_path_matches_the_url(suffix: str) -> None:
+    import asyncio
+
+    async def check() -> None:
+        for target in ("/" + suffix, "http://h" + suffix):
+            fast = make_request("GET", target)
+            slow = make_request("GET", target)
+            assert fast.path == slow.rel_url.path
+            assert fast._raw_path_part == slow.rel_url.raw_path
+
+    asyncio.get_event_loop().run_until_complete(check())
