@@ -621,3 +621,29 @@ async def test_close_after_the_peer_closed_and_left(serve: Serve) -> None:
     client.close()
     await asyncio.wait_for(done.wait(), 5)
     assert seen == [(WSMsgType.CLOSE, True, 4005, None)]
+
+
+async def test_runner_cleanup_closes_open_websockets_with_1001() -> None:
+    finished: list[Any] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = WebSocketResponse()
+        await ws.prepare(request)
+        async for _ in ws:
+            pass
+        finished.append(ws.close_code)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"ws://127.0.0.1:{runner.addresses[0][1]}/ws"
+    async with ClientSession() as session:
+        ws = await session.ws_connect(url)
+        cleanup = asyncio.ensure_future(runner.cleanup())
+        msg = await ws.receive(timeout=5)
+        assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.GOING_AWAY)
+        await asyncio.wait_for(cleanup, 5)  # not the runner's 60 s shutdown timeout
+    assert finished == [WSCloseCode.GOING_AWAY]

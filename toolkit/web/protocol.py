@@ -372,6 +372,9 @@ class RequestHandler(FlowControlProtocol):
         """Graceful close: let the in-flight request finish within ``timeout``, then close."""
         self.close()
         self._force_close = True
+        upgraded_shutdown = getattr(self._upgraded, "shutdown", None)
+        if upgraded_shutdown is not None:
+            upgraded_shutdown()  # e.g. a WebSocket starts its close handshake (1001)
         task = self._task
         if task is not None and not task.done():
             try:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from toolkit.http import LAST_CHUNK, encode_chunk, get_encoder
 
 from ._helpers import http_date_now
 
 __all__ = ["StreamWriter"]
+
+_DATE = istr("Date")
 
 # Above this many bytes written since the last drain, write() drains by itself.
 _DRAIN_LIMIT = 0x10000
@@ -45,7 +47,7 @@ def serialize_head(status_line: str, headers: CIMultiDict[str] | Any) -> bytes:
     """
     fields = "\r\n".join(map(": ".join, headers.items()))
     count = len(headers)
-    if "Date" not in headers:
+    if _DATE not in headers:
         fields = fields + "\r\nDate: " + http_date_now() if count else "Date: " + http_date_now()
         count += 1
     if count:

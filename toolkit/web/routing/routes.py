@@ -211,8 +211,11 @@ class UrlMappingMatchInfo(dict[str, str], AbstractMatchInfo):
         cls, match_dict: dict[str, str], route: AbstractRoute, app: Application
     ) -> UrlMappingMatchInfo:
         """A frozen match in ``app`` alone: ``add_app(app)`` and ``freeze()`` in one step."""
-        self = cls(match_dict, route)
-        self._apps.append(app)
+        self = cls.__new__(cls)  # __init__'s work, in fewer steps
+        if match_dict:
+            self.update(match_dict)
+        self._route = route
+        self._apps = [app]
         self._current_app = app
         self._frozen = True
         return self
