@@ -24,9 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 _PAYLOAD = {"items": [{"id": i, "name": f"item-{i:04d}", "tags": ["a", "b"]} for i in range(305)]}
 
 
-def _serve(impl: str, app_name: str, port: int) -> None:
+def _serve(impl: str, app_name: str, port: int, use_uvloop: bool) -> None:
     """Child process: serve ``app_name`` with ``impl`` on 127.0.0.1:``port`` (no access log)."""
     body = json.dumps(_PAYLOAD)
+    if use_uvloop:
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if impl == "toolkit":
         sys.path.insert(0, str(ROOT))
         from toolkit import web
@@ -67,12 +73,14 @@ def _pinned(cpu: int, argv: list[str]) -> list[str]:
     return argv
 
 
-def _run_one(impl: str, app_name: str, duration: float, connections: int) -> float:
+def _run_one(
+    impl: str, app_name: str, duration: float, connections: int, use_uvloop: bool
+) -> float:
     port = _free_port()
-    server = subprocess.Popen(
-        _pinned(0, [sys.executable, __file__, "--serve", impl, app_name, str(port)]),
-        stdout=subprocess.DEVNULL,
-    )
+    argv = [sys.executable, __file__, "--serve", impl, app_name, str(port)]
+    if not use_uvloop:
+        argv.append("--no-uvloop")
+    server = subprocess.Popen(_pinned(0, argv), stdout=subprocess.DEVNULL)
     try:
         _wait_listening(port)
         wrk = _pinned(
@@ -102,24 +110,34 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=2, help="alternate runs per server; the best one counts"
     )
+    parser.add_argument("--app", choices=("hello", "json16k"), help="only this app")
+    parser.add_argument(
+        "--no-uvloop", action="store_true", help="asyncio's own event loop for both servers"
+    )
     parser.add_argument("--serve", nargs=3, metavar=("IMPL", "APP", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    use_uvloop = not args.no_uvloop
     if args.serve:
         impl, app_name, port = args.serve
-        _serve(impl, app_name, int(port))
+        _serve(impl, app_name, int(port), use_uvloop)
         return
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     print(
         f"wrk -t1 -c{args.connections} -d{args.duration:g}s, best of {args.rounds} "
-        "alternating runs; server on CPU 0, wrk on CPU 1"
+        f"alternating runs; server on CPU 0, wrk on CPU 1; "
+        f"{'uvloop' if use_uvloop else 'asyncio'} event loop"
     )
     print(f"{'app':<10} {'toolkit req/s':>14} {'aiohttp req/s':>14} {'ratio':>7}")
-    for app_name in ("hello", "json16k"):
+    for app_name in (args.app,) if args.app else ("hello", "json16k"):
         ours = theirs = 0.0
         for _ in range(args.rounds):
-            ours = max(ours, _run_one("toolkit", app_name, args.duration, args.connections))
-            theirs = max(theirs, _run_one("aiohttp", app_name, args.duration, args.connections))
+            ours = max(
+                ours, _run_one("toolkit", app_name, args.duration, args.connections, use_uvloop)
+            )
+            theirs = max(
+                theirs, _run_one("aiohttp", app_name, args.duration, args.connections, use_uvloop)
+            )
         print(f"{app_name:<10} {ours:>14.0f} {theirs:>14.0f} {ours / theirs:>7.2f}")
 
 

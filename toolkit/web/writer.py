@@ -24,8 +24,10 @@ _DATE = istr("Date")
 
 # Above this many bytes written since the last drain, write() drains by itself.
 _DRAIN_LIMIT = 0x10000
-# Head and body are joined into one bytes object below this body size.
+# Head and body leave in one write below this body size: joined into one bytes
+# object below _COPY_LIMIT, else (uvloop) as one writelines() call.
 _COALESCE_LIMIT = 0x4000
+_COPY_LIMIT = 0x800
 
 
 class _WriterProtocol(Protocol):
@@ -135,12 +137,26 @@ class StreamWriter:
         head = self._head
         if head is not None:
             self._head = None
-            if len(data) < _COALESCE_LIMIT:
+            if len(data) < _COPY_LIMIT:
                 data = head + data
+            elif len(data) < _COALESCE_LIMIT and self._writev_ok():
+                # One write without copying the body (uvloop: a single writev).
+                size = len(head) + len(data)
+                self.buffer_size += size
+                self.output_size += size
+                self._protocol.transport.writelines((head, data))  # type: ignore[union-attr]
+                return
             else:
                 self._write(head)
         if data:
             self._write(data)
+
+    def _writev_ok(self) -> bool:
+        """Whether the transport is open and writes a list of buffers in one go."""
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        return type(transport).__module__.startswith("uvloop")
 
     def send_headers(self) -> None:
         """Send the buffered head now, without waiting for body bytes."""
