@@ -117,9 +117,10 @@ class ClientSession:
         # Everything that can fail is checked before the connector exists.
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
         if connector is None:
-            from toolkit.client.connector import TCPConnector
+            # TCPConnector, unless a mock made another the default in this context.
+            from toolkit.client._default_connector import create_default_connector
 
-            connector = TCPConnector()
+            connector = create_default_connector()
         self._connector = connector
         self._connector_owner = connector_owner
 
@@ -559,9 +560,9 @@ def request(
     """
     connector_owner = connector is None
     if connector is None:
-        from toolkit.client.connector import TCPConnector
+        from toolkit.client._default_connector import create_default_connector
 
-        connector = TCPConnector(force_close=True)
+        connector = create_default_connector(force_close=True)
     session_kwargs: dict[str, Any] = {}
     if loop is not None:
         session_kwargs["loop"] = loop

@@ -28,6 +28,7 @@ from .case import (
 from .client import TestClient
 from .conformance import ConnectorConformanceError, check_connector
 from .httpbin import make_httpbin_app
+from .mock import MockRouter, mock_http
 from .mocking import make_mocked_coro, make_mocked_request
 from .ports import unused_port
 from .server import BaseTestServer, RawTestServer, TestServer
@@ -38,6 +39,7 @@ __all__ = [
     "ConnectorConformanceError",
     "MemoryConnector",
     "MemoryTransport",
+    "MockRouter",
     "RawTestServer",
     "TestClient",
     "TestServer",
@@ -48,6 +50,7 @@ __all__ = [
     "make_httpbin_app",
     "make_mocked_coro",
     "make_mocked_request",
+    "mock_http",
     "setup_test_loop",
     "teardown_test_loop",
     "unittest_run_loop",

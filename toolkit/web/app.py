@@ -222,9 +222,13 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         return self._debug
 
     @property
-    def router(self) -> AbstractRouter:
-        """The router (a :class:`UrlDispatcher` unless another one was given)."""
-        return self._router
+    def router(self) -> UrlDispatcher:
+        """The router (a :class:`UrlDispatcher` unless another one was given).
+
+        Typed as :class:`UrlDispatcher`, as in aiohttp, so that ``app.router.add_get``
+        type-checks; a custom router is returned as it is.
+        """
+        return cast(UrlDispatcher, self._router)
 
     @property
     def middlewares(self) -> FrozenList[Middleware]:

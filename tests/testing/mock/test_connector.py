@@ -118,3 +118,11 @@ async def test_expect_100_continue_is_answered() -> None:
     ):
         assert resp.status == 201
     assert mock.calls[0].headers["Expect"] == "100-continue"
+
+
+async def test_passthrough_connector_passes_the_conformance_checks() -> None:
+    from toolkit.testing import check_connector
+
+    await check_connector(
+        lambda server: MockRouter(passthrough=True).connector(), expect_reuse=False
+    )

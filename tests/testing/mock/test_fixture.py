@@ -30,3 +30,10 @@ def test_fixture_is_active_only_during_the_test(mock_http: MockRouter) -> None:
 
 def test_no_mock_outside_the_fixture() -> None:
     assert get_default_connector_factory() is None
+
+
+def test_plugin_registers_the_fixture() -> None:
+    from pytest_plugin import plugin
+
+    assert plugin.mock_http is mock_fixtures.mock_http
+    assert "mock_http" in plugin.__all__
