@@ -8,6 +8,9 @@ is a ratio that does not depend much on how loaded the machine is.
 
     .venv/bin/python bench/profile_server.py [--requests 20000] [--app hello|json16k]
     .venv/bin/python bench/profile_server.py --impl toolkit --profile   # cProfile top 30
+
+On a busy machine CPU time is noisy; instruction counts are not: run the same driver
+under ``valgrind --tool=callgrind`` with two request counts and divide the difference.
 """
 
 from __future__ import annotations
