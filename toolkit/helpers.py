@@ -241,7 +241,7 @@ def parse_http_date(value: str | None) -> datetime.datetime | None:
 
 
 class TimerNoop:
-    """A timer context that never fires."""
+    """A timer that never fires (used when the timeout is disabled)."""
 
     def __enter__(self) -> TimerNoop:
         return self
@@ -254,24 +254,40 @@ class TimerNoop:
     ) -> None:
         return None
 
+    def assert_timeout(self) -> None:
+        """Never raises: this timer never expires."""
+
+    def timeout(self) -> None:
+        """Does nothing."""
+
 
 class TimerContext:
-    """A reusable context manager that turns cancellation by :meth:`timeout` into a timeout.
+    """Cancels the tasks inside ``with timer:`` when :meth:`timeout` is called.
 
-    Call :meth:`timeout` (for example from ``loop.call_later``) to cancel the tasks
-    currently inside the context; they then see :class:`asyncio.TimeoutError`.
+    Entering it from outside a task raises ``RuntimeError``; entering it after it
+    expired raises ``asyncio.TimeoutError`` straight away.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._cancelled = False
+        self._tasks: list[asyncio.Task[object]] = []
+        self._expired = False
+
+    @property
+    def expired(self) -> bool:
+        """True once the deadline has fired."""
+        return self._expired
+
+    def assert_timeout(self) -> None:
+        """Raise ``asyncio.TimeoutError`` if the deadline has already fired."""
+        if self._expired:
+            raise asyncio.TimeoutError from None
 
     def __enter__(self) -> TimerContext:
         task = asyncio.current_task(loop=self._loop)
         if task is None:
-            raise RuntimeError("TimerContext must be used inside a task")
-        if self._cancelled:
+            raise RuntimeError("a TimerContext must be entered from inside a task")
+        if self._expired:
             raise asyncio.TimeoutError from None
         self._tasks.append(task)
         return self
@@ -281,16 +297,26 @@ class TimerContext:
         exc_type: type[BaseException] | None,
         exc_val: BaseException | None,
         exc_tb: TracebackType | None,
-    ) -> bool | None:
-        if self._tasks:
-            self._tasks.pop()
-        if exc_type is asyncio.CancelledError and self._cancelled:
-            raise asyncio.TimeoutError from None
+    ) -> None:
+        task = self._tasks.pop() if self._tasks else None
+        if exc_type is asyncio.CancelledError and self._expired:
+            if task is not None and _uncancel(task) > 0:
+                return None  # somebody else cancelled the task as well: let it propagate
+            raise asyncio.TimeoutError from exc_val
         return None
 
     def timeout(self) -> None:
-        """Cancel the tasks inside the context, once."""
-        if not self._cancelled:
+        """Expire: cancel every task currently inside the context."""
+        if not self._expired:
             for task in set(self._tasks):
                 task.cancel()
-            self._cancelled = True
+            self._expired = True
+
+
+def _uncancel(task: asyncio.Task[object]) -> int:
+    """Undo our own cancel request; the number of cancel requests still pending."""
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+    if uncancel is None:
+        return 0
+    remaining: int = uncancel()
+    return remaining

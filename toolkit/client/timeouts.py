@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from toolkit.helpers import TimerContext, TimerNoop
+
 __all__ = (
     "ClientTimeout",
     "DEFAULT_TIMEOUT",
@@ -64,88 +66,6 @@ def calculate_deadline(
     if delay > ceil_threshold:
         when = math.ceil(when)
     return when
-
-
-class TimerNoop:
-    """A timer that never fires (used when the timeout is disabled)."""
-
-    def __enter__(self) -> TimerNoop:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    def assert_timeout(self) -> None:
-        """Never raises: this timer never expires."""
-
-    def timeout(self) -> None:
-        """Does nothing."""
-
-
-class TimerContext:
-    """Cancels the tasks inside ``with timer:`` when :meth:`timeout` is called.
-
-    Entering it from outside a task raises ``RuntimeError``; entering it after it
-    expired raises ``asyncio.TimeoutError`` straight away.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._tasks: list[asyncio.Task[object]] = []
-        self._expired = False
-
-    @property
-    def expired(self) -> bool:
-        """True once the deadline has fired."""
-        return self._expired
-
-    def assert_timeout(self) -> None:
-        """Raise ``asyncio.TimeoutError`` if the deadline has already fired."""
-        if self._expired:
-            raise asyncio.TimeoutError from None
-
-    def __enter__(self) -> TimerContext:
-        task = asyncio.current_task(loop=self._loop)
-        if task is None:
-            raise RuntimeError("a TimerContext must be entered from inside a task")
-        if self._expired:
-            raise asyncio.TimeoutError from None
-        self._tasks.append(task)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        task = self._tasks.pop() if self._tasks else None
-        if exc_type is asyncio.CancelledError and self._expired:
-            if task is not None and _uncancel(task) > 0:
-                return None  # somebody else cancelled the task as well: let it propagate
-            raise asyncio.TimeoutError from exc_val
-        return None
-
-    def timeout(self) -> None:
-        """Expire: cancel every task currently inside the context."""
-        if not self._expired:
-            for task in set(self._tasks):
-                task.cancel()
-            self._expired = True
-
-
-def _uncancel(task: asyncio.Task[object]) -> int:
-    """Undo our own cancel request; the number of cancel requests still pending."""
-    uncancel = getattr(task, "uncancel", None)  # Python 3.11+
-    if uncancel is None:
-        return 0
-    remaining: int = uncancel()
-    return remaining
 
 
 class TimeoutHandle:
