@@ -110,18 +110,11 @@ async def test_bad_request_gets_4xx_and_close(name: str, caplog: pytest.LogCaptu
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-_DROPS_EVENTS = pytest.mark.xfail(
-    reason="toolkit.http parsers raise without returning the events completed before "
-    "the error, so the good requests sharing a read with a bad one are lost",
-    strict=False,
-)
-
-
 @pytest.mark.parametrize(
     "parser",
     [
-        pytest.param(PyRequestParser, id="py", marks=_DROPS_EVENTS),
-        pytest.param(RequestParser, id="default", marks=_DROPS_EVENTS),
+        pytest.param(PyRequestParser, id="py"),
+        pytest.param(RequestParser, id="default"),
     ],
 )
 async def test_good_requests_before_a_bad_one_are_answered_first(

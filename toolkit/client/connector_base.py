@@ -429,16 +429,21 @@ class BaseConnector:
         if (
             self._force_close
             or should_close
-            or protocol.should_close
             or not self._keepalive_timeout
+            or protocol.should_close
         ):
             self._close_protocol(protocol)
         else:
-            self._conns.setdefault(key, collections.deque()).append(
-                (protocol, self._get_loop().time())
-            )
-            self._schedule_cleanup()
-        self._release_waiter()
+            entry = (protocol, self._get_loop().time())
+            idle = self._conns.get(key)
+            if idle is None:
+                self._conns[key] = collections.deque((entry,))
+            else:
+                idle.append(entry)
+            if self._cleanup_handle is None:
+                self._schedule_cleanup()
+        if self._waiters:
+            self._release_waiter()
 
     def _close_protocol(self, protocol: ResponseHandler) -> None:
         transport = protocol.transport

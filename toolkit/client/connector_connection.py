@@ -106,7 +106,7 @@ class Connection:
         self._notify_release()
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
-            self._connector._release(self._key, protocol, should_close=protocol.should_close)
+            self._connector._release(self._key, protocol)  # checks protocol.should_close
 
     def detach(self) -> None:
         """Take the socket out of the pool's hands (e.g. for a WebSocket)."""

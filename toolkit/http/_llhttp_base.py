@@ -124,6 +124,12 @@ class LLParser:
         """Go on parsing HTTP after a declined upgrade; call ``feed_data(b"")`` next."""
         self._paused = False
 
+    @property
+    def error(self) -> HttpProcessingError | None:
+        """The error that stopped parsing; set even while it is held back behind the
+        messages completed before it (the next ``feed_data`` call raises it)."""
+        return self._error
+
     def feed_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Parse ``data``; return the events it completes (possibly none)."""
         if self._error is not None:

@@ -262,12 +262,7 @@ class RequestHandler(FlowControlProtocol):
                 timer, limit = self._timer, self.read_headers_timeout
                 if limit is not None and (timer is None or timer.when() > now + limit):
                     self._arm_timer()
-        try:
-            events = self._parser.feed_data(data)
-            if events:
-                self._dispatch(events)
-        except HttpProcessingError as exc:
-            self._on_parse_error(exc)
+        self._feed(data)
 
     def _is_tls_on_plain_port(self) -> bool:
         transport = self.transport
@@ -281,6 +276,11 @@ class RequestHandler(FlowControlProtocol):
                 self._dispatch(events)
         except HttpProcessingError as exc:
             self._on_parse_error(exc)
+        else:
+            if parser.error is not None:
+                # Held back behind the requests completed before it: answer those
+                # first, then the error (it is queued after them).
+                self._on_parse_error(parser.error)
 
     def _dispatch(self, events: list[Any]) -> None:
         messages = self._messages
