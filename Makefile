@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := tinyproxy wrk curl
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint typecheck pytest docs bench clean debian venv
+.PHONY: run example test lint typecheck pytest docs bench clean debian venv
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ docs: $(STAMP)
 
 test: lint typecheck docs pytest
 
+# The main job: the built-in httpbin-compatible server over HTTP and HTTPS (Ctrl-C stops it).
 run: $(STAMP)
+	$(BIN)/toolkit serve --tls
+
+example: $(STAMP)
 	$(BIN)/python examples/fetch.py
 
 bench: $(STAMP) debian

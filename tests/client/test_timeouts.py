@@ -12,6 +12,7 @@ from toolkit.client.timeouts import (
     DEFAULT_TIMEOUT,
     ClientTimeout,
     ReadTimer,
+    SharedDeadline,
     TimeoutHandle,
     TimerContext,
     TimerNoop,
@@ -134,3 +135,35 @@ async def test_read_timer_reset_and_fire() -> None:
     assert disabled.active and disabled.timeout == 5
     disabled.cancel()
     assert not disabled.active
+
+
+async def test_rounded_deadlines_share_one_loop_timer() -> None:
+    loop = asyncio.get_running_loop()
+    shared: dict[float, SharedDeadline] = {}
+    fired: list[str] = []
+    handles = [TimeoutHandle(loop, 60, 5, shared) for _ in range(3)]
+    for name, handle in zip("abc", handles, strict=True):
+        handle.register(lambda name=name: fired.append(name))
+    scheduled = len(loop._scheduled)  # type: ignore[attr-defined]
+    started = [handle.start() for handle in handles]
+    # All three round up to the same second (unless a second boundary fell in between).
+    assert 1 <= len(shared) <= 2
+    assert len(loop._scheduled) == scheduled + len(shared)  # type: ignore[attr-defined]
+    cancelled = started[1]
+    assert cancelled is not None
+    cancelled.cancel()
+    for group in list(shared.values()):
+        group._fire()
+    assert sorted(fired) == ["a", "c"]
+    assert shared == {}
+
+
+async def test_short_deadlines_are_not_shared() -> None:
+    loop = asyncio.get_running_loop()
+    shared: dict[float, SharedDeadline] = {}
+    handle = TimeoutHandle(loop, 0.01, 5, shared)
+    timer = handle.timer()
+    assert isinstance(handle.start(), asyncio.TimerHandle)
+    assert shared == {}
+    with pytest.raises(asyncio.TimeoutError), timer:
+        await asyncio.Event().wait()

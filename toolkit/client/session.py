@@ -23,7 +23,7 @@ from toolkit.client.exceptions import (
 from toolkit.client.pipeline import send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
-from toolkit.client.timeouts import ClientTimeout, TimeoutHandle
+from toolkit.client.timeouts import ClientTimeout, SharedDeadline, TimeoutHandle
 from toolkit.client.tls import merge_ssl_params
 from toolkit.client.tracing import Trace, TraceConfig
 from toolkit.http import HttpVersion, HttpVersion11
@@ -116,6 +116,8 @@ class ClientSession:
 
         # Everything that can fail is checked before the connector exists.
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
+        # Total-timeout deadlines rounded to the same second share one loop timer.
+        self._deadlines: dict[float, SharedDeadline] = {}
         if connector is None:
             # TCPConnector, unless a mock made another the default in this context.
             from toolkit.client._default_connector import create_default_connector
@@ -342,7 +344,9 @@ class ClientSession:
             if timeout is UNSET
             else coerce_timeout(timeout, where="a request", stacklevel=5)
         )
-        handle_owner = TimeoutHandle(self._loop, real_timeout.total, real_timeout.ceil_threshold)
+        handle_owner = TimeoutHandle(
+            self._loop, real_timeout.total, real_timeout.ceil_threshold, self._deadlines
+        )
         handle = handle_owner.start()
         timer = handle_owner.timer()
         traces = [

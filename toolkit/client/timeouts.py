@@ -18,13 +18,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Protocol
 
 from toolkit.helpers import TimerContext, TimerNoop
 
 __all__ = (
     "ClientTimeout",
     "DEFAULT_TIMEOUT",
+    "Cancellable",
     "ReadTimer",
+    "SharedDeadline",
     "TimerContext",
     "TimerNoop",
     "TimeoutHandle",
@@ -68,18 +71,77 @@ def calculate_deadline(
     return when
 
 
+class Cancellable(Protocol):
+    """What :meth:`TimeoutHandle.start` returns: something that can be cancelled."""
+
+    def cancel(self) -> None:
+        """Stop the deadline from firing."""
+
+
+class _Member:
+    """One deadline inside a :class:`SharedDeadline`; cancelling it leaves the group."""
+
+    __slots__ = ("_group", "callback")
+
+    def __init__(self, group: SharedDeadline, callback: Callable[[], None]) -> None:
+        self._group = group
+        self.callback = callback
+
+    def cancel(self) -> None:
+        self._group._members.discard(self)
+
+
+class SharedDeadline:
+    """One loop timer that fires every deadline set for the same (rounded) loop time.
+
+    Deadlines rounded up to a whole second coincide for all the requests started
+    within that second: they share one ``call_at`` instead of scheduling and
+    cancelling one timer handle each. The group leaves ``table`` when it fires.
+    """
+
+    __slots__ = ("_members", "_table", "_when")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, when: float, table: dict[float, SharedDeadline]
+    ) -> None:
+        self._members: set[_Member] = set()
+        self._table = table
+        self._when = when
+        table[when] = self
+        loop.call_at(when, self._fire)
+
+    def add(self, callback: Callable[[], None]) -> _Member:
+        """Run ``callback`` at this group's time, unless the returned member is cancelled."""
+        member = _Member(self, callback)
+        self._members.add(member)
+        return member
+
+    def _fire(self) -> None:
+        if self._table.get(self._when) is self:
+            del self._table[self._when]
+        members, self._members = self._members, set()
+        for member in members:
+            member.callback()
+
+
 class TimeoutHandle:
-    """A deadline ``timeout`` seconds from :meth:`start` that runs registered callbacks."""
+    """A deadline ``timeout`` seconds from :meth:`start` that runs registered callbacks.
+
+    With ``shared`` (a table owned by the caller, e.g. the session), deadlines that
+    are rounded up to a whole second share one loop timer per second.
+    """
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         timeout: float | None,
         ceil_threshold: float = 5,
+        shared: dict[float, SharedDeadline] | None = None,
     ) -> None:
         self._loop = loop
         self._timeout = timeout
         self._ceil_threshold = ceil_threshold
+        self._shared = shared
         self._callbacks: list[Callable[[], None]] = []
 
     def register(self, callback: Callable[[], None]) -> None:
@@ -90,12 +152,23 @@ class TimeoutHandle:
         """Forget the callbacks (the deadline, if scheduled, then does nothing)."""
         self._callbacks.clear()
 
-    def start(self) -> asyncio.TimerHandle | None:
+    def start(self) -> Cancellable | None:
         """Schedule the deadline; None when the timeout is disabled."""
-        when = calculate_deadline(self._loop, self._timeout, self._ceil_threshold)
-        if when is None:
+        timeout = self._timeout
+        if timeout is None or timeout <= 0:
             return None
-        return self._loop.call_at(when, self._fire)
+        loop = self._loop
+        when = loop.time() + timeout
+        if timeout <= self._ceil_threshold:
+            return loop.call_at(when, self._fire)
+        when = math.ceil(when)
+        shared = self._shared
+        if shared is None:
+            return loop.call_at(when, self._fire)
+        group = shared.get(when)
+        if group is None:
+            group = SharedDeadline(loop, when, shared)
+        return group.add(self._fire)
 
     def timer(self) -> TimerContext | TimerNoop:
         """A timer that expires with this handle (a no-op one when disabled)."""

@@ -1,0 +1,75 @@
+"""``toolkit serve`` in a real subprocess, queried by curl over HTTP and HTTPS."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.cli import main
+
+
+def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "toolkit.cli",
+            "serve",
+            "--port",
+            "0",
+            "--tls",
+            "--tls-port",
+            "0",
+            "--cert-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline().strip() for _ in range(3)]
+    return proc, lines
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_serve_answers_curl_over_http_and_https(tmp_path: Path) -> None:
+    proc, lines = _start(tmp_path)
+    try:
+        assert lines[0].startswith("serving http://127.0.0.1:"), lines
+        assert lines[1].startswith("serving https://127.0.0.1:"), lines
+        ca_path = tmp_path / "toolkit-ca.pem"
+        assert lines[2] == f"CA certificate: {ca_path}"
+        http_url = lines[0].removeprefix("serving ")
+        https_url = lines[1].removeprefix("serving ")
+        plain = subprocess.run(
+            ["curl", "-sS", "--max-time", "20", f"{http_url}/get?x=1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(plain.stdout)["args"] == {"x": "1"}
+        secure = subprocess.run(
+            ["curl", "-sS", "--max-time", "20", "--cacert", str(ca_path), f"{https_url}/get"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(secure.stdout)["url"] == f"{https_url}/get"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)  # also closes the pipes
+        assert proc.returncode == 0, err
+
+
+def test_serve_requires_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    assert "serve" in capsys.readouterr().err
