@@ -42,6 +42,7 @@ from .fixtures import (
 )
 from .leaks import LEAK_WARNING_PATTERN, LeakRecorder
 from .mock_fixtures import mock_http
+from .network import NetworkBlockedError, block_network
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
 
 __all__ = [
@@ -75,6 +76,7 @@ _CHECKED_FIXTURES = frozenset(
 )
 
 _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
+_NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _current_loop: asyncio.AbstractEventLoop | None = None
 
@@ -148,6 +150,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "toolkit_loop", "event loop for async tests: asyncio or uvloop", default="asyncio"
     )
     parser.addini("toolkit_leaks", "leak check: fixtures, all or off", default="fixtures")
+    group.addoption(
+        "--block-network",
+        dest="toolkit_block_network",
+        action="store_true",
+        default=False,
+        help="fail any test that resolves or connects to a host outside loopback",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -155,6 +164,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "toolkit_leaks(enabled=True): check (or with False, do not check) that the test "
         "leaves no client session, connector or connection open",
+    )
+    config.addinivalue_line(
+        "markers",
+        "block_network: fail the test if it resolves or connects to a host outside loopback "
+        "(the --block-network option does this for every test)",
     )
     _loop_factory(config)  # a bad --toolkit-loop fails at startup, not in every test
 
@@ -206,6 +220,11 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         item.stash[_LEAKS_KEY] = LeakRecorder(loop)
         # Reported by the recorder instead (pytest restores the filters after the test).
         warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
+    if item.config.getoption("toolkit_block_network") or item.get_closest_marker("block_network"):
+        attempts: list[NetworkBlockedError] = []
+        guard = contextlib.ExitStack()
+        guard.enter_context(block_network(attempts))
+        item.stash[_NETWORK_KEY] = (guard, attempts)
     yield
 
 
@@ -235,6 +254,12 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
                 asyncio.set_event_loop(None)
                 loop.close()
                 _current_loop = None
+        network = item.stash.get(_NETWORK_KEY, None)
+        if network is not None:
+            guard, attempts = network
+            guard.close()
+            if attempts and report is None:
+                report = "\n".join(dict.fromkeys(str(error) for error in attempts))
         if report is not None:
             pytest.fail(report, pytrace=False)
 

@@ -117,8 +117,8 @@ async def send_following_redirects(
             first_url=first_url,
             **send_kwargs,
         )
-        if resp.cookies:
-            session._cookie_jar.update_cookies(resp.cookies, resp.url)
+        if resp._cookies:  # (only made when the response set cookies)
+            session._cookie_jar.update_cookies(resp._cookies, resp.url)
         if not allow_redirects or resp.status not in REDIRECT_STATUSES:
             break
         location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)

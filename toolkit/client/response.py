@@ -118,7 +118,7 @@ class ClientResponse:
         self._session = session
         self._history: tuple[ClientResponse, ...] = ()
         self._release_callbacks: list[Callable[[], None]] = []
-        self._cookies: SimpleCookie = SimpleCookie()
+        self._cookies: SimpleCookie | None = None  # made on first use
         self._closed = True  # until start() has a connection
         self._released = False
         self._content_type: str | None = None
@@ -147,11 +147,14 @@ class ClientResponse:
         if self._continue is not None and not self._continue.done():
             # A final answer instead of 100 Continue: the body is never sent.
             self._continue.cancel()
-        for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-            try:
-                self._cookies.load(value)
-            except CookieError:
-                continue
+        set_cookies = self._headers.getall(hdrs.SET_COOKIE, ())
+        if set_cookies:
+            jar = self.cookies
+            for value in set_cookies:
+                try:
+                    jar.load(value)
+                except CookieError:
+                    continue
         payload.on_eof(self._on_body_eof)
         return self
 
@@ -308,6 +311,8 @@ class ClientResponse:
     @property
     def cookies(self) -> SimpleCookie:
         """Cookies set by this response's ``Set-Cookie`` header fields."""
+        if self._cookies is None:
+            self._cookies = SimpleCookie()
         return self._cookies
 
     @property

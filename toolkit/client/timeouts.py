@@ -288,7 +288,11 @@ class ReadTimer:
 
     def reset(self) -> None:
         """(Re)start counting from now."""
-        self.cancel()
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self._timeout:  # disabled (the usual case): nothing to schedule
+            return
         when = calculate_deadline(self._loop, self._timeout, self._ceil_threshold)
         if when is not None:
             self._handle = self._loop.call_at(when, self._fire)
