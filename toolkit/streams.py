@@ -257,6 +257,8 @@ class StreamReader:
         if n == 0:
             return b""
         if n < 0:
+            if self._eof:  # everything has arrived: take it in one piece
+                return self._consume(len(self._buffer))
             # Drain block by block so that flow control keeps working.
             blocks: list[bytes] = []
             while True:
@@ -389,8 +391,13 @@ class StreamReader:
             waiter.set_result(None)
 
     def _consume(self, n: int) -> bytes:
-        data = bytes(self._buffer[:n])
-        del self._buffer[:n]
+        buffer = self._buffer
+        if n == len(buffer):  # the whole buffer (the usual case): one copy
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:n])
+            del buffer[:n]
         self._cursor += n
         if self._paused and len(self._buffer) < self._low_water:
             self._paused = False
