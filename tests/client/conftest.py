@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 from yarl import URL
+
+
+def _register_session_peers() -> None:
+    """Make ``import _session_peers`` work in the test modules of this folder.
+
+    Tests are imported with ``--import-mode=importlib`` (no package, no sys.path entry),
+    so the shared peer servers are registered once, here.
+    """
+    name = "_session_peers"
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+_register_session_peers()
 
 
 class Key(NamedTuple):

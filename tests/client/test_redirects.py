@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
+import _session_peers as peers  # registered by conftest.py
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,22 +17,6 @@ from toolkit.client.exceptions import (
 )
 from toolkit.client.redirects import is_resendable, next_method, redirect_target
 from toolkit.client.session import ClientSession
-
-
-def _load_peers() -> ModuleType:
-    name = "_session_peers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("_session_peers.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-peers = _load_peers()
 
 
 def redirecting(status: int, location: str, *, extra=()):

@@ -7,11 +7,10 @@ import gzip
 import importlib.util
 import io
 import json
-import sys
 import zlib
 from pathlib import Path
-from types import ModuleType
 
+import _session_peers as peers  # registered by conftest.py
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,22 +22,6 @@ from toolkit.client.client_request import USER_AGENT, ClientRequest, check_heade
 from toolkit.client.exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from toolkit.client.session import ClientSession
 from toolkit.http import HttpVersion10
-
-
-def _load_peers() -> ModuleType:
-    name = "_session_peers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("_session_peers.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-peers = _load_peers()
 
 
 def echo(req):

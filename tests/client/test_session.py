@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib.util
 import json
-import sys
 import warnings
-from pathlib import Path
-from types import ModuleType
 
+import _session_peers as peers  # registered by conftest.py
 import pytest
 from multidict import CIMultiDict
 from yarl import URL
@@ -20,22 +17,6 @@ from toolkit.client.exceptions import ClientResponseError
 from toolkit.client.session import ClientSession
 from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from toolkit.http import HttpVersion10, HttpVersion11
-
-
-def _load_peers() -> ModuleType:
-    name = "_session_peers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("_session_peers.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-peers = _load_peers()
 
 
 def echo(req):
