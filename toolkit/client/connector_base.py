@@ -402,7 +402,7 @@ class BaseConnector:
             expired = (
                 self._keepalive_timeout is not None and now - released_at > self._keepalive_timeout
             )
-            if protocol.is_connected() and not protocol.should_close and not expired:
+            if not expired and not protocol.should_close:  # (should_close: disconnected too)
                 found = protocol
                 break
             self._close_protocol(protocol)

@@ -55,6 +55,9 @@ class _Done:
         yield  # pragma: no cover - makes this a generator
 
 
+_DONE = _Done()  # stateless: one instance serves every release()
+
+
 def _parse_content_type(raw: str) -> tuple[str, dict[str, str]]:
     message = HeaderParser().parsestr("Content-Type: " + raw)
     content_type = message.get_content_type()
@@ -216,10 +219,10 @@ class ClientResponse:
 
         Works both as ``resp.release()`` and ``await resp.release()``.
         """
-        if not self._closed:
-            self._closed = True
-        self._release_connection()
-        return _Done()
+        self._closed = True
+        if self._connection is not None:
+            self._release_connection()
+        return _DONE
 
     def close(self) -> None:
         """Close the response and its connection (it is not reused)."""

@@ -386,8 +386,9 @@ class HttptoolsResponseParser(LLParser):
 
     def on_headers_complete(self) -> None:
         raw = self._take_fields()
-        version = self._version()
-        status: int = self._parser.get_status_code()
+        parser = self._parser
+        version = VERSIONS.get(parser.get_http_version()) or self._version()
+        status: int = parser.get_status_code()
         reason_b = self._reason
         self._reason = b""
         if not 100 <= status <= 999:
