@@ -11,10 +11,10 @@ from toolkit.http import RequestHead
 from toolkit.streams import StreamReader
 
 from .protocol import RequestHandler
+from .request import BaseRequest
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
-    from .request import BaseRequest
     from .response import StreamResponse
 
 __all__ = ["Server"]
@@ -81,8 +81,6 @@ class Server:
         writer: StreamWriter,
         task: asyncio.Task[None],
     ) -> BaseRequest:
-        from .request import BaseRequest
-
         return BaseRequest(message, payload, protocol, writer, task, self._loop)
 
     def pre_shutdown(self) -> None:
