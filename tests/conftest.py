@@ -275,10 +275,10 @@ def _short_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[
 # --------------------------------------------------------------------------- TLS
 
 
-@pytest.fixture(scope="session")
-def tls_ca() -> trustme.CA:
-    """A throw-away certificate authority for this test session (per xdist worker)."""
-    return trustme.CA()
+# ``tls_ca`` and ``tls_client_context`` come from the plugin (pytest_plugin/tls.py). Do not
+# override them here: session-scoped fixtures are cached by name, so an override would let
+# the plugin's ``tls_server_context`` be built from one CA and a client context from another,
+# depending on which test asked first.
 
 
 @pytest.fixture(scope="session")
@@ -293,14 +293,6 @@ def tls_ca_path(tls_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) ->
     path = tmp_path_factory.mktemp("tls") / "ca.pem"
     tls_ca.cert_pem.write_to_path(str(path))
     return path
-
-
-@pytest.fixture(scope="session")
-def tls_client_context(tls_ca: trustme.CA) -> ssl.SSLContext:
-    """A client ``SSLContext`` that trusts ``tls_ca`` only."""
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    tls_ca.configure_trust(ctx)
-    return ctx
 
 
 # --------------------------------------------------------------------------- httpbin
