@@ -5,6 +5,9 @@ await the result) as many times as the test needs; everything they created is cl
 when the test ends. Each serves over TCP on 127.0.0.1 by default; ``memory=True``
 connects client and server through memory (no socket); ``tls=True`` serves HTTPS with
 a certificate from the session's test CA (``tls_ca``), which the client trusts.
+
+The async fixtures are declared with :func:`~pytest_plugin.coexist.async_fixture`, so
+they also work in tests that pytest-asyncio (strict mode included) or anyio runs.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
+
+from .coexist import async_fixture
 
 # The library is imported when a fixture is used, not when pytest loads the plugin.
 if TYPE_CHECKING:
@@ -87,7 +92,7 @@ def _server_options(
     return options
 
 
-@pytest.fixture
+@async_fixture
 async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
     """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
@@ -116,7 +121,7 @@ async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
             await servers.pop().close()
 
 
-@pytest.fixture
+@async_fixture
 async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerFactory]:
     """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
@@ -145,7 +150,7 @@ async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerF
             await servers.pop().close()
 
 
-@pytest.fixture
+@async_fixture
 async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFactory]:
     """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
     memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.

@@ -1,7 +1,9 @@
 """Run ``async def`` tests and fixtures on a fresh event loop per test.
 
 Each test gets its own loop, created before its fixtures are set up and closed
-after they are torn down, so async fixtures and the test share one loop.
+after they are torn down, so async fixtures and the test share one loop. Tests that
+pytest-asyncio or anyio's plugin runs (see :mod:`pytest_plugin.coexist`) are left to
+them: no loop, no async fixtures and no leak check from aiotoolkit there.
 
 Options (command line, or the same name without ``--`` and with ``_`` in the ini file):
 
@@ -28,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from .coexist import asyncio_plugin_active, declare_async_fixtures, foreign_runner
 from .fixtures import (
     aiohttp_client,
     aiohttp_raw_server,
@@ -40,7 +43,7 @@ from .fixtures import (
     unused_port,
     unused_port_factory,
 )
-from .leaks import LEAK_WARNING_PATTERN, LeakRecorder
+from .leaks import LEAK_WARNING_PATTERN, LeakRecorder, release_frozen
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
@@ -78,21 +81,37 @@ _CHECKED_FIXTURES = frozenset(
 _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
+_LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _current_loop: asyncio.AbstractEventLoop | None = None
+#: The other plugin running the current test ("pytest-asyncio", "anyio"), if any.
+_current_foreign: str | None = None
 
 
 def _loop() -> asyncio.AbstractEventLoop:
     if _current_loop is None:
-        raise RuntimeError("an async fixture was requested outside of a test's event loop")
+        if _current_foreign is not None:
+            raise RuntimeError(
+                f"this test is run by {_current_foreign}, not aiotoolkit: its event loop is "
+                "asyncio.get_running_loop() inside the test (the `loop` fixture is aiotoolkit's)"
+            )
+        raise RuntimeError("the `loop` fixture was requested outside of a test's event loop")
     return _current_loop
 
 
-def _wrap_async_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap_async_fixture(
+    func: Callable[..., Any], loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+) -> Callable[..., Any]:
+    """A synchronous stand-in for the async fixture ``func`` that runs it on ``loop``.
+
+    It does not copy ``func.__dict__`` (``functools.wraps(updated=())``): other async
+    plugins must not mistake it for a fixture of theirs.
+    """
+    if request.instance is not None and inspect.ismethod(func):
+        func = func.__func__.__get__(request.instance)  # a fixture method of a test class
     if inspect.isasyncgenfunction(func):
 
-        @functools.wraps(func)
+        @functools.wraps(func, updated=())
         def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
-            loop = _loop()
             agen = func(*args, **kwargs)
             value = loop.run_until_complete(agen.__anext__())
             try:
@@ -104,29 +123,39 @@ def _wrap_async_fixture(func: Callable[..., Any]) -> Callable[..., Any]:
 
         return gen_wrapper
 
-    @functools.wraps(func)
+    @functools.wraps(func, updated=())
     def coro_wrapper(*args: Any, **kwargs: Any) -> Any:
-        return _loop().run_until_complete(func(*args, **kwargs))
+        return loop.run_until_complete(func(*args, **kwargs))
 
     return coro_wrapper
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_fixture_setup(
     fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
-) -> None:
+) -> Generator[None, object, object]:
+    """Run the async fixtures of aiotoolkit's tests on the test's loop.
+
+    The outermost wrapper: it swaps in a synchronous stand-in for this one setup only,
+    so other async plugins' hooks see a plain function and leave it alone, and the
+    fixture stays untouched for the tests they run.
+    """
     func = fixturedef.func
-    if (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)) and not getattr(
-        func, "_toolkit_wrapped", False
-    ):
-        if fixturedef.scope != "function":
-            raise pytest.UsageError(
-                f"async fixture {fixturedef.argname!r} must be function-scoped "
-                f"(it is {fixturedef.scope!r})"
-            )
-        wrapped = _wrap_async_fixture(func)
-        wrapped._toolkit_wrapped = True  # type: ignore[attr-defined]
-        fixturedef.func = wrapped  # type: ignore[misc]  # pytest marks it Final
+    loop = _current_loop
+    if loop is None or not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
+        return (yield)
+    if fixturedef.scope != "function":
+        if asyncio_plugin_active(request.config):
+            return (yield)  # pytest-asyncio runs wide-scoped async fixtures on its own loops
+        raise pytest.UsageError(
+            f"async fixture {fixturedef.argname!r} must be function-scoped "
+            f"(it is {fixturedef.scope!r}): aiotoolkit gives every test its own loop"
+        )
+    fixturedef.func = _wrap_async_fixture(func, loop, request)  # type: ignore[misc]  # Final
+    try:
+        return (yield)
+    finally:
+        fixturedef.func = func  # type: ignore[misc]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -170,7 +199,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "block_network: fail the test if it resolves or connects to a host outside loopback "
         "(the --block-network option does this for every test)",
     )
-    _loop_factory(config)  # a bad --toolkit-loop fails at startup, not in every test
+    # A bad --toolkit-loop fails at startup, not in every test.
+    config.stash[_LOOP_FACTORY_KEY] = _loop_factory(config)
+    declare_async_fixtures(config)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own last garbage collections
+def pytest_unconfigure(config: pytest.Config) -> None:
+    release_frozen()
 
 
 def _option(config: pytest.Config, name: str) -> str:
@@ -211,15 +247,17 @@ def _checks_leaks(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    global _current_loop
-    loop = _loop_factory(item.config)()
-    asyncio.set_event_loop(loop)
-    item.stash[_LOOP_KEY] = loop
-    _current_loop = loop
-    if _checks_leaks(item):
-        item.stash[_LEAKS_KEY] = LeakRecorder(loop)
-        # Reported by the recorder instead (pytest restores the filters after the test).
-        warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
+    global _current_loop, _current_foreign
+    _current_foreign = foreign_runner(item)
+    if _current_foreign is None:
+        loop = item.config.stash[_LOOP_FACTORY_KEY]()
+        asyncio.set_event_loop(loop)
+        item.stash[_LOOP_KEY] = loop
+        _current_loop = loop
+        if _checks_leaks(item):
+            item.stash[_LEAKS_KEY] = LeakRecorder(loop)
+            # Reported by the recorder instead (pytest restores the filters after the test).
+            warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
     if item.config.getoption("toolkit_block_network") or item.get_closest_marker("block_network"):
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
@@ -230,7 +268,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    global _current_loop
+    global _current_loop, _current_foreign
     try:
         yield
     finally:
@@ -248,12 +286,15 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
                     recorder.collect()
                     report = recorder.report()
                     recorder.uninstall()
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
+                _shutdown(loop)
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
                 _current_loop = None
+                del item.stash[_LOOP_KEY]  # items live for the whole session; loops need not
+                if recorder is not None:
+                    del item.stash[_LEAKS_KEY]
+        _current_foreign = None
         network = item.stash.get(_NETWORK_KEY, None)
         if network is not None:
             guard, attempts = network
@@ -264,12 +305,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             pytest.fail(report, pytrace=False)
 
 
+def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
+    """Finalize async generators and the default executor, skipping what was never used
+    (each step costs a few loop iterations; asyncio's loop tells, others always run it)."""
+    if getattr(loop, "_asyncgens", True):
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    if getattr(loop, "_default_executor", True) is not None:
+        loop.run_until_complete(loop.shutdown_default_executor())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
-    if not inspect.iscoroutinefunction(func):
-        return None
-    loop = pyfuncitem.stash[_LOOP_KEY]
+    loop = pyfuncitem.stash.get(_LOOP_KEY, None)
+    if loop is None or not inspect.iscoroutinefunction(func):
+        return None  # a sync test, or one another plugin runs
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
     loop.run_until_complete(func(**kwargs))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import trustme
 from yarl import URL
@@ -33,6 +34,12 @@ from yarl import URL
 # pytest only honours ``pytest_plugins`` in the top-level conftest: the plugin's own
 # tests (tests/pytest_plugin/) need pytester.
 pytest_plugins = ["pytester"]
+
+# No per-example deadline: it measures the machine, not the code, and on a busy machine
+# (parallel workers, other jobs) it fails at random with "Unreliable test timings".
+# Tests set their own ``max_examples``; an explicit ``@settings`` inherits this profile.
+hypothesis.settings.register_profile("aiotoolkit", deadline=None)
+hypothesis.settings.load_profile("aiotoolkit")
 
 __all__ = [
     "HttpbinServer",

@@ -193,3 +193,14 @@ def test_tinyproxy_auth_rejects_wrong_password(
     resp = http.get(str(httpbin.url_for("/get")), proxies={"http": str(bad)}, timeout=20)
     # tinyproxy answers a wrong password with 401 (a missing one gets 407).
     assert resp.status_code in (401, 407)
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+
+def test_hypothesis_examples_have_no_deadline() -> None:
+    """conftest.py's profile: an explicit ``@settings`` keeps ``deadline=None`` too."""
+    from hypothesis import settings
+
+    assert settings().deadline is None
+    assert settings(max_examples=5).deadline is None

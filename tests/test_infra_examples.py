@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,40 +85,22 @@ def test_bench_response_is_well_formed(bench_module: ModuleType) -> None:
     assert body == bench_module.BODY
 
 
+@needs_client
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_bench_runs_with_aiohttp(loop: str) -> None:
-    pytest.importorskip("aiohttp")
+def test_bench_runs(loop: str) -> None:
+    """A tiny ``make bench``: both clients (aiohttp when installed) against one server."""
     if loop == "uvloop":
         pytest.importorskip("uvloop")
+    with_peer = importlib.util.find_spec("aiohttp") is not None
     res = run_script(
         "bench/client.py",
         *(["--uvloop"] if loop == "uvloop" else []),
-        "--client",
-        "aiohttp",
-        "--requests",
-        "60",
-        "--repeats",
-        "1",
-        "--concurrency",
-        "5",
+        *("--client", "both" if with_peer else "toolkit"),
+        *("--requests", "60", "--repeats", "1", "--concurrency", "5"),
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Traceback" not in res.stderr, res.stderr
-    assert "sequential" in res.stdout and "concurrent" in res.stdout
+    for client in ("toolkit", "aiohttp") if with_peer else ("toolkit",):
+        for scenario in ("sequential", "concurrent"):
+            assert re.search(rf"{client}\s+{scenario}\s+runs: \d", res.stdout), res.stdout
     assert "ratio" in res.stdout
-
-
-@needs_client
-def test_bench_runs_with_toolkit() -> None:
-    res = run_script(
-        "bench/client.py",
-        "--client",
-        "toolkit",
-        "--requests",
-        "60",
-        "--repeats",
-        "1",
-        "--concurrency",
-        "5",
-    )
-    assert res.returncode == 0, res.stdout + res.stderr

@@ -42,6 +42,8 @@ _CONNLOST_THRESHOLD = 5
 _READ_HIGH_WATER = 2**17
 # Seconds a failed connection waits for the peer to close before closing itself.
 _LINGER_SECONDS = 2.0
+_TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
+_PING, _PONG, _ERROR = WSMsgType.PING, WSMsgType.PONG, WSMsgType.ERROR
 
 
 class FlowControl(Protocol):
@@ -55,6 +57,18 @@ class FlowControl(Protocol):
 def _size(msg: WSMessage) -> int:
     data = msg.data
     return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
+
+
+def _buffer_size_probe(transport: asyncio.BaseTransport) -> Callable[[], int] | None:
+    """``transport.get_write_buffer_size`` if the transport implements it."""
+    get_size = getattr(transport, "get_write_buffer_size", None)
+    if get_size is None:
+        return None
+    try:
+        size = get_size()
+    except (NotImplementedError, AttributeError, RuntimeError):
+        return None
+    return get_size if isinstance(size, int) else None
 
 
 class _Sent:
@@ -97,6 +111,7 @@ class WebSocketBase:
         self._transport: asyncio.Transport | None = None
         self._flow: FlowControl | None = None
         self._drain_fn: Callable[[], Awaitable[None]] | None = None
+        self._buffer_size: Callable[[], int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: collections.deque[WSMessage] = collections.deque()
         self._queued = 0
@@ -130,6 +145,7 @@ class WebSocketBase:
         self._flow = flow
         self._drain_fn = drain
         self._loop = loop
+        self._buffer_size = _buffer_size_probe(transport)
         self._reset_heartbeat()
 
     def _close_transport(self) -> None:
@@ -161,15 +177,19 @@ class WebSocketBase:
             self._write(reply)
         if self._heartbeat is not None:
             self._reset_heartbeat()
+        queue = self._queue
         for msg in messages:
             kind = msg.type
-            if kind is WSMsgType.ERROR:
+            if kind is _TEXT or kind is _BINARY:
+                self._queued += len(msg.data)
+            elif kind is _ERROR:
                 if self._exception is None:
                     self._exception = msg.data
-            elif self._autoping and (kind is WSMsgType.PING or kind is WSMsgType.PONG):
+            elif self._autoping and (kind is _PING or kind is _PONG):
                 continue  # the engine answered the ping; a pong only feeds the heartbeat
-            self._queue.append(msg)
-            self._queued += _size(msg)
+            else:
+                self._queued += _size(msg)
+            queue.append(msg)
         if messages:
             self._wake_reader()
             if self._queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
@@ -241,6 +261,10 @@ class WebSocketBase:
                     await asyncio.wait_for(waiter, max(deadline - loop.time(), 0))
             finally:
                 self._read_waiter = None
+        return self._pop()
+
+    def _pop(self) -> WSMessage:
+        """Take the first queued message, resuming reading below the low-water mark."""
         msg = self._queue.popleft()
         self._queued -= _size(msg)
         if self._paused and self._queued <= _READ_HIGH_WATER // 2 and self._flow is not None:
@@ -315,6 +339,21 @@ class WebSocketBase:
         if self._drain_fn is not None:
             await self._drain_fn()
 
+    def _must_drain(self) -> bool:
+        """False when the transport's write buffer is empty (then drain would not wait)."""
+        get_size = self._buffer_size
+        return get_size is None or get_size() > 0
+
+    def _open_connection(self, what: str) -> tuple[WSConnection, asyncio.Transport]:
+        """The engine and the transport, or the error for sending on a closed WebSocket."""
+        conn = self._conn
+        if conn is None:
+            raise self._not_started()
+        transport = self._transport
+        if self._closed or conn.close_sent or transport is None or transport.is_closing():
+            raise self._closing_error(what)
+        return conn, transport
+
     def _connection_for_send(self, what: str) -> WSConnection:
         conn = self._conn
         if conn is None:
@@ -342,9 +381,10 @@ class WebSocketBase:
         """Send a text message; ``TypeError`` unless ``data`` is a ``str``."""
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        conn = self._connection_for_send("a text message")
-        self._write(conn.send_str(data, self._compress_arg(compress)))
-        await self._drain()
+        conn, transport = self._open_connection("a text message")
+        transport.write(conn.send_str(data, compress if conn.deflate is not None else None))
+        if self._must_drain():
+            await self._drain()
 
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
@@ -352,9 +392,10 @@ class WebSocketBase:
         """Send a binary message; ``TypeError`` unless ``data`` is bytes-like."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        conn = self._connection_for_send("a binary message")
-        self._write(conn.send_bytes(data, self._compress_arg(compress)))
-        await self._drain()
+        conn, transport = self._open_connection("a binary message")
+        transport.write(conn.send_bytes(data, compress if conn.deflate is not None else None))
+        if self._must_drain():
+            await self._drain()
 
     async def send_json(
         self,
@@ -484,6 +525,7 @@ class WebSocketBase:
         if self._conn is None:
             raise self._not_started()
         receive_timeout = timeout or self._receive_timeout
+        queue = self._queue
         while True:
             if self._waiting:
                 raise RuntimeError("Concurrent call to receive() is not allowed")
@@ -494,16 +536,19 @@ class WebSocketBase:
                 return WS_CLOSED_MESSAGE
             if self._closing:
                 return WS_CLOSING_MESSAGE
-            self._waiting = True
-            try:
-                msg = await self._read(receive_timeout or None)
-            finally:
-                self._waiting = False
-                close_wait = self._close_wait
-                if close_wait is not None and not close_wait.done():
-                    close_wait.set_result(None)
+            if queue:  # a message is waiting already: no future, no suspension
+                msg = self._pop()
+            else:
+                self._waiting = True
+                try:
+                    msg = await self._read(receive_timeout or None)
+                finally:
+                    self._waiting = False
+                    close_wait = self._close_wait
+                    if close_wait is not None and not close_wait.done():
+                        close_wait.set_result(None)
             kind = msg.type
-            if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+            if kind is _TEXT or kind is _BINARY:
                 return msg
             if kind is WSMsgType.CLOSE:
                 self._closing = True

@@ -187,11 +187,20 @@ class StreamReader:
     def feed_eof(self) -> None:
         """Mark the end of the stream and wake up readers."""
         self._eof = True
-        self._wake(self._waiter)
-        self._waiter = None
-        self._wake(self._eof_waiter)
-        self._eof_waiter = None
-        callbacks, self._eof_callbacks = self._eof_callbacks, []
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        waiter = self._eof_waiter
+        if waiter is not None:
+            self._eof_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        callbacks = self._eof_callbacks
+        if not callbacks:
+            return
+        self._eof_callbacks = []
         for cb in callbacks:
             try:
                 cb()
@@ -206,8 +215,11 @@ class StreamReader:
             return
         self._buffer += data
         self.total_bytes += len(data)
-        self._wake(self._waiter)
-        self._waiter = None
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
         if len(self._buffer) > self._high_water and not self._paused:
             self._paused = True
             if self._protocol is not None:

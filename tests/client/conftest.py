@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import ssl
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import pytest
 from yarl import URL
 
 
-def _register_session_peers() -> None:
-    """Make ``import _session_peers`` work in the test modules of this folder.
+def _register_peers() -> ModuleType:
+    """Make ``import _peers`` work in the test modules of this folder.
 
     Tests are imported with ``--import-mode=importlib`` (no package, no sys.path entry),
     so the shared peer servers are registered once, here.
     """
-    name = "_session_peers"
+    name = "_peers"
     if name in sys.modules:
-        return
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    return module
 
 
-_register_session_peers()
+_peers = _register_peers()
 
 
 class Key(NamedTuple):
@@ -95,75 +96,21 @@ def make_request() -> Callable[..., FakeRequest]:
     return factory
 
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@dataclass
-class Peer:
-    """A scripted TCP server on 127.0.0.1; ``accepted`` counts the connections."""
-
-    server: asyncio.Server
-    host: str
-    port: int
-    accepted: int = 0
-    writers: list[asyncio.StreamWriter] = field(default_factory=list)
-
-    async def count(self, expected: int) -> int:
-        """The number of accepted connections, once at least ``expected`` (or 5 s) passed."""
-        for _ in range(500):
-            if self.accepted >= expected:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0)
-        return self.accepted
-
-    def url(self, path: str = "/", scheme: str = "http") -> URL:
-        return URL.build(scheme=scheme, host=self.host, port=self.port, path=path)
-
-
-async def _hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.read()
-
-
 @pytest.fixture
-async def start_peer() -> AsyncIterator[Callable[..., Awaitable[Peer]]]:
-    """``await start_peer(handler=None, ssl=None)``: a server; the default handler
-    keeps each connection open until the client closes it."""
-    peers: list[Peer] = []
-    tasks: set[asyncio.Task[None]] = set()
+async def start_peer() -> AsyncIterator[Callable[..., Awaitable[_peers.RawPeer]]]:
+    """``await start_peer(handler=None, ssl=None)``: a running :class:`_peers.RawPeer`,
+    closed after the test; the default handler keeps each connection open until the
+    client closes it."""
+    started: list[_peers.RawPeer] = []
 
-    async def start(handler: Handler | None = None, ssl: ssl.SSLContext | None = None) -> Peer:
-        handle = handler or _hold
-        peer: Peer
-
-        async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            peer.accepted += 1
-            peer.writers.append(writer)
-            task = asyncio.current_task()
-            assert task is not None
-            tasks.add(task)  # type: ignore[arg-type]
-            try:
-                await handle(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                writer.close()
-                tasks.discard(task)  # type: ignore[arg-type]
-
-        server = await asyncio.start_server(on_client, "127.0.0.1", 0, ssl=ssl)
-        port = server.sockets[0].getsockname()[1]
-        peer = Peer(server, "127.0.0.1", port)
-        peers.append(peer)
+    async def start(
+        handler: _peers.RawHandler | None = None, ssl: ssl.SSLContext | None = None
+    ) -> _peers.RawPeer:
+        peer = _peers.RawPeer(handler or _peers.hold, ssl=ssl)
+        await peer.start()
+        started.append(peer)
         return peer
 
     yield start
-    for peer in peers:
-        peer.server.close()
-        for writer in peer.writers:
-            writer.close()
-    for task in list(tasks):
-        task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
-    for peer in peers:
-        await peer.server.wait_closed()
+    for peer in started:
+        await peer.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import _session_peers as peers  # registered by conftest.py
+import _peers as peers  # registered by conftest.py
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,7 +202,7 @@ async def test_session_max_redirects() -> None:
 
     async with peers.Peer(loop) as peer, ClientSession(max_redirects=2) as session:
         with pytest.raises(TooManyRedirects):
-            await session.get(peer.url)
+            await session.get(peer.url())
     assert len(peer.requests) == 2
 
 
@@ -219,7 +219,7 @@ async def test_no_location_returns_the_3xx() -> None:
     async with (
         peers.Peer(lambda req: (302, [], b"")) as peer,
         ClientSession() as session,
-        session.get(peer.url) as resp,
+        session.get(peer.url()) as resp,
     ):
         assert resp.status == 302
 
@@ -241,7 +241,7 @@ async def test_credentials_and_cookies_stay_on_their_origin() -> None:
             peers.Peer(first) as origin,
             ClientSession(cookie_jar=jar, auth=toolkit.BasicAuth("u", "p")) as session,
         ):
-            jar.update_cookies({"sess": "x"}, origin.url)
+            jar.update_cookies({"sess": "x"}, origin.url())
             async with session.get(
                 origin.url_for("/start"), headers={"X-Keep": "1", "Cookie": "manual=1"}
             ) as resp:

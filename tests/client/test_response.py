@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import _session_peers as peers  # registered by conftest.py
+import _peers as peers  # registered by conftest.py
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,13 +202,13 @@ async def test_unread_body_discards_the_connection() -> None:
         await reader.read()  # until the client hangs up
 
     async with peers.RawPeer(partial) as peer, ClientSession() as session:
-        async with session.get(peer.url) as resp:
+        async with session.get(peer.url()) as resp:
             assert await resp.content.read(3) == b"abc"
         assert resp.closed
         assert resp.connection is None
-        async with session.get(peer.url) as resp:
+        async with session.get(peer.url()) as resp:
             assert await resp.content.read(3) == b"abc"
-    assert peer.connections == 2
+    assert peer.accepted == 2
 
 
 async def test_buffered_body_may_be_left_unread() -> None:
@@ -218,28 +218,28 @@ async def test_buffered_body_may_be_left_unread() -> None:
         peers.Peer(fixed(200, [], b"small")) as peer,
         ClientSession() as session,
     ):
-        async with session.get(peer.url) as resp:
+        async with session.get(peer.url()) as resp:
             await resp.content.read(1)
             await asyncio.sleep(0.01)
-        async with session.get(peer.url) as resp:
+        async with session.get(peer.url()) as resp:
             assert await resp.read() == b"small"
-    assert peer.connections in (1, 2)
+    assert peer.accepted in (1, 2)
 
 
 async def test_release_works_with_and_without_await() -> None:
     async with peers.Peer(fixed(200, [], b"abc")) as peer, ClientSession() as session:
-        resp = await session.get(peer.url)
+        resp = await session.get(peer.url())
         await resp.release()
         assert resp.closed
         resp.release()  # idempotent
-        resp = await session.get(peer.url)
+        resp = await session.get(peer.url())
         resp.close()
         assert resp.closed
 
 
 async def test_read_after_release_without_body_fails() -> None:
     async with peers.Peer(fixed(200, [], b"abc" * 50_000)) as peer, ClientSession() as session:
-        resp = await session.get(peer.url)
+        resp = await session.get(peer.url())
         resp.release()
         with pytest.raises(ClientConnectionError):
             await resp.read()
@@ -260,7 +260,7 @@ async def test_truncated_body_is_a_payload_error_and_not_reused() -> None:
     async with (
         peers.RawPeer(truncated) as peer,
         ClientSession() as session,
-        session.get(peer.url) as resp,
+        session.get(peer.url()) as resp,
     ):
         with pytest.raises(ClientPayloadError):
             await resp.read()
@@ -276,16 +276,16 @@ async def test_malformed_status_line() -> None:
 
     async with peers.RawPeer(garbage) as peer, ClientSession() as session:
         with pytest.raises(ClientResponseError):
-            await session.get(peer.url)
+            await session.get(peer.url())
 
 
 async def test_connection_close_response_is_not_pooled() -> None:
     handler = fixed(200, [("Connection", "close")], b"bye")
     async with peers.Peer(handler) as peer, ClientSession() as session:
         for _ in range(2):
-            async with session.get(peer.url) as resp:
+            async with session.get(peer.url()) as resp:
                 assert await resp.read() == b"bye"
-    assert peer.connections == 2
+    assert peer.accepted == 2
 
 
 async def test_read_until_eof_false_skips_close_delimited_body() -> None:
@@ -297,16 +297,16 @@ async def test_read_until_eof_false_skips_close_delimited_body() -> None:
     async with (
         peers.RawPeer(close_delimited) as peer,
         ClientSession() as session,
-        session.get(peer.url) as resp,
+        session.get(peer.url()) as resp,
     ):
         assert await resp.read() == b"until the end"
-        async with session.get(peer.url, read_until_eof=False) as resp:
+        async with session.get(peer.url(), read_until_eof=False) as resp:
             assert await resp.read() == b""
 
 
 async def test_wait_for_close() -> None:
     async with peers.Peer(fixed(200, [], b"abc")) as peer, ClientSession() as session:
-        resp = await session.post(peer.url, data=b"x" * 10)
+        resp = await session.post(peer.url(), data=b"x" * 10)
         await resp.read()
         await resp.wait_for_close()
         assert resp.closed
@@ -328,13 +328,13 @@ async def test_header_limits_are_applied() -> None:
     async with peers.Peer(handler) as peer:
         async with ClientSession(max_field_size=100) as session:
             with pytest.raises(ClientResponseError) as info:
-                await session.get(peer.url)
+                await session.get(peer.url())
             assert info.value.status == 400
             assert info.value.request_info is not None
-            assert info.value.request_info.url == peer.url
-            async with session.get(peer.url, max_field_size=1000) as resp:
+            assert info.value.request_info.url == peer.url()
+            async with session.get(peer.url(), max_field_size=1000) as resp:
                 assert await resp.read() == b"ok"
-        async with ClientSession() as session, session.get(peer.url) as resp:
+        async with ClientSession() as session, session.get(peer.url()) as resp:
             assert resp.headers["X-Big"] == "v" * 300
 
 

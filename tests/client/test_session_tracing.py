@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import _session_peers as peers  # registered by conftest.py
+import _peers as peers  # registered by conftest.py
 import pytest
 
 import toolkit

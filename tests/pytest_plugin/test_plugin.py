@@ -199,6 +199,45 @@ def test_leaked_session_fails_the_test(isolated: pytest.Pytester) -> None:
     )
 
 
+def test_leak_in_a_reference_cycle_after_other_checked_tests(isolated: pytest.Pytester) -> None:
+    # Each check freezes the survivors (gc.freeze) and the next one scans only new
+    # objects: a session only the garbage collector can reach is still found, in the
+    # test that dropped it, and the session ends with nothing left frozen.
+    isolated.makepyfile(
+        """
+        import gc
+        import pytest
+        from toolkit import ClientSession
+        from app_helpers import make_app
+
+        @pytest.mark.parametrize("i", range(3))
+        async def test_clean(http_client, i):
+            client = await http_client(make_app(), memory=i % 2 == 1)
+            assert (await client.get("/")).status == 200
+
+        async def test_drops_a_session_in_a_cycle(http_client):
+            await http_client(make_app())
+            holder = {"session": ClientSession()}
+            holder["self"] = holder  # freed by the garbage collector only
+
+        async def test_clean_after(http_client):
+            await http_client(make_app())
+
+        def test_unfrozen_at_the_end(request):
+            request.config.add_cleanup(lambda: print("frozen:", gc.get_freeze_count()))
+        """
+    )
+    result = run(isolated, "-s")
+    result.assert_outcomes(passed=6, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_drops_a_session_in_a_cycle*",
+            "*1 client session open*",
+            "frozen: 0",
+        ]
+    )
+
+
 def test_unclosed_connector_is_a_leak(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """
@@ -329,5 +368,8 @@ def test_xdist_runs_a_small_suite(pytester: pytest.Pytester) -> None:
             assert (await client.get("/")).status == 200
         """
     )
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "-p", "no:cacheprovider")
+    # Autoloading stays on (xdist workers load the plugin through its entry point).
+    result = pytester.runpytest_subprocess(
+        "-p", "xdist", "-n", "2", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp"
+    )
     result.assert_outcomes(passed=8)

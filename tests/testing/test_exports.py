@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import toolkit.testing
 from pytest_plugin import plugin
 
@@ -59,3 +62,18 @@ def test_memory_connector_is_a_base_connector() -> None:
     from toolkit.client.connector import BaseConnector
 
     assert issubclass(toolkit.testing.MemoryConnector, BaseConnector)
+
+
+def test_names_are_imported_on_first_use() -> None:
+    # The plugin's fixtures need the servers and the client only: no unittest, mock or
+    # httpbin at startup. A fresh interpreter, since this one imported everything.
+    code = (
+        "import sys, toolkit.testing.server, toolkit.testing.client, pytest_plugin.plugin\n"
+        "heavy = ['unittest', 'toolkit.testing.case', 'toolkit.testing.mock',\n"
+        "         'toolkit.testing.httpbin', 'toolkit.testing.mocking']\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert sorted(toolkit.testing._MODULES) == sorted(toolkit.testing.__all__)
+    assert "TestServer" in dir(toolkit.testing)

@@ -225,3 +225,16 @@ async def test_server_kwargs_reach_the_runner() -> None:
         handler = server.handler
         assert handler is not None
         assert handler.connections[0].keepalive_timeout == 1.5
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_client_reaches_its_server_while_a_mock_is_active(transport: str) -> None:
+    from toolkit.testing import MockRouter
+
+    with MockRouter() as mock:
+        mock.get("http://api.test/", body="mocked")
+        async with TestClient(TestServer(make_app(), transport=transport)) as client:
+            async with client.get("/?q=1") as resp:
+                assert await resp.text() == "GET /?q=1"
+            async with ClientSession() as session, session.get("http://api.test/") as resp:
+                assert await resp.text() == "mocked"  # sessions of the code under test

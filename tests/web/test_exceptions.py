@@ -88,3 +88,36 @@ def test_specific_attributes() -> None:
 def test_redirect_location_cannot_split_the_response() -> None:
     with pytest.raises(ValueError, match="CR, LF"):
         web.HTTPFound("/x\r\nSet-Cookie: evil=1")
+
+
+@pytest.mark.parametrize(
+    ("exc", "attrs"),
+    [
+        (web.HTTPTemporaryRedirect("/there", reason="Moved"), {"location": "/there"}),
+        (
+            web.HTTPMethodNotAllowed("put", ["GET"], text="no"),
+            {"method": "PUT", "allowed_methods": {"GET"}},
+        ),
+        (
+            web.HTTPRequestEntityTooLarge(max_size=1, actual_size=2, reason="Big"),
+            {"max_size": 1, "actual_size": 2},
+        ),
+        (web.HTTPUnavailableForLegalReasons(None), {"link": None}),
+        (
+            web.HTTPUnavailableForLegalReasons("https://a.example/", text="gone"),
+            {"link": web.HTTPUnavailableForLegalReasons("https://a.example/").link},
+        ),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, web.HTTPException) else "",
+)
+def test_pickling_keeps_the_specific_attributes_and_options(
+    exc: web.HTTPException, attrs: dict[str, object]
+) -> None:
+    clone = pickle.loads(pickle.dumps(exc))
+    for name, value in attrs.items():
+        assert getattr(clone, name) == value, name
+    assert (clone.reason, clone.text, dict(clone.headers)) == (
+        exc.reason,
+        exc.text,
+        dict(exc.headers),
+    )

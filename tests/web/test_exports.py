@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+
+import pytest
+
 import toolkit.web
 
 EXPECTED = {
@@ -152,36 +156,26 @@ def test_every_exported_name_exists() -> None:
         assert getattr(toolkit.web, name) is not None, name
 
 
-def test_public_modules_declare_all() -> None:
-    from toolkit.web import (
-        app,
-        exceptions,
-        fileresponse,
-        middlewares,
-        request,
-        response,
-        routedef,
-        routing,
-        signals,
-        staticfiles,
-        views,
-    )
+PUBLIC_MODULES = (
+    "app",
+    "exceptions",
+    "fileresponse",
+    "middlewares",
+    "request",
+    "response",
+    "routedef",
+    "routing",
+    "signals",
+    "staticfiles",
+    "views",
+)
 
-    for module in (
-        app,
-        exceptions,
-        fileresponse,
-        middlewares,
-        request,
-        response,
-        routedef,
-        routing,
-        signals,
-        staticfiles,
-        views,
-    ):
-        for name in module.__all__:
-            assert hasattr(module, name), f"{module.__name__}.{name}"
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_modules_declare_all(name: str) -> None:
+    module = importlib.import_module(f"toolkit.web.{name}")
+    for exported in module.__all__:
+        assert hasattr(module, exported), f"{module.__name__}.{exported}"
 
 
 def test_helpers_are_not_shadowed_by_modules() -> None:

@@ -68,7 +68,10 @@ async def test_run_app_serves_until_signalled(
         assert proc.stdout is not None
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         match = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
-        assert match, line
+        if match is None:  # the child failed to start: show why
+            assert proc.stderr is not None
+            err = await asyncio.wait_for(proc.stderr.read(), 30)
+            pytest.fail(f"run_app printed {line!r}, not its address; stderr:\n{err.decode()}")
         port = int(match.group(1))
         assert (await asyncio.wait_for(proc.stdout.readline(), 5)) == b"(Press CTRL+C to quit)\n"
         url = f"http://127.0.0.1:{port}/"

@@ -9,13 +9,20 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
-from toolkit.client.exceptions import ClientConnectionError, ClientOSError, RequestInfo
+from toolkit.client.exceptions import (
+    ClientConnectionError,
+    ClientConnectionResetError,
+    ClientOSError,
+    RequestInfo,
+    _make_request_info,
+)
 from toolkit.client.writer import RequestWriter
 from toolkit.http import SUPPORTED_ENCODINGS, HttpVersion, HttpVersion10, HttpVersion11
 
@@ -37,9 +44,16 @@ _KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
 _NO_NAMES: frozenset[Any] = frozenset()
+_new_tuple = tuple.__new__
+_SECURE_SCHEMES = frozenset({"https", "wss"})
 
 #: Methods whose semantics anticipate a body: they get ``Content-Length: 0`` when empty.
 _BODY_METHODS = frozenset({hdrs.METH_POST, hdrs.METH_PUT, hdrs.METH_PATCH})
+
+
+#: Default ports of the schemes a request can have (``URL.is_default_port()`` without
+#: the call).
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 def default_accept_encoding() -> str:
@@ -98,6 +112,17 @@ def _with_params(url: URL, params: Any) -> URL:
     )
 
 
+#: The head fields of the usual request, in order; Host is filled in per request.
+_AUTO_HEADERS: CIMultiDict[str] = CIMultiDict(
+    [
+        (hdrs.HOST, ""),
+        (hdrs.ACCEPT, "*/*"),
+        (hdrs.ACCEPT_ENCODING, _ACCEPT_ENCODING),
+        (hdrs.USER_AGENT, USER_AGENT),
+    ]
+)
+
+
 def _is_ipv6(host: str) -> bool:
     return ":" in host
 
@@ -105,14 +130,21 @@ def _is_ipv6(host: str) -> bool:
 class ClientRequest:
     """An outgoing request: method, URL, headers and body, ready to be sent."""
 
-    DEFAULT_HEADERS: Mapping[str, str] = {
-        hdrs.ACCEPT: "*/*",
-        hdrs.ACCEPT_ENCODING: _ACCEPT_ENCODING,
-    }
+    #: The fields every request gets unless given or skipped (User-Agent too).
+    DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
+        {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: _ACCEPT_ENCODING}
+    )
 
     body: Any
     auth: BasicAuth | None
-    response: ClientResponse | None
+    response: ClientResponse | None = None
+    proxy: URL | None = None
+    proxy_auth: BasicAuth | None = None
+    proxy_headers: CIMultiDict[str] | None = None
+    _coding: str | None = None
+    _writer_task: asyncio.Task[bool] | None = None
+    _continue: asyncio.Future[bool] | None = None
+    _body_sent = False
 
     def __init__(
         self,
@@ -154,34 +186,25 @@ class ClientRequest:
 
             response_class = ClientResponse
         self.response_class: type[ClientResponse] = response_class
-        url = _with_params(url, params)
+        if params:
+            url = _with_params(url, params)
         self.original_url = url
-        self.url = url.with_fragment(None) if url.raw_fragment else url
-        self._check_target(self.url)
-        self.method = method.upper()
+        self.url = url = url.with_fragment(None) if url.raw_fragment else url
+        self._check_target(url)
+        self.method = method = method.upper()
         self.version = version
         self.chunked = chunked
         self._user_chunked = bool(chunked)
         self.compress: str | bool | None = compress
-        self._coding: str | None = None
         self.session = session
-        self.response = None
         self._timer = timer
         self._traces = traces or []
         self._ssl = ssl
         self.server_hostname = server_hostname
         self._force_close = force_close
-        self._writer_task: asyncio.Task[bool] | None = None
-        self._expect100 = False
-        self._continue: asyncio.Future[bool] | None = None
-        self._body_sent = False
-        self.proxy: URL | None = None
-        self.proxy_auth: BasicAuth | None = None
-        self.proxy_headers: CIMultiDict[str] | None = None
 
-        self.headers: CIMultiDict[str] = CIMultiDict()
         self.auth = None
-        self._update_host(self.url)
+        self._update_host(url)
         if skip_auto_headers:
             self.skip_auto_headers: frozenset[istr] = frozenset(
                 istr(name) for name in skip_auto_headers
@@ -190,24 +213,52 @@ class ClientRequest:
         else:
             self.skip_auto_headers = _NO_NAMES
             self._skip_lower = _NO_NAMES
-        if "host" not in self._skip_lower:
-            # Host goes first (RFC 9112 section 3.2); a caller-given Host replaces it.
-            self.headers[hdrs.HOST] = self._host_header()
-        self._update_headers(headers)
-        self._update_auto_headers()
-        self._update_cookies(cookies)
-        self._update_auth(auth, trust_env)
-        self._update_proxy(proxy, proxy_auth, proxy_headers)
-        self._update_content_encoding(data)
-        self._update_body(data)
-        self._update_transfer_encoding()
-        self._update_expect_continue(expect100)
+        if (
+            not headers
+            and not self._skip_lower
+            and self.DEFAULT_HEADERS is ClientRequest.DEFAULT_HEADERS
+        ):
+            # The usual request: Host and the default fields, nothing given, nothing
+            # skipped; no field name needs comparing (see _update_auto_headers()).
+            self.headers: CIMultiDict[str] = _AUTO_HEADERS.copy()
+            self.headers[hdrs.HOST] = self._host_header()  # (replaced in place: first)
+            plain = True
+        else:
+            self.headers = CIMultiDict()
+            if "host" not in self._skip_lower:
+                # Host goes first (RFC 9112 section 3.2); a caller-given Host replaces it.
+                self.headers[hdrs.HOST] = self._host_header()
+            self._update_headers(headers)
+            self._update_auto_headers()
+            plain = False
+        if cookies:
+            self._update_cookies(cookies)
+        if auth is not None or self.auth is not None:
+            self._update_auth(auth, trust_env)
+        if proxy is not None or proxy_auth is not None or proxy_headers is not None:
+            self._update_proxy(proxy, proxy_auth, proxy_headers)
+        if plain and data is None and not chunked and method not in _BODY_METHODS:
+            # No body, no framing or Expect field given: nothing more to work out.
+            self.compress = None
+            self.body = None
+            if expect100:
+                self.headers[hdrs.EXPECT] = "100-continue"
+            self._expect100 = expect100
+        else:
+            self._update_content_encoding(data)
+            self._update_body(data)
+            self._update_transfer_encoding()
+            self._update_expect_continue(expect100)
 
     # ------------------------------------------------------------------ building
 
     @staticmethod
     def _check_target(url: URL) -> None:
-        if _FORBIDDEN_TARGET_RE.search(url.raw_path_qs) or _FORBIDDEN_RE.search(url.raw_host or ""):
+        target = url.raw_path_qs
+        host = url.raw_host or ""
+        if target.isprintable() and " " not in target and host.isprintable():
+            return  # (no control character or space: the searches below find nothing)
+        if _FORBIDDEN_TARGET_RE.search(target) or _FORBIDDEN_RE.search(host):
             raise ValueError(
                 f"invalid URL {str(url)!r}: the request target contains whitespace, CR, LF or NUL"
             )
@@ -259,10 +310,11 @@ class ClientRequest:
     def _host_header(self) -> str:
         url = self.url
         host = url.raw_host or ""
-        if _is_ipv6(host):
+        if ":" in host:  # IPv6
             host = f"[{host}]"
-        if url.explicit_port is not None and not url.is_default_port():
-            host = f"{host}:{url.port}"
+        port = url.explicit_port
+        if port is not None and port != _DEFAULT_PORTS.get(url.scheme):
+            host = f"{host}:{port}"
         return host
 
     def _update_cookies(self, cookies: Any) -> None:
@@ -418,7 +470,7 @@ class ClientRequest:
 
     def is_ssl(self) -> bool:
         """Whether the connection to the origin uses TLS."""
-        return self.url.scheme in ("https", "wss")
+        return self.url.scheme in _SECURE_SCHEMES
 
     @property
     def connection_key(self) -> ConnectionKey:
@@ -426,20 +478,26 @@ class ClientRequest:
         proxy_headers_hash = None
         if self.proxy_headers:
             proxy_headers_hash = hash(tuple(self.proxy_headers.items()))
-        return ConnectionKey(
-            self.host,
-            self.port,
-            self.is_ssl(),
-            self._ssl,
-            self.proxy,
-            self.proxy_auth,
-            proxy_headers_hash,
+        url = self.url
+        return _new_tuple(
+            ConnectionKey,
+            (
+                url.raw_host,
+                url.port,
+                url.scheme in _SECURE_SCHEMES,
+                self._ssl,
+                self.proxy,
+                self.proxy_auth,
+                proxy_headers_hash,
+            ),
         )
 
     @property
     def request_info(self) -> RequestInfo:
         """The URL, method and headers of this request, as exceptions carry them."""
-        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        return _make_request_info(
+            self.url, self.method, CIMultiDictProxy(self.headers), self.original_url
+        )
 
     def keep_alive(self) -> bool:
         """Whether the connection may be reused after this request."""
@@ -467,22 +525,27 @@ class ClientRequest:
         return self.url.raw_path_qs or "/"
 
     def _serialize_head(self) -> bytes:
+        if self.proxy is None and self.method != hdrs.METH_CONNECT:
+            target = self.url.raw_path_qs or "/"  # (_request_target() inline)
+        else:
+            target = self._request_target()
         version = self.version
-        parts = [f"{self.method} {self._request_target()} HTTP/{version.major}.{version.minor}\r\n"]
-        for name, value in self.headers.items():
-            parts += (name, ": ", value, "\r\n")
-        parts.append("\r\n")
-        return "".join(parts).encode("utf-8", "surrogateescape")
+        # "Name: value" lines joined in C; a head has at least one field in practice.
+        fields = "\r\n".join(map(": ".join, self.headers.items()))
+        end = "\r\n\r\n" if fields else "\r\n"
+        text = f"{self.method} {target} HTTP/{version[0]}.{version[1]}\r\n{fields}{end}"
+        return text.encode("utf-8", "surrogateescape")
 
     async def send(self, conn: Connection) -> ClientResponse:
         """Write the request head on ``conn``, start the body, and return the response
         object (not yet started)."""
-        connection_value = self.headers.get(hdrs.CONNECTION)
-        if not connection_value:
-            if self.version == HttpVersion10 and not self._force_close:
-                self.headers[hdrs.CONNECTION] = "keep-alive"
-            elif self.version == HttpVersion11 and self._force_close:
-                self.headers[hdrs.CONNECTION] = "close"
+        if self._force_close or self.version != HttpVersion11:
+            connection_value = self.headers.get(hdrs.CONNECTION)
+            if not connection_value:
+                if self.version == HttpVersion10 and not self._force_close:
+                    self.headers[hdrs.CONNECTION] = "keep-alive"
+                elif self.version == HttpVersion11 and self._force_close:
+                    self.headers[hdrs.CONNECTION] = "close"
         protocol = conn.protocol
         assert protocol is not None
         if self.proxy is not None and not self.is_ssl():
@@ -497,24 +560,38 @@ class ClientRequest:
             self._continue = (
                 expect_continue() if expect_continue is not None else self.loop.create_future()
             )
-        writer = RequestWriter(
-            protocol,
-            chunked=bool(self.chunked),
-            compress=self._coding,
-            on_chunk_sent=self._on_chunk_sent if self._traces else None,
-        )
-        try:
-            await writer.write_head(self._serialize_head())
-        except OSError as exc:
-            conn.close()
-            raise ClientOSError(exc.errno, f"Can not write request head: {exc}") from exc
-        for trace in self._traces:
-            await trace.send_request_headers(self.method, self.url, self.headers)
-        if self.body is None and self._continue is None:
-            await writer.write_eof()
+        traces = self._traces
+        if self.body is None and self._continue is None and not traces:
+            # No body: the head is all there is (RequestWriter's work, inline).
+            transport = protocol.transport
+            try:
+                if transport is None or transport.is_closing():
+                    raise ClientConnectionResetError("Cannot write to closing transport")
+                transport.write(self._serialize_head())
+            except OSError as exc:
+                conn.close()
+                raise ClientOSError(exc.errno, f"Can not write request head: {exc}") from exc
+            await protocol.drain()
             self._body_sent = True
         else:
-            self._writer_task = self.loop.create_task(self._write_body(writer, conn))
+            writer = RequestWriter(
+                protocol,
+                chunked=bool(self.chunked),
+                compress=self._coding,
+                on_chunk_sent=self._on_chunk_sent if traces else None,
+            )
+            try:
+                await writer.write_head(self._serialize_head())
+            except OSError as exc:
+                conn.close()
+                raise ClientOSError(exc.errno, f"Can not write request head: {exc}") from exc
+            for trace in traces:
+                await trace.send_request_headers(self.method, self.url, self.headers)
+            if self.body is None and self._continue is None:
+                await writer.write_eof()
+                self._body_sent = True
+            else:
+                self._writer_task = self.loop.create_task(self._write_body(writer, conn))
         response = self.response_class(
             self.method,
             self.original_url,
@@ -522,7 +599,7 @@ class ClientRequest:
             continue100=self._continue,
             timer=self._timer,
             request_info=self.request_info,
-            traces=self._traces,
+            traces=traces,
             loop=self.loop,
             session=self.session,
         )

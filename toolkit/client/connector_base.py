@@ -270,15 +270,17 @@ class BaseConnector:
 
     def _acquire(self, key: Hashable, protocol: Any) -> None:
         self._acquired.add(protocol)
-        self._acquired_per_host[key].add(protocol)
+        if self._limit_per_host:  # (only that limit needs the count per key)
+            self._acquired_per_host[key].add(protocol)
 
     def _drop_acquired(self, key: Hashable, protocol: Any) -> None:
         self._acquired.discard(protocol)
-        per_host = self._acquired_per_host.get(key)
-        if per_host is not None:
-            per_host.discard(protocol)
-            if not per_host:
-                del self._acquired_per_host[key]
+        if self._limit_per_host:
+            per_host = self._acquired_per_host.get(key)
+            if per_host is not None:
+                per_host.discard(protocol)
+                if not per_host:
+                    del self._acquired_per_host[key]
 
     async def connect(
         self, req: Any, traces: list[Any] | None = None, timeout: ClientTimeout | None = None
@@ -294,10 +296,12 @@ class BaseConnector:
         # Fast path: an idle pooled connection needs neither a pool slot wait nor the
         # connect timeout (no timer handle, no extra coroutine).
         key: Hashable = req.connection_key
-        if self._conns.get(key):
+        if key in self._conns:
             protocol = self._get_idle(key)
             if protocol is not None:
-                self._acquire(key, protocol)
+                self._acquired.add(protocol)  # (_acquire() inline)
+                if self._limit_per_host:
+                    self._acquired_per_host[key].add(protocol)
                 if traces:
                     await _trace(traces, "send_connection_reuseconn")
                 return Connection(self, key, protocol, self._get_loop())
@@ -396,12 +400,11 @@ class BaseConnector:
         if not idle:
             return None
         now = self._get_loop().time()
+        keepalive = self._keepalive_timeout
         found: ResponseHandler | None = None
         while idle:
             protocol, released_at = idle.pop()
-            expired = (
-                self._keepalive_timeout is not None and now - released_at > self._keepalive_timeout
-            )
+            expired = keepalive is not None and now - released_at > keepalive
             if not expired and not protocol.should_close:  # (should_close: disconnected too)
                 found = protocol
                 break
@@ -425,7 +428,13 @@ class BaseConnector:
         """Take a connection back: keep it idle for reuse, or close it."""
         if self._closed:
             return
-        self._drop_acquired(key, protocol)
+        self._acquired.discard(protocol)  # (_drop_acquired() inline)
+        if self._limit_per_host:
+            per_host = self._acquired_per_host.get(key)
+            if per_host is not None:
+                per_host.discard(protocol)
+                if not per_host:
+                    del self._acquired_per_host[key]
         if (
             self._force_close
             or should_close

@@ -103,7 +103,8 @@ class Connection:
 
     def release(self) -> None:
         """Give the connection back to the pool (it is closed if it cannot be reused)."""
-        self._notify_release()
+        if self._callbacks:
+            self._notify_release()
         if self._protocol is not None:
             protocol, self._protocol = self._protocol, None
             self._connector._release(self._key, protocol)  # checks protocol.should_close

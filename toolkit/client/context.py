@@ -53,9 +53,11 @@ class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._resp.wait_for_close()
+        resp = self._resp
+        assert resp is not None
+        resp.release()
+        if resp._writer is not None:  # (without a body writer there is nothing to wait for)
+            await resp.wait_for_close()
 
 
 class _SessionRequestContextManager:

@@ -89,6 +89,22 @@ class RequestInfo:
         )
 
 
+_object_new = object.__new__
+_object_setattr = object.__setattr__
+
+
+def _make_request_info(
+    url: URL, method: str, headers: CIMultiDictProxy[str], real_url: URL
+) -> RequestInfo:
+    """``RequestInfo(url, method, headers, real_url)`` without the frozen dataclass's
+    ``__init__`` (one attribute write per field): for the request path."""
+    info = _object_new(RequestInfo)
+    _object_setattr(
+        info, "__dict__", {"url": url, "method": method, "headers": headers, "real_url": real_url}
+    )
+    return info
+
+
 def _rebuild_request_info(url: URL, method: str, headers: Any, real_url: URL) -> RequestInfo:
     return RequestInfo(url, method, _restore_headers(headers), real_url)
 

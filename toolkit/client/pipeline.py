@@ -4,9 +4,10 @@ the redirect loop around it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from multidict import CIMultiDict, istr
+from multidict import CIMultiDict
 from yarl import URL
 
 from toolkit import hdrs
@@ -35,12 +36,13 @@ from toolkit.client.redirects import (
 from toolkit.client.response import ClientResponse
 from toolkit.client.timeouts import ClientTimeout
 from toolkit.client.tracing import Trace
+from toolkit.cookiejar import CookieJar
 
 if TYPE_CHECKING:
     from toolkit.client.session import ClientSession
     from toolkit.helpers import BasicAuth
 
-__all__ = ["auth_for", "send_following_redirects", "send_once"]
+__all__ = ["RequestOptions", "auth_for", "send_following_redirects", "send_once"]
 
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -76,60 +78,133 @@ def auth_for(
     return None
 
 
+class RequestOptions:
+    """The arguments of one ``ClientSession._request()`` call, resolved against the
+    session's defaults, as the pipeline uses them.
+
+    One object travels down the pipeline instead of a score of keyword arguments; the
+    redirect loop updates ``method``, ``url``, ``data``, ``headers``, ``auth``,
+    ``cookies`` and ``params`` for the next hop.
+    """
+
+    __slots__ = (
+        "allow_redirects",
+        "auth",
+        "auto_decompress",
+        "chunked",
+        "compress",
+        "cookies",
+        "data",
+        "expect100",
+        "headers",
+        "max_field_size",
+        "max_headers",
+        "max_line_size",
+        "max_redirects",
+        "method",
+        "params",
+        "proxy",
+        "proxy_auth",
+        "proxy_headers",
+        "read_bufsize",
+        "read_until_eof",
+        "server_hostname",
+        "skip_headers",
+        "ssl",
+        "timeout",
+        "timer",
+        "traces",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        params: Any,
+        data: Any,
+        cookies: Any,
+        headers: CIMultiDict[str],
+        skip_headers: Iterable[str],
+        auth: BasicAuth | None,
+        allow_redirects: bool,
+        max_redirects: int,
+        compress: str | bool | None,
+        chunked: bool | None,
+        expect100: bool,
+        read_until_eof: bool,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        proxy_headers: CIMultiDict[str] | None,
+        ssl: Any,
+        server_hostname: str | None,
+        timeout: ClientTimeout,
+        timer: Any,
+        traces: list[Trace],
+        read_bufsize: int,
+        auto_decompress: bool,
+        max_line_size: int,
+        max_field_size: int,
+        max_headers: int,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.params = params
+        self.data = data
+        self.cookies = cookies
+        #: Read, never changed in place (it may be the session's default headers).
+        self.headers = headers
+        self.skip_headers = skip_headers
+        self.auth = auth
+        self.allow_redirects = allow_redirects
+        self.max_redirects = max_redirects
+        self.compress = compress
+        self.chunked = chunked
+        self.expect100 = expect100
+        self.read_until_eof = read_until_eof
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.timeout = timeout
+        self.timer = timer
+        self.traces = traces
+        self.read_bufsize = read_bufsize
+        self.auto_decompress = auto_decompress
+        self.max_line_size = max_line_size
+        self.max_field_size = max_field_size
+        self.max_headers = max_headers
+
+
 async def send_following_redirects(
-    session: ClientSession,
-    method: str,
-    url: URL,
-    *,
-    data: Any,
-    cookies: Any,
-    headers: CIMultiDict[str],
-    auth: BasicAuth | None,
-    allow_redirects: bool,
-    max_redirects: int,
-    proxy: URL | None,
-    proxy_auth: BasicAuth | None,
-    traces: list[Trace],
-    history: list[ClientResponse],
-    params: Any,
-    **send_kwargs: Any,
+    session: ClientSession, opts: RequestOptions, history: list[ClientResponse]
 ) -> ClientResponse:
     """Send the request, then follow 3xx answers (``history`` collects them).
 
     Body and method change per RFC 9110 (see :func:`next_method`); credentials, the
     Authorization header and per-request cookies stay on the origin that was asked for.
     """
-    first_url = url
+    first_url = opts.url
+    traces = opts.traces
     while True:
-        resp = await send_once(
-            session,
-            method,
-            url,
-            data=data,
-            cookies=cookies,
-            headers=headers,
-            auth=auth,
-            proxy=proxy,
-            proxy_auth=proxy_auth,
-            traces=traces,
-            params=params,
-            redirected=bool(history),
-            first_url=first_url,
-            **send_kwargs,
-        )
+        resp = await send_once(session, opts, redirected=bool(history), first_url=first_url)
         if resp._cookies:  # (only made when the response set cookies)
             session._cookie_jar.update_cookies(resp._cookies, resp.url)
-        if not allow_redirects or resp.status not in REDIRECT_STATUSES:
+        if not opts.allow_redirects or resp.status not in REDIRECT_STATUSES:
             break
         location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
         if location is None:
             break
         step = next_method(resp.status, resp.method)
-        if step.keep_body and not is_resendable(data):
+        if step.keep_body and not is_resendable(opts.data):
             break  # the body cannot be sent again: hand the 3xx to the caller
+        url = opts.url
         for trace in traces:
-            await trace.send_request_redirect(method, url, headers, resp)
+            await trace.send_request_redirect(opts.method, url, opts.headers, resp)
         history.append(resp)
+        max_redirects = opts.max_redirects
         if max_redirects and len(history) >= max_redirects:
             resp.close()
             raise TooManyRedirects(
@@ -146,50 +221,23 @@ async def send_following_redirects(
             resp.close()
             raise
         if not step.keep_body:
-            method = step.method
-            data = None
-            headers = strip_body_headers(headers)
+            opts.method = step.method
+            opts.data = None
+            opts.headers = strip_body_headers(opts.headers)
         if not same_origin(url, new_url):
-            auth = None
-            cookies = None
-            headers = strip_for_new_origin(headers)
+            opts.auth = None
+            opts.cookies = None
+            opts.headers = strip_for_new_origin(opts.headers)
         # Query parameters were merged into the first URL; never re-add them.
-        params = None
-        url = new_url
-    resp._history = tuple(history)
+        opts.params = None
+        opts.url = new_url
+    if history:
+        resp._history = tuple(history)
     return resp
 
 
 async def send_once(
-    session: ClientSession,
-    method: str,
-    url: URL,
-    *,
-    data: Any,
-    cookies: Any,
-    headers: CIMultiDict[str],
-    skip_headers: set[istr],
-    auth: BasicAuth | None,
-    compress: str | bool | None,
-    chunked: bool | None,
-    expect100: bool,
-    read_until_eof: bool,
-    proxy: URL | None,
-    proxy_auth: BasicAuth | None,
-    proxy_headers: CIMultiDict[str] | None,
-    ssl: Any,
-    server_hostname: str | None,
-    timeout: ClientTimeout,
-    timer: Any,
-    traces: list[Trace],
-    params: Any,
-    redirected: bool,
-    first_url: URL,
-    read_bufsize: int | None,
-    auto_decompress: bool | None,
-    max_line_size: int | None,
-    max_field_size: int | None,
-    max_headers: int | None,
+    session: ClientSession, opts: RequestOptions, *, redirected: bool, first_url: URL
 ) -> ClientResponse:
     """One request/response exchange: build the request, get a connection, send the
     head (the body goes on in a task), and read the response head.
@@ -197,30 +245,38 @@ async def send_once(
     Idempotent requests without a body are retried once on a fresh connection when a
     pooled one turns out to be dead (``ServerDisconnectedError`` / ``ClientOSError``).
     """
-    invalid_url: type[InvalidUrlClientError] = (
-        InvalidUrlRedirectClientError if redirected else InvalidUrlClientError
-    )
-    non_http: type[NonHttpUrlClientError] = (
-        NonHttpUrlRedirectClientError if redirected else NonHttpUrlClientError
-    )
+    method = opts.method
+    url = opts.url
     if url.scheme not in _HTTP_SCHEMES:
-        raise non_http(url)
+        raise (NonHttpUrlRedirectClientError if redirected else NonHttpUrlClientError)(url)
     if not url.raw_host:
-        raise invalid_url(url, "the URL has no host")
-    request_auth = auth_for(session, url, auth, first_url)
-    if request_auth is not None and hdrs.AUTHORIZATION in headers:
-        raise ValueError(
-            "cannot combine an Authorization header with the auth argument or with "
-            "credentials encoded in the URL"
+        raise (InvalidUrlRedirectClientError if redirected else InvalidUrlClientError)(
+            url, "the URL has no host"
         )
-    all_cookies = session._cookie_jar.filter_cookies(url)
-    if cookies:
-        from toolkit.cookiejar import CookieJar
-
-        request_jar = CookieJar(unsafe=True)
-        request_jar.update_cookies(cookies)
-        for name, morsel in request_jar.filter_cookies(url).items():
-            all_cookies[name] = morsel
+    auth = opts.auth
+    if auth is not None or session._default_auth is not None or session._trust_env:
+        request_auth = auth_for(session, url, auth, first_url)
+        if request_auth is not None and hdrs.AUTHORIZATION in opts.headers:
+            raise ValueError(
+                "cannot combine an Authorization header with the auth argument or with "
+                "credentials encoded in the URL"
+            )
+    else:
+        request_auth = None  # (what auth_for() says without auth, session auth or .netrc)
+    cookies = opts.cookies
+    jar = session._cookie_jar
+    all_cookies: Any
+    if not cookies and type(jar) is CookieJar and not jar._cookies:
+        all_cookies = None  # (an empty jar filters to no cookies)
+    else:
+        all_cookies = jar.filter_cookies(url)
+        if cookies:
+            request_jar = CookieJar(unsafe=True)
+            request_jar.update_cookies(cookies)
+            for name, morsel in request_jar.filter_cookies(url).items():
+                all_cookies[name] = morsel
+    proxy = opts.proxy
+    proxy_auth = opts.proxy_auth
     if proxy is None and url.scheme in session._proxies:
         from toolkit.helpers import strip_auth_from_url
 
@@ -234,35 +290,40 @@ async def send_once(
         except LookupError:
             proxy, proxy_auth = None, None
 
+    data = opts.data
     retry = method in _IDEMPOTENT and data is None
     connector = session._connector
     if connector is None:
         raise RuntimeError("Session is closed")
+    traces = opts.traces
+    timeout = opts.timeout
     while True:
         req = session._request_class(
             method,
             url,
-            params=params,
-            headers=headers,
-            skip_auto_headers=skip_headers,
+            params=opts.params,
+            headers=opts.headers,
+            skip_auto_headers=opts.skip_headers,
             data=data,
             cookies=all_cookies,
             auth=request_auth,
             version=session._version,
-            compress=compress,
-            chunked=chunked,
-            expect100=expect100,
+            compress=opts.compress,
+            chunked=opts.chunked,
+            expect100=opts.expect100,
             loop=session._loop,
             response_class=session._response_class,
             proxy=proxy,
             proxy_auth=proxy_auth,
-            timer=timer,
+            # None: the session's ``with timer:`` covers this whole exchange, and the
+            # body reader waits inside the timer by itself (set_response_params).
+            timer=None,
             session=session,
-            ssl=ssl,
-            proxy_headers=proxy_headers,
+            ssl=opts.ssl,
+            proxy_headers=opts.proxy_headers,
             traces=traces,
             trust_env=session._trust_env,
-            server_hostname=server_hostname,
+            server_hostname=opts.server_hostname,
             force_close=bool(getattr(connector, "force_close", False)),
         )
         conn = await connector.connect(req, traces, timeout)
@@ -270,16 +331,14 @@ async def send_once(
         assert protocol is not None
         protocol.set_response_params(
             method=req.method,
-            read_until_eof=read_until_eof,
-            auto_decompress=(
-                session._auto_decompress if auto_decompress is None else auto_decompress
-            ),
+            read_until_eof=opts.read_until_eof,
+            auto_decompress=opts.auto_decompress,
             read_timeout=timeout.sock_read,
-            timer=timer,
-            max_line_size=max_line_size or session._max_line_size,
-            max_field_size=max_field_size or session._max_field_size,
-            max_headers=max_headers or session._max_headers,
-            read_bufsize=read_bufsize or session._read_bufsize,
+            timer=opts.timer,
+            max_line_size=opts.max_line_size,
+            max_field_size=opts.max_field_size,
+            max_headers=opts.max_headers,
+            read_bufsize=opts.read_bufsize,
             timeout_ceil_threshold=timeout.ceil_threshold,
         )
         try:

@@ -168,9 +168,10 @@ class ResponseHandler(asyncio.Protocol):
         self._read_bufsize = read_bufsize
         self._timer = timer
         read_timer = self._read_timer
-        read_timer.cancel()
-        read_timer.timeout = read_timeout
-        read_timer.ceil_threshold = timeout_ceil_threshold
+        if read_timer._handle is not None:
+            read_timer.cancel()
+        read_timer._timeout = read_timeout  # (the property setters, inline)
+        read_timer._ceil_threshold = timeout_ceil_threshold
         config = (
             max_line_size,
             max_field_size,
@@ -345,8 +346,16 @@ class ResponseHandler(asyncio.Protocol):
         if self._exception is not None:
             return
         if not self._reading_paused:
-            self._read_timer.reset()
-        self._feed(data)
+            timer = self._read_timer
+            if timer._timeout or timer._handle is not None:  # (reset() has work to do)
+                timer.reset()
+        # (_feed() inline)
+        try:
+            events = self._parser.feed_data(data)
+        except HttpProcessingError as exc:
+            self._parse_failed(exc)
+            return
+        self._handle_events(events)
 
     # ------------------------------------------------------------------ parsing
 
@@ -366,8 +375,13 @@ class ResponseHandler(asyncio.Protocol):
             elif isinstance(event, ResponseHead):
                 self._on_head(event)
             elif isinstance(event, EndOfMessage):
-                self._on_end_of_message()
-        if self._parser is not None and getattr(self._parser, "paused", False):
+                if self._skip_body:
+                    self._skip_body = False
+                else:
+                    self._end_payload()
+        # The parser pauses only after a head that switches protocols (_on_head then
+        # set _upgraded); the attribute is only looked at then.
+        if self._upgraded and self._parser is not None and getattr(self._parser, "paused", False):
             self._upgraded = True
             self._read_timer.cancel()
             self._trailing_data += bytes(self._parser.trailing_data)
@@ -377,7 +391,8 @@ class ResponseHandler(asyncio.Protocol):
             if head.status == 100:
                 self._wake_continue()
             return  # interim response: the final one follows
-        self._wake_continue()
+        if self._continue_waiter is not None:
+            self._wake_continue()
         self._awaiting_head = False
         if head.should_close:
             self._should_close = True
@@ -414,10 +429,12 @@ class ResponseHandler(asyncio.Protocol):
 
     def _end_payload(self) -> None:
         payload, self._payload = self._payload, None
-        self._read_timer.cancel()
+        if self._read_timer._handle is not None:
+            self._read_timer.cancel()
         # The body is complete: its reader no longer needs back-pressure, and a pooled
         # connection must not stay paused.
-        self.resume_reading()
+        if self._reading_paused:
+            self.resume_reading()
         if payload is not None:
             payload.feed_eof()  # last: its on_eof callbacks may release the connection
 

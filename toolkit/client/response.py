@@ -92,6 +92,12 @@ class ClientResponse:
     _connection: Connection | None = None
     _body: bytes | None = None
     _should_close = True
+    # Defaults most responses keep (class attributes: no per-instance write).
+    _history: tuple[ClientResponse, ...] = ()
+    _cookies: SimpleCookie | None = None  # made on first use
+    _closed = True  # until start() has a connection
+    _released = False
+    _content_type: str | None = None
 
     def __init__(
         self,
@@ -113,18 +119,14 @@ class ClientResponse:
         if writer is not None:
             writer.add_done_callback(self._on_writer_done)
         self._continue = continue100
-        # A context manager around reads (the total timeout); a no-op one when None.
-        self._timer = timer if timer is not None else contextlib.nullcontext()
+        # A context manager around the wait for the head (the total timeout), or None.
+        # (Body reads wait inside the timer the protocol gave the stream.)
+        self._timer: Any = timer
         self._request_info = request_info
         self._traces = traces
         self._loop = loop
         self._session = session
-        self._history: tuple[ClientResponse, ...] = ()
         self._release_callbacks: list[Callable[[], None]] = []
-        self._cookies: SimpleCookie | None = None  # made on first use
-        self._closed = True  # until start() has a connection
-        self._released = False
-        self._content_type: str | None = None
         self._content_params: dict[str, str] = {}
         self._resolve_charset: Callable[[ClientResponse, bytes], str] = (
             session._resolve_charset if session is not None else (lambda r, b: "utf-8")
@@ -138,14 +140,21 @@ class ClientResponse:
         self._connection = connection
         protocol = connection.protocol
         assert protocol is not None
-        with self._timer:
+        timer = self._timer
+        if timer is None:
             head, payload = await protocol.read_response()
-        self.version = head.version
-        self.status = head.status
-        self.reason = head.reason
-        self._headers = head.headers
-        self._raw_headers = head.raw_headers
-        self._should_close = bool(head.should_close)
+        else:
+            with timer:
+                head, payload = await protocol.read_response()
+        (
+            self.version,
+            self.status,
+            self.reason,
+            self._headers,
+            self._raw_headers,
+            should_close,
+        ) = head[:6]
+        self._should_close = bool(should_close)
         self.content = payload
         if self._continue is not None and not self._continue.done():
             # A final answer instead of 100 Continue: the body is never sent.
@@ -408,8 +417,8 @@ class ClientResponse:
                     "before its body was read"
                 )
             try:
-                with self._timer:
-                    self._body = await self.content.read()
+                # (The stream's waits run inside the total timeout's timer.)
+                self._body = await self.content.read()
             except BaseException:
                 self.close()
                 raise

@@ -20,12 +20,13 @@ from toolkit.client.context import _RequestContextManager, _SessionRequestContex
 from toolkit.client.exceptions import (
     InvalidUrlClientError,
 )
-from toolkit.client.pipeline import send_following_redirects
+from toolkit.client.pipeline import RequestOptions, send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
-from toolkit.client.timeouts import ClientTimeout, SharedDeadline, TimeoutHandle
+from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline
 from toolkit.client.tls import merge_ssl_params
 from toolkit.client.tracing import Trace, TraceConfig
+from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ __all__ = ["ClientSession", "request"]
 
 def _utf8(response: ClientResponse, body: bytes) -> str:
     return "utf-8"
+
+
+#: How many URL strings a session keeps parsed (it starts afresh past that).
+_URL_CACHE_SIZE = 256
+
+#: The timer of requests without a total timeout.
+_NO_TIMER = TimerNoop()
 
 
 class ClientSession:
@@ -163,6 +171,7 @@ class ClientSession:
         self._max_headers = max_headers
         self._resolve_charset = fallback_charset_resolver
         self._max_redirects = max_redirects
+        self._urls: dict[str, URL] = {}  # see _build_url()
         # The reference's ``proxies``: a default proxy per URL scheme ({"http": url}).
         self._proxies = {
             scheme.lower(): URL(value) if isinstance(value, str) else value
@@ -195,7 +204,9 @@ class ClientSession:
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
     ) -> _RequestContextManager:
         """Perform a GET request."""
-        return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
+        return _RequestContextManager(
+            self._request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
+        )
 
     def options(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
@@ -238,12 +249,22 @@ class ClientSession:
         return ws_connect(self, url, **kwargs)
 
     def _build_url(self, str_or_url: str | URL) -> URL:
+        if type(str_or_url) is str:
+            # The same URL object for the same string: parsed once, and the values
+            # yarl caches on it (host, port, path...) are worked out once too.
+            cached = self._urls.get(str_or_url)
+            if cached is not None:
+                return cached
         try:
             url = str_or_url if isinstance(str_or_url, URL) else URL(str_or_url)
         except (ValueError, TypeError) as exc:
             raise InvalidUrlClientError(str_or_url, str(exc)) from exc
         if self._base_url is not None and not url.absolute:
-            return self._base_url.join(url)
+            url = self._base_url.join(url)
+        if type(str_or_url) is str:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[str_or_url] = url
         return url
 
     def _prepare_headers(self, headers: Any) -> CIMultiDict[str]:
@@ -296,9 +317,16 @@ class ClientSession:
         max_field_size: int | None = None,
         max_headers: int | None = None,
     ) -> ClientResponse:
-        if self.closed:
+        connector = self._connector
+        if connector is None or connector.closed:
             raise RuntimeError("Session is closed")
-        ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
+        if (
+            ssl is not True
+            or verify_ssl is not None
+            or ssl_context is not None
+            or fingerprint is not None
+        ):
+            ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         if json is not None:
@@ -314,13 +342,18 @@ class ClientSession:
             )
 
         history: list[ClientResponse] = []
-        if max_redirects is None:
-            max_redirects = self._max_redirects
-        headers = self._prepare_headers(headers)
+        trace_configs = self._trace_configs
+        if headers or trace_configs:
+            headers = self._prepare_headers(headers)
+        else:
+            # Nothing to merge: the pipeline only reads the session's defaults (changes
+            # for a redirect are made on copies).
+            headers = self._default_headers
         proxy_headers_prepared = CIMultiDict(proxy_headers) if proxy_headers else None
         url = self._build_url(str_or_url)
-        skip_headers = set(self._skip_auto_headers)
+        skip_headers: Iterable[str] = self._skip_auto_headers
         if skip_auto_headers is not None:
+            skip_headers = set(skip_headers)
             skip_headers.update(istr(name) for name in skip_auto_headers)
         if proxy is None:
             proxy = self._default_proxy
@@ -344,51 +377,55 @@ class ClientSession:
             if timeout is UNSET
             else coerce_timeout(timeout, where="a request", stacklevel=5)
         )
-        handle_owner = TimeoutHandle(
-            self._loop, real_timeout.total, real_timeout.ceil_threshold, self._deadlines
+        total = real_timeout.total
+        timer: RequestTimer | TimerNoop
+        if total is not None and total > 0:
+            timer = RequestTimer(self._loop, total, real_timeout.ceil_threshold, self._deadlines)
+        else:
+            timer = _NO_TIMER
+        traces = (
+            [
+                Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+                for config in trace_configs
+            ]
+            if trace_configs
+            else []
         )
-        handle = handle_owner.start()
-        timer = handle_owner.timer()
-        traces = [
-            Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
-            for config in self._trace_configs
-        ]
         for trace in traces:
             await trace.send_request_start(method, url, headers)
 
+        opts = RequestOptions(
+            method,
+            url,
+            params=params,
+            data=data,
+            cookies=cookies,
+            headers=headers,
+            skip_headers=skip_headers,
+            auth=auth,
+            allow_redirects=allow_redirects,
+            max_redirects=self._max_redirects if max_redirects is None else max_redirects,
+            compress=compress,
+            chunked=chunked,
+            expect100=expect100,
+            read_until_eof=read_until_eof,
+            proxy=proxy_url,
+            proxy_auth=proxy_auth,
+            proxy_headers=proxy_headers_prepared,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            timeout=real_timeout,
+            timer=timer,
+            traces=traces,
+            read_bufsize=read_bufsize or self._read_bufsize,
+            auto_decompress=self._auto_decompress if auto_decompress is None else auto_decompress,
+            max_line_size=max_line_size or self._max_line_size,
+            max_field_size=max_field_size or self._max_field_size,
+            max_headers=max_headers or self._max_headers,
+        )
         try:
             with timer:
-                resp = await send_following_redirects(
-                    self,
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    cookies=cookies,
-                    headers=headers,
-                    skip_headers=skip_headers,
-                    auth=auth,
-                    allow_redirects=allow_redirects,
-                    max_redirects=max_redirects,
-                    compress=compress,
-                    chunked=chunked,
-                    expect100=expect100,
-                    read_until_eof=read_until_eof,
-                    proxy=proxy_url,
-                    proxy_auth=proxy_auth,
-                    proxy_headers=proxy_headers_prepared,
-                    ssl=ssl,
-                    server_hostname=server_hostname,
-                    timeout=real_timeout,
-                    timer=timer,
-                    traces=traces,
-                    history=history,
-                    read_bufsize=read_bufsize,
-                    auto_decompress=auto_decompress,
-                    max_line_size=max_line_size,
-                    max_field_size=max_field_size,
-                    max_headers=max_headers,
-                )
+                resp = await send_following_redirects(self, opts, history)
             if raise_for_status is None:
                 raise_for_status = self._raise_for_status
             if callable(raise_for_status):
@@ -396,17 +433,16 @@ class ClientSession:
             elif raise_for_status:
                 resp.raise_for_status()
         except BaseException as exc:
-            if handle is not None:
-                handle.cancel()
-            handle_owner.close()
+            if isinstance(timer, RequestTimer):
+                timer.cancel()
             for trace in traces:
                 await trace.send_request_exception(method, url, headers, exc)
             raise
-        if handle is not None:
-            if resp.connection is not None:
-                resp._add_release_callback(handle.cancel)
+        if isinstance(timer, RequestTimer):
+            if resp._connection is not None:
+                resp._add_release_callback(timer.cancel)
             else:
-                handle.cancel()
+                timer.cancel()
         for trace in traces:
             await trace.send_request_end(method, url, headers, resp)
         return resp

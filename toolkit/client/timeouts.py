@@ -27,6 +27,7 @@ __all__ = (
     "DEFAULT_TIMEOUT",
     "Cancellable",
     "ReadTimer",
+    "RequestTimer",
     "SharedDeadline",
     "TimerContext",
     "TimerNoop",
@@ -90,6 +91,9 @@ class _Member:
     def cancel(self) -> None:
         self._group._members.discard(self)
 
+    def __call__(self) -> None:
+        self.callback()
+
 
 class SharedDeadline:
     """One loop timer that fires every deadline set for the same (rounded) loop time.
@@ -104,7 +108,7 @@ class SharedDeadline:
     def __init__(
         self, loop: asyncio.AbstractEventLoop, when: float, table: dict[float, SharedDeadline]
     ) -> None:
-        self._members: set[_Member] = set()
+        self._members: set[Callable[[], None]] = set()
         self._table = table
         self._when = when
         table[when] = self
@@ -121,7 +125,7 @@ class SharedDeadline:
             del self._table[self._when]
         members, self._members = self._members, set()
         for member in members:
-            member.callback()
+            member()
 
 
 class TimeoutHandle:
@@ -187,6 +191,52 @@ class TimeoutHandle:
                     {"message": "error in a timeout callback", "exception": exc}
                 )
         self._callbacks.clear()
+
+
+class RequestTimer(TimerContext):
+    """The ``total`` timeout of one request: the timer the request's waits run inside,
+    and its own deadline (one object per request instead of a handle, a group member
+    and a timer).
+
+    Deadlines longer than ``ceil_threshold`` join the :class:`SharedDeadline` of their
+    whole second in ``shared``; shorter ones get a loop timer of their own.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        timeout: float,
+        ceil_threshold: float,
+        shared: dict[float, SharedDeadline],
+    ) -> None:
+        # (TimerContext.__init__ inline)
+        self._loop = loop
+        self._tasks = []
+        self._expired = False
+        when = loop.time() + timeout
+        if timeout <= ceil_threshold:
+            self._group: SharedDeadline | None = None
+            self._handle: asyncio.TimerHandle | None = loop.call_at(when, self.timeout)
+            return
+        when = math.ceil(when)
+        group = shared.get(when)
+        if group is None:
+            group = SharedDeadline(loop, when, shared)
+        group._members.add(self)
+        self._group = group
+        self._handle = None
+
+    def __call__(self) -> None:
+        """The deadline: expire (see :meth:`TimerContext.timeout`)."""
+        self.timeout()
+
+    def cancel(self) -> None:
+        """Stop the deadline from firing."""
+        group = self._group
+        if group is not None:
+            group._members.discard(self)
+        elif self._handle is not None:
+            self._handle.cancel()
 
 
 class _Deadline:

@@ -22,6 +22,7 @@ __all__ = [
     "TRANSFER_ENCODING",
     "Framing",
     "analyze",
+    "plain_response_framing",
 ]
 
 # Field names as istr: multidict looks these up without case-folding them each time.
@@ -179,3 +180,16 @@ def analyze(
 
 _PLAIN_KEEP_ALIVE = Framing(False, None, False, False, None, False)
 _PLAIN_CLOSE = Framing(True, None, False, False, None, False)
+_new_tuple = tuple.__new__
+
+
+def plain_response_framing(headers: CIMultiDictProxy[str], version: HttpVersion) -> Framing | None:
+    """:func:`analyze` for the usual response: one without Transfer-Encoding,
+    Connection and Content-Encoding fields (Content-Length allowed); None for any
+    other response, which needs :func:`analyze`."""
+    if TRANSFER_ENCODING in headers or CONNECTION in headers or CONTENT_ENCODING in headers:
+        return None
+    length = _content_length(headers)
+    if length is None:
+        return _PLAIN_KEEP_ALIVE if version >= (1, 1) else _PLAIN_CLOSE
+    return _new_tuple(Framing, (version < (1, 1), None, False, False, length, False))

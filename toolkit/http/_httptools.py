@@ -14,6 +14,7 @@ the bytes to the pure-Python parser.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 import httptools
@@ -28,8 +29,9 @@ from ._framing import (
     TRANSFER_ENCODING,
     Framing,
     analyze,
+    plain_response_framing,
 )
-from ._head import build_headers, raise_line_too_long, validate_target
+from ._head import raise_line_too_long, validate_target
 from ._llhttp_base import CTL_RE, END_OF_MESSAGE, VERSIONS, LLParser
 from .compression import get_decoder
 from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
@@ -39,6 +41,14 @@ from .parser import PyRequestParser, PyResponseParser, complete_messages
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
 _new_tuple = tuple.__new__
+# Arguments for map(bytes.decode, values, _UTF8, _SE) (endless iterators).
+_UTF8 = itertools.repeat("utf-8")
+_SE = itertools.repeat("surrogateescape")
+# Reason phrases as str without checking and decoding them each time.
+_REASONS = {
+    r.encode("ascii"): r
+    for r in ("OK", "Created", "Accepted", "No Content", "Not Modified", "Not Found", "")
+}
 # The framing of a keep-alive HTTP/1.1 request without a body.
 _PLAIN = Framing(False, None, False, False, None, False)
 # llhttp reads Proxy-Connection like Connection.
@@ -146,10 +156,15 @@ class HttptoolsRequestParser(LLParser):
         method_b: bytes = parser.get_method()
         target_b = self._url
         self._url = b""
-        # (llhttp accepts only token field names: decoding cannot fail.)
-        headers = CIMultiDictProxy(
-            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
-        )
+        # (llhttp accepts only token field names: decoding cannot fail.) The loops
+        # run in C: names as UTF-8 (they are ASCII), values with surrogateescape.
+        if raw:
+            names, values = zip(*raw)
+            headers = CIMultiDictProxy(
+                CIMultiDict(zip(map(bytes.decode, names), map(bytes.decode, values, _UTF8, _SE)))
+            )
+        else:
+            headers = CIMultiDictProxy(CIMultiDict())
         if (
             parser.should_keep_alive()
             and CONNECTION not in headers
@@ -162,9 +177,10 @@ class HttptoolsRequestParser(LLParser):
         else:
             version = VERSIONS.get(parser.get_http_version()) or self._version()
             plain = False
-        line_len = len(method_b) + len(target_b) + 10
-        if line_len > self.max_line_size:
-            raise_line_too_long("request line", self.max_line_size, line_len)
+        if self._check_fields:  # (else the feed was too short to break the limit)
+            line_len = len(method_b) + len(target_b) + 10
+            if line_len > self.max_line_size:
+                raise_line_too_long("request line", self.max_line_size, line_len)
         # llhttp accepts only VCHAR in an origin-form target (checked in its tests):
         # the other forms, and CONNECT, need our rules.
         if target_b[:1] != b"/" or method_b == b"CONNECT":
@@ -313,6 +329,43 @@ class HttptoolsResponseParser(LLParser):
             self._pure.resume()
         self._paused = False
 
+    def feed_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
+        """Parse ``data``; return the events it completes (possibly none)."""
+        methods = self._methods
+        if (
+            self._in_message
+            or type(data) is not bytes
+            or self._error is not None
+            or self._closed
+            or self._paused
+            or self._trailing
+            or self._pure is not None
+            or "HEAD" in methods
+            or "CONNECT" in methods
+        ):
+            return super().feed_data(data)
+        # The common case (a feed that starts between messages, llhttp framing),
+        # with _feed() and _feed_llhttp() inline.
+        events = self._events = []
+        self._methods_at_start = tuple(methods)
+        self._started_now = False
+        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
+        try:
+            try:
+                self._parser.feed_data(data)
+            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
+                self._llhttp_stopped(exc, data, True)
+                return events
+            if self._in_message:  # a message continues in the next feed
+                if self._in_head:
+                    self._check_partial_head(data)
+                else:
+                    self._idle = 0
+        except HttpProcessingError as exc:
+            self._error = exc
+            return complete_messages(events, exc)
+        return events
+
     def feed_eof(self) -> list[Event]:
         """The peer closed: end a close-delimited body, or raise for a truncated message."""
         if self._pure is not None and self._error is None:
@@ -385,7 +438,9 @@ class HttptoolsResponseParser(LLParser):
         self._reason += reason
 
     def on_headers_complete(self) -> None:
-        raw = self._take_fields()
+        raw = self._fields
+        self._fields = []  # for the trailers
+        self._in_head = False
         parser = self._parser
         version = VERSIONS.get(parser.get_http_version()) or self._version()
         status: int = parser.get_status_code()
@@ -393,46 +448,60 @@ class HttptoolsResponseParser(LLParser):
         self._reason = b""
         if not 100 <= status <= 999:
             raise BadStatusLine(error=f"invalid status code {status}: must be 100-999")
-        if CTL_RE.search(reason_b) is not None:
-            raise BadStatusLine(error=f"control character in reason phrase {reason_b!r}")
+        reason = _REASONS.get(reason_b)
+        if reason is None:
+            if CTL_RE.search(reason_b) is not None:
+                raise BadStatusLine(error=f"control character in reason phrase {reason_b!r}")
+            reason = reason_b.decode("utf-8", "surrogateescape")
         line_len = len(reason_b) + 13
         if line_len > self.max_line_size:
             raise_line_too_long("status line", self.max_line_size, line_len)
-        headers, raw_headers = build_headers(raw)
-        reason = reason_b.decode("utf-8", "surrogateescape")
+        # (build_headers() inline)
+        headers = CIMultiDictProxy(
+            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
+        )
+        raw_headers = tuple(raw)
         if status < 200 and status != 101:
             self._interim = True
             self._events.append(
-                ResponseHead(
-                    version, status, reason, headers, raw_headers, False, None, False, False
+                _new_tuple(
+                    ResponseHead,
+                    (version, status, reason, headers, raw_headers, False, None, False, False),
                 )
             )
             return
         self._interim = False
         method = self._methods.popleft() if self._methods else "GET"
-        framing = analyze(headers, version, is_request=False, method=method, lenient=self.lenient)
-        if status == 101 and not framing.upgrade:
-            raise BadHttpMessage(
-                "101 Switching Protocols response without 'Connection: upgrade' and "
-                "an Upgrade header"
-            )
         no_body = status in (101, 204, 304)
+        framing = None if no_body else plain_response_framing(headers, version)
+        if framing is None:
+            framing = analyze(
+                headers, version, is_request=False, method=method, lenient=self.lenient
+            )
+            if status == 101 and not framing.upgrade:
+                raise BadHttpMessage(
+                    "101 Switching Protocols response without 'Connection: upgrade' and "
+                    "an Upgrade header"
+                )
+            if no_body:
+                framing = framing._replace(length=0, chunked=False)
         chunked = framing.chunked and not no_body
         until_close = not no_body and not chunked and framing.length is None
-        if no_body:
-            framing = framing._replace(length=0, chunked=False)
         self._framing = framing
         self._events.append(
-            ResponseHead(
-                version,
-                status,
-                reason,
-                headers,
-                raw_headers,
-                framing.should_close or until_close,
-                framing.compression,
-                status == 101,
-                chunked,
+            _new_tuple(
+                ResponseHead,
+                (
+                    version,
+                    status,
+                    reason,
+                    headers,
+                    raw_headers,
+                    framing.should_close or until_close,
+                    framing.compression,
+                    status == 101,
+                    chunked,
+                ),
             )
         )
         if (
@@ -443,10 +512,26 @@ class HttptoolsResponseParser(LLParser):
         ):
             self._decoder = get_decoder(framing.compression, self.max_decompressed_size)
 
+    def on_body(self, body: bytes) -> None:
+        # LLParser.on_body without the body size check (responses have none).
+        self._body_bytes += len(body)
+        decoder = self._decoder
+        if decoder is not None:
+            body = decoder.decompress(body)
+            if not body:
+                return
+        self._events.append(body)
+
     def on_message_complete(self) -> None:
         if self._interim:
             self._interim = False
             self._in_message = False
+            return
+        if self._decoder is None and not self._fields:
+            # LLParser.on_message_complete for a message without coding or trailers.
+            self._in_message = False
+            self._in_head = False
+            self._events.append(END_OF_MESSAGE)
             return
         super().on_message_complete()
 

@@ -101,8 +101,9 @@ class LLParser:
         self._check_ctl = lenient
         # Whether on_header checks each field against the limits. A feed that starts
         # between messages and is shorter than this holds whole field lines too short
-        # and too few to break a limit (a field line takes at least 3 bytes).
-        self._quick_feed = min(max_field_size - 2, 3 * max_headers)
+        # and too few to break a limit (a field line takes at least 3 bytes), and a
+        # start line too short to break max_line_size.
+        self._quick_feed = min(max_field_size - 2, 3 * max_headers, max_line_size)
         self._check_fields = True
         self._framing: Framing | None = None
         self._body_bytes = 0

@@ -12,26 +12,35 @@
 
 The pytest plugin (``pytest_plugin``) wraps these in fixtures (``http_client``,
 ``http_server``, ``aiohttp_client`` …).
+
+Names are imported on first use: the plugin's fixtures need the servers and the client,
+not ``unittest`` (``AioHTTPTestCase``), the mock or the built-in httpbin.
 """
 
-from toolkit.client._memory_pipe import MemoryTransport, create_memory_pipe
-from toolkit.client.connector_memory import MemoryConnector
+from __future__ import annotations
 
-from .case import (
-    AioHTTPTestCase,
-    ToolkitTestCase,
-    loop_context,
-    setup_test_loop,
-    teardown_test_loop,
-    unittest_run_loop,
-)
-from .client import TestClient
-from .conformance import ConnectorConformanceError, check_connector
-from .httpbin import make_httpbin_app
-from .mock import MockRouter, mock_http
-from .mocking import make_mocked_coro, make_mocked_request
-from .ports import unused_port
-from .server import BaseTestServer, RawTestServer, TestServer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from toolkit.client._memory_pipe import MemoryTransport, create_memory_pipe
+    from toolkit.client.connector_memory import MemoryConnector
+
+    from .case import (
+        AioHTTPTestCase,
+        ToolkitTestCase,
+        loop_context,
+        setup_test_loop,
+        teardown_test_loop,
+        unittest_run_loop,
+    )
+    from .client import TestClient
+    from .conformance import ConnectorConformanceError, check_connector
+    from .httpbin import make_httpbin_app
+    from .mock import MockRouter, mock_http
+    from .mocking import make_mocked_coro, make_mocked_request
+    from .ports import unused_port
+    from .server import BaseTestServer, RawTestServer, TestServer
 
 __all__ = [
     "AioHTTPTestCase",
@@ -56,3 +65,41 @@ __all__ = [
     "unittest_run_loop",
     "unused_port",
 ]
+
+#: Where each public name lives (imported on first access).
+_MODULES = {
+    "MemoryTransport": "toolkit.client._memory_pipe",
+    "create_memory_pipe": "toolkit.client._memory_pipe",
+    "MemoryConnector": "toolkit.client.connector_memory",
+    "AioHTTPTestCase": ".case",
+    "ToolkitTestCase": ".case",
+    "loop_context": ".case",
+    "setup_test_loop": ".case",
+    "teardown_test_loop": ".case",
+    "unittest_run_loop": ".case",
+    "TestClient": ".client",
+    "ConnectorConformanceError": ".conformance",
+    "check_connector": ".conformance",
+    "make_httpbin_app": ".httpbin",
+    "MockRouter": ".mock",
+    "mock_http": ".mock",
+    "make_mocked_coro": ".mocking",
+    "make_mocked_request": ".mocking",
+    "unused_port": ".ports",
+    "BaseTestServer": ".server",
+    "RawTestServer": ".server",
+    "TestServer": ".server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

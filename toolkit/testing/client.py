@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from yarl import URL
 
+from toolkit.client.connector import TCPConnector
 from toolkit.client.connector_memory import MemoryConnector
 from toolkit.client.session import ClientSession
 from toolkit.cookiejar import CookieJar
@@ -70,6 +71,9 @@ class TestClient:
 
     ``cookie_jar`` defaults to a ``CookieJar(unsafe=True)`` (cookies for IP-address
     hosts are kept). Other keyword arguments go to :class:`~toolkit.ClientSession`.
+    Without ``connector=`` the session always reaches the test server (a
+    ``TCPConnector``, or a ``MemoryConnector`` for a memory server), even while a
+    :class:`~toolkit.testing.mock.MockRouter` is active.
     """
 
     __test__ = False  # not a pytest test class
@@ -109,8 +113,13 @@ class TestClient:
     def _make_session(self) -> ClientSession:
         if self._session is None:
             kwargs = dict(self._session_kwargs)
-            if self._server.transport == "memory" and kwargs.get("connector") is None:
-                kwargs["connector"] = MemoryConnector(self._server)
+            if kwargs.get("connector") is None:
+                # Explicit, so that a mock active in the test (``mock_http``) does not
+                # stand in for the test server.
+                if self._server.transport == "memory":
+                    kwargs["connector"] = MemoryConnector(self._server)
+                else:
+                    kwargs["connector"] = TCPConnector()
             jar = self._cookie_jar if self._cookie_jar is not None else CookieJar(unsafe=True)
             self._session = ClientSession(cookie_jar=jar, **kwargs)
         return self._session

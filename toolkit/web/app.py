@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 __all__ = ["AppKey", "Application", "CleanupError"]
 
 _T = TypeVar("_T")
+_EXPECT = hdrs.EXPECT
+# The path variables of a plain resource's match (read, never changed).
+_NO_MATCH: dict[str, str] = {}
 Handler = Callable[[Request], Awaitable["StreamResponse"]]
 Middleware = Callable[..., Awaitable["StreamResponse"]]
 CleanupCtx = Callable[["Application"], AsyncIterator[None]]
@@ -414,10 +417,13 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         route = router._match_plain(request) if type(router) is UrlDispatcher else None
         if route is not None and not self._run_middlewares:
             # The common case in one step: a plain path, no middlewares.
-            request._match_info = UrlMappingMatchInfo._for_app({}, route, self)
-            if not self._has_prepare_handlers and type(request) is Request:
-                request._run_prepare_hook = False
-            if not request.headers.get(hdrs.EXPECT):
+            request._match_info = UrlMappingMatchInfo._for_app(_NO_MATCH, route, self)
+            if type(request) is Request:
+                if not self._has_prepare_handlers:
+                    request._run_prepare_hook = False
+                if _EXPECT not in request._message.headers:  # request.headers, inline
+                    return await route._handler(request)
+            elif not request.headers.get(hdrs.EXPECT):
                 return await route._handler(request)
         match_info: AbstractMatchInfo
         if route is not None:

@@ -7,13 +7,16 @@ objects with a ``"<status>: <reason>"`` text body unless given one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from multidict import CIMultiDict
 from yarl import URL
 
 from toolkit import hdrs
 from toolkit.web.response import Response
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "NotAppKeyWarning",
@@ -92,11 +95,23 @@ class PayloadAccessError(Exception):
     """The request body was accessed after the response had been sent."""
 
 
+class _ResponseOptions(TypedDict, total=False):
+    """The keyword arguments every HTTP exception hands on to :class:`Response`."""
+
+    headers: Any
+    reason: str | None
+    body: Any
+    text: str | None
+    content_type: str | None
+
+
 class HTTPException(Response, Exception):
     """Base of all HTTP exceptions; ``status_code`` is set by each subclass."""
 
     status_code = -1
     empty_body = False
+    #: Instance attributes beyond the response's own state that pickling carries.
+    _pickled: ClassVar[tuple[str, ...]] = ()
 
     __http_exception__ = True
 
@@ -144,11 +159,8 @@ class HTTPException(Response, Exception):
             "headers": list(self.headers.items()),
             "reason": self.reason,
             "body": self.body if isinstance(self.body, bytes) else None,
-            "extra": self._pickle_extra(),
+            "extra": {name: getattr(self, name) for name in self._pickled},
         }
-
-    def _pickle_extra(self) -> dict[str, Any]:
-        return {}
 
 
 def _rebuild(cls: type[HTTPException], state: dict[str, Any]) -> HTTPException:
@@ -204,28 +216,16 @@ class HTTPPartialContent(HTTPSuccessful):
 class HTTPMove(HTTPRedirection):
     """A redirection with a Location header."""
 
-    def __init__(
-        self,
-        location: str | URL,
-        *,
-        headers: Any = None,
-        reason: str | None = None,
-        body: Any = None,
-        text: str | None = None,
-        content_type: str | None = None,
-    ) -> None:
+    _pickled = ("location",)
+
+    def __init__(self, location: str | URL, **options: Unpack[_ResponseOptions]) -> None:
         if not location:
             raise ValueError(f"{type(self).__name__} needs a location to redirect to")
         if any(char in str(location) for char in "\r\n\x00"):
             raise ValueError(f"redirect location cannot contain CR, LF or NUL: {location!r}")
-        super().__init__(
-            headers=headers, reason=reason, body=body, text=text, content_type=content_type
-        )
+        super().__init__(**options)
         self.headers[hdrs.LOCATION] = str(location)
         self.location = location
-
-    def _pickle_extra(self) -> dict[str, Any]:
-        return {"location": self.location}
 
 
 class HTTPMultipleChoices(HTTPMove):
@@ -291,28 +291,16 @@ class HTTPMethodNotAllowed(HTTPClientError):
     """405, with an Allow header listing ``allowed_methods``."""
 
     status_code = 405
+    _pickled = ("allowed_methods", "method")
 
     def __init__(
-        self,
-        method: str,
-        allowed_methods: Iterable[str],
-        *,
-        headers: Any = None,
-        reason: str | None = None,
-        body: Any = None,
-        text: str | None = None,
-        content_type: str | None = None,
+        self, method: str, allowed_methods: Iterable[str], **options: Unpack[_ResponseOptions]
     ) -> None:
         allowed = ",".join(sorted(allowed_methods))
-        super().__init__(
-            headers=headers, reason=reason, body=body, text=text, content_type=content_type
-        )
+        super().__init__(**options)
         self.headers[hdrs.ALLOW] = allowed
         self.allowed_methods: set[str] = set(allowed_methods)
         self.method = method.upper()
-
-    def _pickle_extra(self) -> dict[str, Any]:
-        return {"allowed_methods": self.allowed_methods, "method": self.method}
 
 
 class HTTPNotAcceptable(HTTPClientError):
@@ -347,18 +335,18 @@ class HTTPRequestEntityTooLarge(HTTPClientError):
     """413, naming the limit and the size that exceeded it."""
 
     status_code = 413
+    _pickled = ("max_size", "actual_size")
 
-    def __init__(self, max_size: float, actual_size: float, **kwargs: Any) -> None:
-        kwargs.setdefault(
+    def __init__(
+        self, max_size: float, actual_size: float, **options: Unpack[_ResponseOptions]
+    ) -> None:
+        options.setdefault(
             "text",
             f"Maximum request body size {max_size} exceeded, actual body size {actual_size}",
         )
-        super().__init__(**kwargs)
+        super().__init__(**options)
         self.max_size = max_size
         self.actual_size = actual_size
-
-    def _pickle_extra(self) -> dict[str, Any]:
-        return {"max_size": self.max_size, "actual_size": self.actual_size}
 
 
 class HTTPRequestURITooLong(HTTPClientError):
@@ -409,9 +397,10 @@ class HTTPUnavailableForLegalReasons(HTTPClientError):
     """451, with a Link header pointing at the blocking authority."""
 
     status_code = 451
+    _pickled = ("_link",)
 
-    def __init__(self, link: str | URL | None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, link: str | URL | None, **options: Unpack[_ResponseOptions]) -> None:
+        super().__init__(**options)
         self._link = URL(link) if link is not None else None
         if self._link is not None:
             self.headers[hdrs.LINK] = f'<{self._link}>; rel="blocked-by"'
@@ -420,9 +409,6 @@ class HTTPUnavailableForLegalReasons(HTTPClientError):
     def link(self) -> URL | None:
         """The URL of the authority that blocks the resource."""
         return self._link
-
-    def _pickle_extra(self) -> dict[str, Any]:
-        return {"_link": self._link}
 
 
 class HTTPServerError(HTTPError):

@@ -34,6 +34,7 @@ from ._flow import FlowControlProtocol
 from ._server_errors import error_response, error_text, plain_response
 from .exceptions import HTTPException, PayloadAccessError, RequestPayloadError
 from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
+from .response import Response
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
@@ -244,7 +245,8 @@ class RequestHandler(FlowControlProtocol):
             return
         if self._input_closed:
             return
-        if self._receiving == _IDLE:
+        idle = self._receiving == _IDLE
+        if idle:
             if not self._served and data[:1] == b"\x16" and self._is_tls_on_plain_port():
                 # A TLS ClientHello: no CRLF will come, so answer now instead of waiting.
                 self._on_parse_error(
@@ -255,6 +257,23 @@ class RequestHandler(FlowControlProtocol):
                 )
                 return
             self._receiving = _HEAD
+        # _feed(), inline.
+        parser = self._parser
+        try:
+            events = parser.feed_data(data)
+            if events:
+                self._dispatch(events)
+        except HttpProcessingError as exc:
+            self._on_parse_error(exc)
+            return
+        error = parser._error
+        if error is not None:
+            # Held back behind the requests completed before it: answer those
+            # first, then the error (it is queued after them).
+            self._on_parse_error(error)
+        elif idle and self._receiving == _HEAD:
+            # A head began in this feed and is not complete: its deadline runs from now.
+            # (Heads that complete in the feed they begin in need no timer.)
             now = self._head_started = self._loop.time()
             if not self._busy:
                 # Re-arm only if the head deadline comes before the armed timer (the
@@ -262,7 +281,6 @@ class RequestHandler(FlowControlProtocol):
                 timer, limit = self._timer, self.read_headers_timeout
                 if limit is not None and (timer is None or timer.when() > now + limit):
                     self._arm_timer()
-        self._feed(data)
 
     def _is_tls_on_plain_port(self) -> bool:
         transport = self.transport
@@ -284,6 +302,20 @@ class RequestHandler(FlowControlProtocol):
 
     def _dispatch(self, events: list[Any]) -> None:
         messages = self._messages
+        if len(events) == 2 and type(events[1]) is EndOfMessage:
+            head = events[0]
+            if type(head) is RequestHead:
+                # The usual feed: one whole request without a body (the loop below,
+                # for these two events).
+                self._receiving = _IDLE
+                messages.append((head, EMPTY_PAYLOAD))
+                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
+                    self._pipeline_paused = True
+                    self._update_reading()
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+                return
         count = len(events)
         i = 0
         while i < count and not self._input_closed:
@@ -527,8 +559,12 @@ class RequestHandler(FlowControlProtocol):
                 if resp is None:
                     break
                 try:
-                    await resp.prepare(request)
-                    await resp.write_eof()
+                    if type(resp) is Response and resp._send_plain(request):
+                        if self._writing_paused or self.transport is None:
+                            await self._drain_helper()
+                    else:
+                        await resp.prepare(request)
+                        await resp.write_eof()
                 except ConnectionError:
                     if access is not None:
                         access.log(request, resp, loop.time() - start)
@@ -547,7 +583,7 @@ class RequestHandler(FlowControlProtocol):
                     payload.set_exception(PayloadAccessError())
                 if not self._keepalive or self._force_close or self._upgraded is not None:
                     break
-                if self._parser.paused:
+                if self._parser._paused:  # (the paused property, without the call)
                     self._decline_upgrade()
         except asyncio.CancelledError:
             pass

@@ -65,6 +65,11 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     _path: str | None = None
     #: False when prepare() may skip _prepare_hook (set by the app for its requests).
     _run_prepare_hook = True
+    # Per-request state (``request["key"]``), created on first assignment.
+    _state: dict[str | RequestKey[Any], Any] | None = None
+    # Parsed on first use.
+    _forwarded: tuple[Mapping[str, str], ...] | None = None
+    _cookies: Mapping[str, str] | None = None
 
     def __init__(
         self,
@@ -88,14 +93,14 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
         self._task = task
         self._loop = loop
         self._client_max_size = client_max_size
-        self._state: dict[str | RequestKey[Any], Any] = {} if state is None else state
+        if state is not None:
+            self._state = state
         if scheme is not None:
             self._scheme = scheme
         if host is not None:
             self._host = host
         if remote is not None:
             self._remote = remote
-        self._cache: dict[str, Any] = {}
 
     @staticmethod
     def _parse_target(target: str) -> URL:
@@ -166,7 +171,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
             self._task,
             self._loop,
             client_max_size=client_max_size,
-            state=self._state.copy(),
+            state=self._state.copy() if self._state is not None else None,
             **kwargs,
         )
 
@@ -228,11 +233,11 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     @property
     def forwarded(self) -> tuple[Mapping[str, str], ...]:
         """The Forwarded headers parsed per RFC 7239, one mapping per element."""
-        if "forwarded" not in self._cache:
+        forwarded = self._forwarded
+        if forwarded is None:
             values = self._message.headers.getall(hdrs.FORWARDED, [])
-            self._cache["forwarded"] = parse_forwarded(values)
-        result: tuple[Mapping[str, str], ...] = self._cache["forwarded"]
-        return result
+            forwarded = self._forwarded = parse_forwarded(values)
+        return forwarded
 
     @property
     def host(self) -> str:
@@ -348,7 +353,8 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     @property
     def cookies(self) -> Mapping[str, str]:
         """Cookies sent in the Cookie header(s), as a read-only mapping."""
-        if "cookies" not in self._cache:
+        cookies = self._cookies
+        if cookies is None:
             parsed: dict[str, str] = {}
             for header in self._message.headers.getall(hdrs.COOKIE, []):
                 jar: SimpleCookie = SimpleCookie()
@@ -357,8 +363,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
                 except CookieError:
                     continue
                 parsed.update((name, morsel.value) for name, morsel in jar.items())
-            self._cache["cookies"] = MappingProxyType(parsed)
-        cookies: Mapping[str, str] = self._cache["cookies"]
+            cookies = self._cookies = MappingProxyType(parsed)
         return cookies
 
     @property
@@ -533,7 +538,10 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     def __getitem__(self, key: str) -> Any: ...
 
     def __getitem__(self, key: str | RequestKey[_T]) -> Any:
-        return self._state[key]
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        return state[key]
 
     @overload
     def __setitem__(self, key: RequestKey[_T], value: _T) -> None: ...
@@ -542,16 +550,22 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     def __setitem__(self, key: str, value: Any) -> None: ...
 
     def __setitem__(self, key: str | RequestKey[_T], value: Any) -> None:
-        self._state[key] = value
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        state[key] = value
 
     def __delitem__(self, key: str | RequestKey[Any]) -> None:
-        del self._state[key]
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        del state[key]
 
     def __len__(self) -> int:
-        return len(self._state)
+        return len(self._state) if self._state is not None else 0
 
     def __iter__(self) -> Iterator[str | RequestKey[Any]]:
-        return iter(self._state)
+        return iter(self._state if self._state is not None else ())
 
     def __bool__(self) -> bool:
         return True

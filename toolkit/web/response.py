@@ -60,6 +60,14 @@ class _PayloadWriter(Protocol):
 
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+# Methods whose responses Response._send_plain leaves to the general path.
+_NO_BODY_METHODS = frozenset((hdrs.METH_HEAD, hdrs.METH_CONNECT))
+_CONTENT_LENGTH = hdrs.CONTENT_LENGTH
+_CONTENT_TYPE = hdrs.CONTENT_TYPE
+_TRANSFER_ENCODING = hdrs.TRANSFER_ENCODING
+_CONNECTION = hdrs.CONNECTION
+_DATE = hdrs.DATE
+_SERVER = hdrs.SERVER
 _TEXT_PLAIN_UTF8 = "text/plain; charset=utf-8"
 
 
@@ -88,6 +96,8 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     _eof_sent = False
     _must_be_empty_body: bool | None = None
     _body_length = 0
+    # Per-response state (``resp["key"]``), created on first assignment.
+    _state: dict[str | ResponseKey[Any], Any] | None = None
 
     def __init__(
         self,
@@ -96,7 +106,6 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
         reason: str | None = None,
         headers: Any = None,
     ) -> None:
-        self._state: dict[str | ResponseKey[Any], Any] = {}
         if headers is None:
             self._headers: CIMultiDict[str] = CIMultiDict()
         elif isinstance(headers, CIMultiDict):
@@ -372,7 +381,10 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     def __getitem__(self, key: str) -> Any: ...
 
     def __getitem__(self, key: str | ResponseKey[_T]) -> Any:
-        return self._state[key]
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        return state[key]
 
     @overload
     def __setitem__(self, key: ResponseKey[_T], value: _T) -> None: ...
@@ -381,16 +393,22 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     def __setitem__(self, key: str, value: Any) -> None: ...
 
     def __setitem__(self, key: str | ResponseKey[_T], value: Any) -> None:
-        self._state[key] = value
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        state[key] = value
 
     def __delitem__(self, key: str | ResponseKey[Any]) -> None:
-        del self._state[key]
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        del state[key]
 
     def __len__(self) -> int:
-        return len(self._state)
+        return len(self._state) if self._state is not None else 0
 
     def __iter__(self) -> Iterator[str | ResponseKey[Any]]:
-        return iter(self._state)
+        return iter(self._state if self._state is not None else ())
 
     def __hash__(self) -> int:
         return id(self)
@@ -404,6 +422,11 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
 
 class Response(StreamResponse):
     """A response with its whole body given up front (bytes, text or a payload)."""
+
+    # Defaults as class attributes (see StreamResponse).
+    _compressed_body: bytes | None = None
+    _zlib_executor_size: int | None = None
+    _zlib_executor: Executor | None = None
 
     def __init__(
         self,
@@ -456,16 +479,19 @@ class Response(StreamResponse):
         elif charset is not None and not has_type:
             real_headers[hdrs.CONTENT_TYPE] = f"application/octet-stream; charset={charset}"
         # StreamResponse.__init__, inline (this runs for every response).
-        self._state: dict[str | ResponseKey[Any], Any] = {}
         self._headers = real_headers
-        if reason is None and type(status) is int and 100 <= status <= 999:
+        if status == 200 and reason is None:
+            self._status = 200
+            self._reason = "OK"
+        elif reason is None and type(status) is int and 100 <= status <= 999:
             self._status = status
             self._reason = _REASONS.get(status, "")
         else:
             self.set_status(status, reason)
-        self._compressed_body: bytes | None = None
-        self._zlib_executor_size = zlib_executor_size
-        self._zlib_executor = zlib_executor
+        if zlib_executor_size is not None:
+            self._zlib_executor_size = zlib_executor_size
+        if zlib_executor is not None:
+            self._zlib_executor = zlib_executor
         if body is None or type(body) is bytes:
             self._body = body
         else:
@@ -590,6 +616,70 @@ class Response(StreamResponse):
             else:
                 await writer.write_eof(body)
             self._end_of_body(writer)
+
+    def _send_plain(self, request: BaseRequest) -> bool:
+        """:meth:`prepare` and :meth:`write_eof` in one step, without a coroutine.
+
+        For the usual response only: a bytes body, HTTP/1.1, a status and method that
+        carry a body, no Content-Length or Transfer-Encoding field set by hand, no
+        cookies, compression or chunking, nothing to run before the head is sent.
+        Returns False, having done nothing, for any other response (the caller then
+        takes the general path). Sends the same bytes as the general path; the
+        caller drains the transport if writing is paused.
+        """
+        writer = request._payload_writer
+        body = self._body
+        if body is None:
+            body = b""
+        elif type(body) is not bytes:
+            return False  # a Payload
+        if (
+            request._run_prepare_hook
+            or type(writer) is not StreamWriter
+            or writer._headers_written
+            or writer.length is not None
+            or writer.chunked
+            or writer._compress is not None
+            or self._payload_writer is not None
+            or self._eof_sent
+            or self._chunked
+            or self._compression
+            or self._cookies
+        ):
+            return False
+        message = request._message
+        status = self._status
+        headers = self._headers
+        if (
+            message.version is not HttpVersion11
+            or status < 200
+            or status == 204
+            or status == 304
+            or message.method in _NO_BODY_METHODS
+            or _CONTENT_LENGTH in headers
+            or _TRANSFER_ENCODING in headers
+        ):
+            return False
+        headers[_CONTENT_LENGTH] = str(len(body))
+        if _CONTENT_TYPE not in headers:
+            headers[_CONTENT_TYPE] = "application/octet-stream"
+        if _DATE not in headers:
+            headers[_DATE] = http_date_now()
+        if _SERVER not in headers:
+            headers[_SERVER] = SERVER_SOFTWARE
+        keep_alive = self._keep_alive
+        if keep_alive is None:
+            keep_alive = self._keep_alive = not message.should_close
+        if not keep_alive and _CONNECTION not in headers:
+            headers[_CONNECTION] = "close"
+        protocol = request._protocol
+        if protocol is not None:
+            protocol.keep_alive(keep_alive)
+        self._must_be_empty_body = False
+        writer._write_message(f"HTTP/1.1 {status} {self._reason}", headers, body)
+        self._eof_sent = True
+        self._body_length = writer.output_size
+        return True
 
 
 def json_response(

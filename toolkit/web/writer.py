@@ -28,6 +28,8 @@ _DRAIN_LIMIT = 0x10000
 # object below _COPY_LIMIT, else (uvloop) as one writelines() call.
 _COALESCE_LIMIT = 0x4000
 _COPY_LIMIT = 0x800
+_join_lines = "\r\n".join
+_join_field = ": ".join
 
 
 class _WriterProtocol(Protocol):
@@ -59,11 +61,15 @@ def serialize_head(status_line: str, headers: CIMultiDict[str] | Any) -> bytes:
         text = status_line + "\r\n\r\n"
         expected = 2
     if text.count("\n") != expected or text.count("\r") != expected:
-        raise ValueError(
-            "Newline or carriage return character detected in the HTTP status line "
-            f"or a header field of {status_line!r}; refusing to send it"
-        )
+        raise _splitting_error(status_line)
     return text.encode("utf-8")
+
+
+def _splitting_error(status_line: str) -> ValueError:
+    return ValueError(
+        "Newline or carriage return character detected in the HTTP status line "
+        f"or a header field of {status_line!r}; refusing to send it"
+    )
 
 
 class StreamWriter:
@@ -75,30 +81,20 @@ class StreamWriter:
     :class:`ConnectionResetError`.
     """
 
-    __slots__ = (
-        "_compress",
-        "_eof",
-        "_head",
-        "_headers_written",
-        "_protocol",
-        "buffer_size",
-        "chunked",
-        "length",
-        "loop",
-        "output_size",
-    )
+    # Defaults as class attributes: one writer is made per response, and most of
+    # them never change most of these.
+    length: int | None = None
+    chunked = False
+    buffer_size = 0
+    output_size = 0
+    _compress: Any = None
+    _head: bytes | None = None
+    _headers_written = False
+    _eof = False
 
     def __init__(self, protocol: _WriterProtocol, loop: asyncio.AbstractEventLoop) -> None:
         self._protocol = protocol
         self.loop = loop
-        self.length: int | None = None
-        self.chunked = False
-        self.buffer_size = 0
-        self.output_size = 0
-        self._compress: Any = None
-        self._head: bytes | None = None
-        self._headers_written = False
-        self._eof = False
 
     @property
     def protocol(self) -> _WriterProtocol:
@@ -172,6 +168,34 @@ class StreamWriter:
         """:meth:`write_headers` without a coroutine (it never waits)."""
         self._head = serialize_head(status_line, headers)
         self._headers_written = True
+
+    def _write_message(self, status_line: str, headers: CIMultiDict[str], body: bytes) -> bool:
+        """Write a whole response, head and body, in one go; True when the caller must
+        drain. For a fresh writer without codings or a length cap (else the
+        :meth:`write_headers` and :meth:`write_eof` path is needed), and headers
+        that include ``Date``."""
+        # serialize_head(), inline.
+        text = f"{status_line}\r\n{_join_lines(map(_join_field, headers.items()))}\r\n\r\n"
+        expected = len(headers) + 2
+        if text.count("\n") != expected or text.count("\r") != expected:
+            raise _splitting_error(status_line)
+        head = text.encode("utf-8")
+        self._headers_written = True
+        self._eof = True
+        protocol = self._protocol
+        transport = protocol.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        size = len(body)
+        self.output_size += len(head) + size
+        if size < _COPY_LIMIT:
+            transport.write(head + body)
+        elif size < _COALESCE_LIMIT and type(transport).__module__.startswith("uvloop"):
+            transport.writelines((head, body))  # one writev, without copying the body
+        else:
+            transport.write(head)
+            transport.write(body)
+        return protocol._writing_paused
 
     async def write(self, chunk: bytes | bytearray | memoryview, *, drain: bool = True) -> None:
         """Write body bytes: compress, cap at ``length``, chunk, then send.

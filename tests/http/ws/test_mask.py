@@ -1,10 +1,35 @@
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.http.ws import websocket_mask
+from toolkit.http.ws import _mask, websocket_mask
+
+try:
+    from toolkit.http.ws import _mask_c
+except ImportError:  # not compiled: only the pure-Python path runs
+    _mask_c = None
+
+MaskFn = Callable[..., bytes]
+InplaceFn = Callable[..., None]
+
+IMPLS: list[tuple[MaskFn, InplaceFn]] = [
+    (_mask.py_websocket_mask, _mask.py_websocket_mask_inplace),
+]
+IDS = ["pure"]
+if _mask_c is not None:
+    IMPLS.append((_mask_c.mask, _mask_c.mask_inplace))
+    IDS.append("c")
+
+
+@pytest.fixture(params=IMPLS, ids=IDS)
+def impl(request: pytest.FixtureRequest) -> tuple[MaskFn, InplaceFn]:
+    pair: tuple[MaskFn, InplaceFn] = request.param
+    return pair
 
 
 def naive_mask(mask: bytes, data: bytes, offset: int = 0) -> bytes:
@@ -16,43 +41,105 @@ def test_rfc_example() -> None:
     assert websocket_mask(b"\x37\xfa\x21\x3d", b"Hello") == bytes.fromhex("7f9f4d5158")
 
 
-def test_empty_payload() -> None:
-    assert websocket_mask(b"abcd", b"") == b""
+def test_empty_payload(impl: tuple[MaskFn, InplaceFn]) -> None:
+    mask, inplace = impl
+    assert mask(b"abcd", b"") == b""
+    buf = bytearray()
+    inplace(b"abcd", buf)
+    assert buf == b""
 
 
-def test_mask_length_checked() -> None:
-    with pytest.raises(ValueError, match="4 bytes"):
-        websocket_mask(b"abc", b"data")
+def test_mask_length_checked(impl: tuple[MaskFn, InplaceFn]) -> None:
+    mask, inplace = impl
+    with pytest.raises(ValueError, match="4 bytes long, got 3"):
+        mask(b"abc", b"data")
+    with pytest.raises(ValueError, match="4 bytes long, got 5"):
+        inplace(b"abcde", bytearray(b"data"))
+
+
+def test_negative_offset_refused(impl: tuple[MaskFn, InplaceFn]) -> None:
+    mask, _ = impl
+    with pytest.raises(ValueError, match="offset must be >= 0, got -1"):
+        mask(b"abcd", b"data", -1)
+
+
+def test_inplace_needs_a_writable_buffer(impl: tuple[MaskFn, InplaceFn]) -> None:
+    _, inplace = impl
+    with pytest.raises((TypeError, BufferError)):
+        inplace(b"abcd", memoryview(b"read-only data"))
 
 
 @settings(max_examples=200)
-@given(st.binary(min_size=4, max_size=4), st.binary(max_size=300), st.integers(0, 7))
+@given(st.binary(min_size=4, max_size=4), st.binary(max_size=600), st.integers(0, 11))
 def test_matches_naive(mask: bytes, data: bytes, offset: int) -> None:
-    assert websocket_mask(mask, data, offset) == naive_mask(mask, data, offset)
+    expected = naive_mask(mask, data, offset)
+    for masker, inplace in IMPLS:
+        assert masker(mask, data, offset) == expected
+        assert masker(mask, memoryview(data), offset) == expected
+        assert masker(bytearray(mask), bytearray(data), offset) == expected
+        buf = bytearray(data)
+        inplace(mask, buf, offset)
+        assert buf == expected
+        # a window into a larger buffer: the bytes around it stay untouched
+        framed = bytearray(b"<<<" + data + b">>")
+        inplace(mask, memoryview(framed)[3 : 3 + len(data)], offset)
+        assert framed == b"<<<" + expected + b">>"
 
 
 @settings(max_examples=100)
-@given(st.binary(min_size=4, max_size=4), st.binary(max_size=200), st.data())
+@given(st.binary(min_size=4, max_size=4), st.binary(max_size=400), st.data())
 def test_piecewise_equals_whole(mask: bytes, data: bytes, draw: st.DataObject) -> None:
     cut = draw.draw(st.integers(0, len(data)))
-    pieces = websocket_mask(mask, data[:cut]) + websocket_mask(mask, data[cut:], cut)
-    assert pieces == websocket_mask(mask, data)
+    for masker, _ in IMPLS:
+        pieces = masker(mask, data[:cut]) + masker(mask, data[cut:], cut)
+        assert pieces == masker(mask, data)
 
 
-def test_one_mebibyte_round_trip() -> None:
+def test_one_mebibyte_round_trip(impl: tuple[MaskFn, InplaceFn]) -> None:
+    masker, inplace = impl
     data = os.urandom(1 << 20)
     mask = os.urandom(4)
-    masked = websocket_mask(mask, data)
+    masked = masker(mask, data)
     assert len(masked) == len(data)
     assert masked[:64] == naive_mask(mask, data[:64])
     assert masked[-63:] == naive_mask(mask, data[-63:], (len(data) - 63) % 4)
-    assert websocket_mask(mask, masked) == data
+    assert masker(mask, masked) == data
+    buf = bytearray(masked)
+    inplace(mask, buf)
+    assert buf == data
 
 
-@pytest.mark.parametrize("size", [16383, 16384, 16385, 16387, 32768, 32771, 50001])
+@pytest.mark.parametrize("size", [7, 8, 31, 32, 33, 127, 128, 129, 16385, 65535, 65536, 65541])
 @pytest.mark.parametrize("offset", [0, 1, 3])
-def test_block_boundaries(size: int, offset: int) -> None:
+def test_size_boundaries(impl: tuple[MaskFn, InplaceFn], size: int, offset: int) -> None:
+    masker, inplace = impl
     data = os.urandom(size)
     mask = os.urandom(4)
-    assert websocket_mask(mask, data, offset) == naive_mask(mask, data, offset)
-    assert websocket_mask(mask, memoryview(data), offset) == naive_mask(mask, data, offset)
+    expected = naive_mask(mask, data, offset)
+    assert masker(mask, data, offset) == expected
+    assert masker(mask, memoryview(data), offset) == expected
+    buf = bytearray(data)
+    inplace(mask, buf, offset)
+    assert buf == expected
+
+
+def test_default_is_the_accelerator_when_built() -> None:
+    if _mask_c is None or os.environ.get("TOOLKIT_NO_EXTENSIONS", "") not in ("", "0"):
+        assert not _mask.ACCELERATED
+        assert websocket_mask is _mask.py_websocket_mask
+    else:
+        assert _mask.ACCELERATED
+        assert websocket_mask is _mask_c.mask
+
+
+@pytest.mark.parametrize(("value", "accelerated"), [("1", False), ("0", True), ("", True)])
+def test_env_var_forces_the_fallback(value: str, accelerated: bool) -> None:
+    if _mask_c is None and accelerated:
+        pytest.skip("the C accelerator is not built")
+    env = {**os.environ, "TOOLKIT_NO_EXTENSIONS": value}
+    code = "from toolkit.http.ws import _mask; print(_mask.ACCELERATED, _mask.websocket_mask)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith(str(accelerated))
+    assert ("py_websocket_mask" in out) is not accelerated

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from enum import Enum
 
 from ._deflate import DeflateParams
 from ._models import Role, WebSocketError, WSCloseCode, WSMessage, WSMsgType
 from ._reader import DEFAULT_MAX_MSG_SIZE, WebSocketReader
-from ._writer import WebSocketWriter
+from ._writer import WebSocketWriter, random_bytes
 
 __all__ = ["WSState", "WSStateError", "WSConnection"]
+
+_TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
 
 
 class WSState(Enum):
@@ -56,7 +57,7 @@ class WSConnection:
         autoping: bool = True,
         autoclose: bool = True,
         max_fragment_size: int | None = None,
-        mask_key: Callable[[int], bytes] = os.urandom,
+        mask_key: Callable[[int], bytes] = random_bytes,
     ) -> None:
         self.role = role
         self.deflate = deflate
@@ -149,6 +150,8 @@ class WSConnection:
 
     def _react(self, messages: list[WSMessage]) -> None:
         for msg in messages:
+            if msg.type is _TEXT or msg.type is _BINARY:
+                continue
             if msg.type is WSMsgType.PING:
                 if self.autoping and not self._close_sent:
                     self._outgoing += self.writer.pong(msg.data)
@@ -172,6 +175,8 @@ class WSConnection:
 
     def data_to_send(self) -> bytes:
         """Bytes queued by the engine itself (pongs, close replies); empties the queue."""
+        if not self._outgoing:
+            return b""
         out = bytes(self._outgoing)
         self._outgoing.clear()
         return out
@@ -208,8 +213,10 @@ class WSConnection:
         """Encode a text message."""
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        self._check_can_send("a text message")
-        return self._flush(self.writer.send_text(data, compress))
+        if self._close_sent:
+            self._check_can_send("a text message")
+        frame = self.writer.send_text(data, compress)
+        return self._flush(frame) if self._outgoing else frame
 
     def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
@@ -217,8 +224,10 @@ class WSConnection:
         """Encode a binary message."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        self._check_can_send("a binary message")
-        return self._flush(self.writer.send_bytes(data, compress))
+        if self._close_sent:
+            self._check_can_send("a binary message")
+        frame = self.writer.send_bytes(data, compress)
+        return self._flush(frame) if self._outgoing else frame
 
     def ping(self, message: str | bytes = b"") -> bytes:
         """Encode a ping."""

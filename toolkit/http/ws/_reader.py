@@ -26,6 +26,11 @@ _CONTINUATION, _TEXT, _BINARY = 0x0, 0x1, 0x2
 _CLOSE, _PING, _PONG = 0x8, 0x9, 0xA
 _KNOWN_OPCODES = frozenset({_CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG})
 _PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
+_TEXT_TYPE, _BINARY_TYPE = WSMsgType.TEXT, WSMsgType.BINARY
+# A message is a NamedTuple; building it through tuple.__new__ skips a Python frame.
+_new_message = tuple.__new__
+# Above this size a payload is unmasked from a view instead of a sliced copy.
+_VIEW_AT = 4096
 
 
 def _protocol_error(message: str) -> WebSocketError:
@@ -60,6 +65,7 @@ class WebSocketReader:
         self.role = role
         self.max_msg_size = max_msg_size
         self._is_server = role is Role.SERVER
+        self._mask_bit = 0x80 if self._is_server else 0
         self._inflater: DeflateDecompressor | None = (
             deflate.decompressor(role is Role.CLIENT) if deflate is not None else None
         )
@@ -73,6 +79,7 @@ class WebSocketReader:
         self._mask: bytes | None = None
         self._remaining = 0
         self._offset = 0
+        self._raw: bytearray | None = None  # masked payload of a binary frame in pieces
         self._control = bytearray()
         # the data message being assembled
         self._msg_opcode = 0  # 0: no message in progress
@@ -103,107 +110,141 @@ class WebSocketReader:
             raise self._error
         if self._close_received:
             return
-        self._buf += data
+        buf = self._buf
+        if buf:  # the start of a frame header was left over
+            buf += data
+            data = bytes(buf)
+            buf.clear()
+        elif type(data) is not bytes:
+            data = bytes(data)
         try:
-            self._parse(out)
+            pos = self._parse(data, out)
         except WebSocketError as exc:
             self._error = exc
-            self._buf.clear()
             raise
+        if pos < len(data) and not self._close_received:
+            buf += memoryview(data)[pos:]
 
     # -- frames -------------------------------------------------------------
+    # The parser reads straight from the received bytes; only an incomplete
+    # header (at most 13 bytes) is kept in ``_buf`` for the next call.
 
-    def _parse(self, out: list[WSMessage]) -> None:
-        buf = self._buf
+    def _parse(self, data: bytes, out: list[WSMessage]) -> int:
+        """Consume frames from ``data``; returns how many bytes were used."""
         pos = 0
-        try:
-            while not self._close_received:
-                if not self._in_frame:
-                    new_pos = self._read_frame(pos, out)
-                    if new_pos < 0:
-                        return
-                    pos = new_pos
-                elif self._remaining:
-                    if pos >= len(buf):
-                        return
-                    n = min(len(buf) - pos, self._remaining)
-                    chunk = bytes(buf[pos : pos + n])
-                    pos += n
-                    if self._mask is not None:
-                        chunk = websocket_mask(self._mask, chunk, self._offset)
-                    self._offset += n
-                    self._remaining -= n
-                    if self._opcode >= _CLOSE:
-                        self._control += chunk
-                    else:
-                        self._data(chunk)
-                if self._in_frame and not self._remaining:
-                    self._in_frame = False
-                    self._end_frame(out)
-        finally:
-            del buf[:pos]
+        end = len(data)
+        while not self._close_received:
+            if self._in_frame:
+                if pos >= end and self._remaining:
+                    break
+                pos = self._payload(data, pos, end, out)
+            elif end - pos < 2:
+                break
+            else:
+                new_pos = self._read_frame(data, pos, end, out)
+                if new_pos < 0:
+                    break
+                pos = new_pos
+        return pos
 
-    def _read_frame(self, pos: int, out: list[WSMessage]) -> int:
+    def _payload(self, data: bytes, pos: int, end: int, out: list[WSMessage]) -> int:
+        """Take the next piece of the current frame's payload; returns the new position."""
+        n = min(end - pos, self._remaining)
+        mask = self._mask
+        if self._raw is not None:
+            # binary, uncompressed: keep the masked bytes, unmask once at the end
+            if n:
+                self._raw += memoryview(data)[pos : pos + n]
+        elif n:
+            chunk = data[pos : pos + n]
+            if mask is not None:
+                chunk = websocket_mask(mask, chunk, self._offset)
+            self._offset += n
+            if self._opcode >= _CLOSE:
+                self._control += chunk
+            else:
+                self._data(chunk)
+        self._remaining -= n
+        if not self._remaining:
+            self._in_frame = False
+            raw = self._raw
+            if raw is not None:
+                self._raw = None
+                self._data(websocket_mask(mask, raw) if mask is not None else bytes(raw))
+            self._end_frame(out)
+        return pos + n
+
+    def _read_frame(self, data: bytes, pos: int, end: int, out: list[WSMessage]) -> int:
         """Read the header at ``pos``; returns the position after it, -1 if incomplete.
 
         A whole unfragmented message or a whole control frame already in the
         buffer is delivered at once, skipping the streaming path.
         """
-        buf = self._buf
-        avail = len(buf) - pos
-        if avail < 2:
-            return -1
-        b0, b1 = buf[pos], buf[pos + 1]
-        fin, rsv1, rsv23, opcode = b0 & 0x80, b0 & 0x40, b0 & 0x30, b0 & 0x0F
-        masked, length = b1 & 0x80, b1 & 0x7F
-        self._check_header(fin, rsv1, rsv23, opcode, masked, length)
-        size = 2 + (2 if length == 126 else 8 if length == 127 else 0) + (4 if masked else 0)
-        if avail < size:
+        b0 = data[pos]
+        b1 = data[pos + 1]
+        length = b1 & 0x7F
+        if (b0 == 0x81 or b0 == 0x82) and (b1 & 0x80) == self._mask_bit and not self._msg_opcode:
+            opcode = b0 & 0x0F  # the common case: a final TEXT/BINARY frame, as the role requires
+        else:
+            opcode = b0 & 0x0F
+            self._check_header(b0 & 0x80, b0 & 0x40, b0 & 0x30, opcode, b1 & 0x80, length)
+        hend = pos + (2 if length < 126 else 4 if length == 126 else 10)
+        masked = b1 & 0x80
+        if masked:
+            hend += 4
+        if hend > end:
             return -1
         if length == 126:
-            length = int.from_bytes(buf[pos + 2 : pos + 4], "big")
+            length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         elif length == 127:
-            length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+            length = int.from_bytes(data[pos + 2 : pos + 10], "big")
             if length >> 63:
                 raise _protocol_error("the most significant bit of a 64-bit frame length is set")
-        mask = bytes(buf[pos + size - 4 : pos + size]) if masked else None
-        pos += size
-        if avail - size >= length and (opcode >= _CLOSE or (fin and opcode != _CONTINUATION)):
-            payload = bytes(buf[pos : pos + length])
-            if mask is not None:
-                payload = websocket_mask(mask, payload)
+        mask = data[hend - 4 : hend] if masked else None
+        if end - hend >= length and (opcode >= _CLOSE or (b0 & 0x80 and opcode)):
+            stop = hend + length
+            if mask is None:
+                payload = data[hend:stop]
+            elif length > _VIEW_AT:
+                payload = websocket_mask(mask, memoryview(data)[hend:stop])
+            else:
+                payload = websocket_mask(mask, data[hend:stop])
             if opcode >= _CLOSE:
                 out.append(self._control_message(opcode, payload))
-            else:
+            elif b0 & 0x40:
                 self._msg_size = 0
-                if rsv1:
-                    payload = self._inflate(payload, False) + self._inflate(b"", True)
-                else:
+                payload = self._inflate(payload, False) + self._inflate(b"", True)
+                out.append(self._whole_message(opcode, payload))
+            else:
+                if self.max_msg_size and length > self.max_msg_size:
+                    self._msg_size = 0
                     self._check_size(length)
                 out.append(self._whole_message(opcode, payload))
-            return pos + length
+            return stop
         if opcode < _CLOSE:
-            self._start_data_frame(bool(rsv1), opcode, length)
+            self._start_data_frame(bool(b0 & 0x40), opcode, length)
+            if not self._msg_compressed and self._utf8 is None:
+                self._raw = bytearray()
         else:
             self._control.clear()
         self._mask = mask
         self._in_frame = True
-        self._fin = bool(fin)
+        self._fin = bool(b0 & 0x80)
         self._opcode = opcode
         self._remaining = length
         self._offset = 0
-        return pos
+        return hend
 
     def _whole_message(self, opcode: int, payload: bytes) -> WSMessage:
         if opcode == _BINARY:
-            return WSMessage(WSMsgType.BINARY, payload, "")
+            return _new_message(WSMessage, (_BINARY_TYPE, payload, ""))
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise WebSocketError(
                 WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a text message: {exc.reason}"
             ) from exc
-        return WSMessage(WSMsgType.TEXT, text, "")
+        return _new_message(WSMessage, (_TEXT_TYPE, text, ""))
 
     def _check_header(
         self, fin: int, rsv1: int, rsv23: int, opcode: int, masked: int, length: int

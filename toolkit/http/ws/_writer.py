@@ -3,16 +3,65 @@
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable
 
 from ._deflate import DeflateCompressor, DeflateParams
-from ._mask import websocket_mask
+from ._mask import websocket_mask, websocket_mask_inplace
 from ._models import MAX_CONTROL_PAYLOAD, Role, WSCloseCode, WSMsgType
 
 __all__ = ["WebSocketWriter", "build_frame", "close_payload"]
 
 _DATA_OPCODES = frozenset({WSMsgType.CONTINUATION, WSMsgType.TEXT, WSMsgType.BINARY})
 _CONTROL_OPCODES = frozenset({WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG})
+_HEAD7 = struct.Struct("!BB").pack
+_HEAD16 = struct.Struct("!BBH").pack
+_HEAD64 = struct.Struct("!BBQ").pack
+# From this payload size a masked frame is built in one bytearray, masked in place.
+_INPLACE_AT = 1 << 16
+
+
+class _KeyPool:
+    """Masking keys cut from one ``os.urandom`` call per 1024 keys.
+
+    The keys stay unpredictable (RFC 6455 §5.3); the pool only saves a system
+    call per frame. A forked child starts with a fresh pool.
+    """
+
+    __slots__ = ("_data", "_pos")
+
+    def __init__(self) -> None:
+        self._data = b""
+        self._pos = 0
+
+    def reset(self) -> None:
+        self._data = b""
+        self._pos = 0
+
+    def take(self, n: int) -> bytes:
+        """``n`` random bytes."""
+        pos = self._pos
+        if pos + n > len(self._data):
+            self._data = os.urandom(max(4096, n))
+            pos = 0
+        self._pos = pos + n
+        return self._data[pos : pos + n]
+
+
+_KEYS = _KeyPool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_KEYS.reset)
+
+#: The default source of masking keys: ``random_bytes(4)``.
+random_bytes = _KEYS.take
+
+
+def _head(b0: int, mask_bit: int, n: int) -> bytes:
+    if n < 126:
+        return _HEAD7(b0, mask_bit | n)
+    if n < 1 << 16:
+        return _HEAD16(b0, mask_bit | 126, n)
+    return _HEAD64(b0, mask_bit | 127, n)
 
 
 def build_frame(
@@ -33,17 +82,19 @@ def build_frame(
         raise ValueError(f"an opcode is 4 bits, got {opcode!r}")
     b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
     b0 |= (0x10 if rsv3 else 0) | opcode
-    mask_bit = 0x80 if mask is not None else 0
     n = len(payload)
-    if n < 126:
-        head = bytes((b0, mask_bit | n))
-    elif n < 1 << 16:
-        head = bytes((b0, mask_bit | 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((b0, mask_bit | 127)) + n.to_bytes(8, "big")
     if mask is None:
-        return head + payload
-    return head + mask + websocket_mask(mask, payload)
+        return _head(b0, 0, n) + payload
+    if len(mask) != 4:
+        raise ValueError(f"a WebSocket mask is 4 bytes long, got {len(mask)}")
+    head = _head(b0, 0x80, n) + mask
+    if n < _INPLACE_AT:
+        return head + websocket_mask(mask, payload)
+    # one copy of a big payload instead of two (mask, then concatenate)
+    frame = bytearray(head)
+    frame += payload
+    websocket_mask_inplace(mask, memoryview(frame)[len(head) :])
+    return frame  # type: ignore[return-value]
 
 
 def close_payload(code: int | None = WSCloseCode.OK, message: str | bytes = b"") -> bytes:
@@ -74,11 +125,11 @@ class WebSocketWriter:
     """Encode messages into frames for one role.
 
     A client masks every frame with a fresh key from ``mask_key(4)``
-    (``os.urandom`` unless injected). ``deflate`` holds the negotiated
-    permessage-deflate parameters; data messages are then compressed unless
-    ``compress=0`` is passed for one message. ``max_fragment_size`` splits
-    data messages into frames with payloads of at most that many bytes
-    (``None``: one frame per message).
+    (:data:`random_bytes`, backed by ``os.urandom``, unless injected).
+    ``deflate`` holds the negotiated permessage-deflate parameters; data
+    messages are then compressed unless ``compress=0`` is passed for one
+    message. ``max_fragment_size`` splits data messages into frames with
+    payloads of at most that many bytes (``None``: one frame per message).
     """
 
     def __init__(
@@ -87,7 +138,7 @@ class WebSocketWriter:
         *,
         deflate: DeflateParams | None = None,
         max_fragment_size: int | None = None,
-        mask_key: Callable[[int], bytes] = os.urandom,
+        mask_key: Callable[[int], bytes] = random_bytes,
         compress_level: int = -1,
     ) -> None:
         if max_fragment_size is not None and max_fragment_size < 1:
@@ -158,14 +209,24 @@ class WebSocketWriter:
         frames.append(self._frame(view[pos:], WSMsgType.CONTINUATION, True, False))
         return b"".join(frames)
 
+    def _plain(self, payload: bytes | bytearray | memoryview, b0: int) -> bytes:
+        """One final, uncompressed frame (the common case, without the checks)."""
+        if not self._use_mask:
+            return _head(b0, 0, len(payload)) + payload
+        return build_frame(payload, b0 & 0x0F, mask=self._mask_key(4))
+
     def send_text(self, text: str, compress: int | None = None) -> bytes:
         """Encode a text message."""
+        if compress is None and self._compressor is None and self.max_fragment_size is None:
+            return self._plain(text.encode("utf-8"), 0x81)
         return self.send_frame(text.encode("utf-8"), WSMsgType.TEXT, compress)
 
     def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
     ) -> bytes:
         """Encode a binary message."""
+        if compress is None and self._compressor is None and self.max_fragment_size is None:
+            return self._plain(data, 0x82)
         return self.send_frame(data, WSMsgType.BINARY, compress)
 
     def ping(self, message: str | bytes = b"") -> bytes:

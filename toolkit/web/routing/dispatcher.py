@@ -28,6 +28,23 @@ if TYPE_CHECKING:
 
 __all__ = ["ResourcesView", "RoutesView", "UrlDispatcher"]
 
+# The routes of a resource by method, and its first catch-all (``*``) route.
+_MethodTable = tuple[dict[str, ResourceRoute], "ResourceRoute | None"]
+
+
+def _method_table(resource: PlainResource) -> _MethodTable:
+    """For each method, the first route of ``resource`` that accepts it."""
+    by_method: dict[str, ResourceRoute] = {}
+    catch_all: ResourceRoute | None = None
+    for route in resource._routes:
+        method = route._method
+        if method == hdrs.METH_ANY:
+            if catch_all is None:
+                catch_all = route
+        elif catch_all is None:  # (a catch-all route before it takes every method)
+            by_method.setdefault(method, route)
+    return by_method, catch_all
+
 _NAME_SPLIT_RE = re.compile(r"[.:-]")
 
 
@@ -72,22 +89,24 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         self._named_resources: dict[str, AbstractResource] = {}
         # Frozen routers look plain paths up in a dict: {path: [positions]}, [others].
         self._index: tuple[dict[str, list[int]], list[int]] | None = None
-        # Frozen routers: {path: the plain resource that is the first candidate for it}.
-        self._first_plain: dict[str, PlainResource] | None = None
+        # Frozen routers: {path: ({method: route}, the first catch-all route or None)}
+        # for the plain resource that is the first candidate for the path.
+        self._plain_routes: dict[str, _MethodTable] | None = None
 
     def _build_index(self) -> tuple[dict[str, list[int]], list[int]]:
         plain: dict[str, list[int]] = {}
         others: list[int] = []
-        first: dict[str, PlainResource] = {}
+        first: dict[str, _MethodTable] = {}
         for position, resource in enumerate(self._resources):
             if type(resource) is PlainResource:
                 path = resource.canonical or "/"
                 plain.setdefault(path, []).append(position)
-                if not others:  # else an earlier resource of another kind may match first
-                    first.setdefault(path, resource)
+                if not others and path not in first:
+                    # (Else an earlier resource of another kind may match first.)
+                    first[path] = _method_table(resource)
             else:
                 others.append(position)
-        self._first_plain = first
+        self._plain_routes = first
         return plain, others
 
     def _match_plain(self, request: Request) -> ResourceRoute | None:
@@ -96,24 +115,23 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         A shortcut for the common case, giving the route :meth:`resolve` finds;
         None means "ask :meth:`resolve`" (other resources, 404, 405).
         """
-        if not self._frozen:
-            return None
-        if self._index is None:
+        table = self._plain_routes
+        if table is None:
+            if not self._frozen:
+                return None
             self._index = self._build_index()
-        assert self._first_plain is not None
-        resource = self._first_plain.get(request.path)
-        if resource is None:
+            table = self._plain_routes
+            assert table is not None
+        entry = table.get(request.path)
+        if entry is None:
             return None
-        method = request.method
-        for route in resource._routes:
-            route_method = route._method
-            if route_method == method or route_method == hdrs.METH_ANY:
-                return route
-        return None
+        route = entry[0].get(request.method)
+        return route if route is not None else entry[1]
 
     def _invalidate_index(self) -> None:
         """Forget the lookup index (a resource's path changed)."""
         self._index = None
+        self._plain_routes = None
 
     def _candidates(self, path: str) -> Iterable[AbstractResource]:
         """Resources that may match ``path``, in registration order."""

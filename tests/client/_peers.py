@@ -1,12 +1,19 @@
-"""Local HTTP peers for the session tests, built on ``asyncio.start_server``.
+"""Scripted local TCP peers for the client tests, built on ``asyncio.start_server``.
 
 ``Peer`` parses requests with h11 (an independent, strict HTTP/1.1 implementation, so
 our client's bytes are checked by somebody else's parser) and answers with whatever the
 test's handler returns: ``(status, headers, body)`` or raw bytes to write as they are.
-``RawPeer`` hands the test the stream pair for anything malformed.
+``RawPeer`` hands the test the stream pair of each connection, for anything malformed or
+below HTTP (TLS, proxies, WebSocket handshakes); the ``start_peer`` fixture of
+``conftest.py`` starts one and closes it after the test.
 
-Test modules load it by path (tests run with ``--import-mode=importlib``, so sibling
-modules are not importable by name).
+Both are async context managers (or ``await peer.start()`` / ``await peer.close()``).
+Closing closes every connection the peer accepted, also one whose handler never got to
+run, and waits until the sockets are really closed (a TLS goodbye needs the client's
+answer): nothing is left for the garbage collector to warn about in a later test.
+
+Test modules ``import _peers`` (registered by ``conftest.py``: tests run with
+``--import-mode=importlib``, so sibling modules are not importable by name).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import contextlib
 import dataclasses
 import http
 import inspect
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,8 +32,12 @@ from yarl import URL
 
 _KNOWN = {int(s) for s in http.HTTPStatus}
 
+#: How long closing waits for connections to finish closing before it drops them.
+CLOSE_TIMEOUT = 2.0
+
 Reply = tuple[int, list[tuple[str, str]], bytes] | bytes
 Handler = Callable[["Received"], Reply | Awaitable[Reply]]
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 @dataclasses.dataclass
@@ -52,38 +64,77 @@ class Received:
 
 
 class _BasePeer:
-    def __init__(self) -> None:
-        self._server: asyncio.AbstractServer | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.connections = 0
-        self.port = 0
+    """Accepts connections on 127.0.0.1 and runs ``_serve`` for each one."""
 
-    @property
-    def url(self) -> URL:
-        return URL.build(scheme="http", host="127.0.0.1", port=self.port)
+    host = "127.0.0.1"
+
+    def __init__(self, *, ssl: ssl.SSLContext | None = None) -> None:
+        self.ssl = ssl
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.accepted = 0
+        """Connections accepted so far."""
+        self.writers: list[asyncio.StreamWriter] = []
+        """The server side of every accepted connection, in order."""
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def url(self, path: str = "/", scheme: str = "http") -> URL:
+        """The URL of ``path`` (no query) on this peer, with any ``scheme``."""
+        return URL.build(scheme=scheme, host=self.host, port=self.port, path=path)
 
     def url_for(self, path: str) -> URL:
-        return URL(f"http://127.0.0.1:{self.port}{path}")
+        """``http://127.0.0.1:<port><path>``, where ``path`` may carry a query."""
+        return URL(f"http://{self.host}:{self.port}{path}")
 
-    async def __aenter__(self) -> Any:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+    async def count(self, expected: int) -> int:
+        """The number of accepted connections, once it reaches ``expected`` (or 5 s passed)."""
+        for _ in range(500):
+            if self.accepted >= expected:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # one more turn: a connection beyond ``expected`` shows up
+        return self.accepted
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
+    async def start(self) -> None:
+        """Listen on a free port."""
+        self.server = await asyncio.start_server(self._accept, self.host, 0, ssl=self.ssl)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop listening, stop the handlers and close every connection."""
+        if self.server is None:
+            return
+        self.server.close()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):
                 await task
-        await self._server.wait_closed()
+        # A handler cancelled before it started never ran its ``finally``: close here.
+        for writer in self.writers:
+            writer.close()
+        closing = [asyncio.ensure_future(_closed(writer)) for writer in self.writers]
+        if closing:
+            _, pending = await asyncio.wait(closing, timeout=CLOSE_TIMEOUT)
+            if pending:  # a TLS client that never answers the goodbye
+                for writer in self.writers:
+                    writer.transport.abort()
+                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT)
+        await self.server.wait_closed()
+
+    async def __aenter__(self) -> Any:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # A task of our own (not asyncio's callback task), so that teardown may cancel it.
-        self.connections += 1
-        task = asyncio.get_running_loop().create_task(self._run(reader, writer, self.connections))
+        # A plain callback and a task of our own (not asyncio's callback task): the writer
+        # is known at once, and teardown may cancel the task.
+        self.accepted += 1
+        self.writers.append(writer)
+        task = asyncio.get_running_loop().create_task(self._run(reader, writer, self.accepted))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -101,6 +152,11 @@ class _BasePeer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn_id: int
     ) -> None:
         raise NotImplementedError
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
 
 
 class Peer(_BasePeer):
@@ -178,20 +234,22 @@ class Peer(_BasePeer):
                 return
 
 
-RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
 class RawPeer(_BasePeer):
-    """A TCP server that runs ``handler(reader, writer)`` for each connection."""
+    """A TCP (or TLS) server that runs ``handler(reader, writer)`` for each connection."""
 
-    def __init__(self, handler: RawHandler) -> None:
-        super().__init__()
+    def __init__(self, handler: RawHandler, *, ssl: ssl.SSLContext | None = None) -> None:
+        super().__init__(ssl=ssl)
         self.handler = handler
 
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn_id: int
     ) -> None:
         await self.handler(reader, writer)
+
+
+async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A raw handler that keeps the connection open until the client closes it."""
+    await reader.read()
 
 
 async def read_head(reader: asyncio.StreamReader) -> bytes:

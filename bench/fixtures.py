@@ -1,0 +1,233 @@
+"""Time of a test suite whose every test starts a server and makes one request.
+
+Three suites of ``--tests`` tests (default 500) are generated into a temporary
+directory, identical but for the fixture they use:
+
+* ``toolkit-tcp``: aiotoolkit's ``http_client(app)``, served over TCP on 127.0.0.1;
+* ``toolkit-memory``: aiotoolkit's ``http_client(app, memory=True)``, no socket;
+* ``pytest-aiohttp``: pytest-aiohttp's ``aiohttp_client(app)`` (over TCP).
+
+Each test builds a one-route application, gets a client for it, sends ``GET /`` and
+checks the status and the body. Each suite runs in its own ``python -m pytest -q -p
+no:cacheprovider`` subprocess (a fresh interpreter: imports and collection count, as
+they do for a user) with the plugins isolated: autoloading is off
+(``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``) and each run loads only the plugins it is about,
+aiotoolkit's (``-p pytest_plugin.plugin``) or pytest-asyncio and pytest-aiohttp (``-p
+pytest_asyncio.plugin -p pytest_aiohttp.plugin``, pytest-asyncio in auto mode with
+function-scoped loops: the loop-per-test policy aiotoolkit has). Other plugins of the
+environment (hypothesis, anyio, xdist ...) would add the same constant to every run.
+
+Each suite runs once untimed first (imports get their ``.pyc`` files, pytest caches
+the rewritten test module), with bytecode writing allowed whatever the environment
+says. The timed runs are interleaved (A B C, B C A, ...) so that a burst of load from
+elsewhere does not land on one of them only. The script prints every run, then the
+best and the median wall time per suite, the best CPU time (user + system of the
+pytest process: on a busy machine it moves much less than the wall time), and how many
+times faster than pytest-aiohttp each of aiotoolkit's suites is (the targets: memory
+at least 3x, TCP at least 1.5x, in wall time on an idle machine).
+
+    .venv/bin/python bench/fixtures.py
+    .venv/bin/python bench/fixtures.py --tests 200 --repeats 5
+    .venv/bin/python bench/fixtures.py --suite toolkit-memory --suite pytest-aiohttp
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["SUITES", "Suite", "Timing", "main"]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One generated test file and how pytest is run on it."""
+
+    name: str
+    source: str
+    pytest_args: tuple[str, ...]
+
+
+_TOOLKIT_TEST = """
+import pytest
+from toolkit import web
+
+
+async def hello(request):
+    return web.Response(text="hello")
+
+
+@pytest.mark.parametrize("i", range({tests}))
+async def test_request(http_client, i):
+    app = web.Application()
+    app.router.add_get("/", hello)
+    client = await http_client(app{options})
+    resp = await client.get("/")
+    assert resp.status == 200
+    assert await resp.text() == "hello"
+"""
+
+_AIOHTTP_TEST = """
+import pytest
+from aiohttp import web
+
+
+async def hello(request):
+    return web.Response(text="hello")
+
+
+@pytest.mark.parametrize("i", range({tests}))
+async def test_request(aiohttp_client, i):
+    app = web.Application()
+    app.router.add_get("/", hello)
+    client = await aiohttp_client(app)
+    resp = await client.get("/")
+    assert resp.status == 200
+    assert await resp.text() == "hello"
+"""
+
+_OURS = ("-p", "pytest_plugin.plugin")
+_THEIRS = (
+    "-p",
+    "pytest_asyncio.plugin",
+    "-p",
+    "pytest_aiohttp.plugin",
+    "-o",
+    "asyncio_mode=auto",
+    "-o",
+    "asyncio_default_fixture_loop_scope=function",
+)
+
+SUITES = (
+    Suite("toolkit-tcp", _TOOLKIT_TEST.replace("{options}", ""), _OURS),
+    Suite("toolkit-memory", _TOOLKIT_TEST.replace("{options}", ", memory=True"), _OURS),
+    Suite("pytest-aiohttp", _AIOHTTP_TEST, _THEIRS),
+)
+#: A user's repeated runs import from .pyc files: do not let the environment forbid them
+#: (an editable install would otherwise compile aiotoolkit from source in every run).
+_ENV_DROP = ("PYTHONDONTWRITEBYTECODE", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG", "PYTHONTRACEMALLOC")
+_BASELINE = "pytest-aiohttp"
+_TARGETS = {"toolkit-memory": 3.0, "toolkit-tcp": 1.5}
+
+
+def _write_suites(directory: Path, suites: list[Suite], tests: int) -> dict[str, Path]:
+    # An empty ini makes the directory the rootdir: no configuration from elsewhere.
+    (directory / "pytest.ini").write_text("[pytest]\n")
+    paths = {}
+    for suite in suites:
+        path = directory / f"test_{suite.name.replace('-', '_')}.py"
+        path.write_text(suite.source.replace("{tests}", str(tests)))
+        paths[suite.name] = path
+    return paths
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One run: wall time and the CPU time (user + system) of the pytest process."""
+
+    wall: float
+    cpu: float
+
+
+def _run(suite: Suite, path: Path, tests: int) -> Timing:
+    """Run one suite and time it (raise if a test did not pass)."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suite.pytest_args]
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k not in _ENV_DROP
+    }
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # The output goes to a file, as in a CI log: a pipe would wake this process up for
+    # every progress dot pytest flushes, which costs more than some tests do.
+    with tempfile.TemporaryFile("w+") as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [*cmd, path.name], cwd=path.parent, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0 or f"{tests} passed" not in output:
+        raise RuntimeError(
+            f"{suite.name}: pytest exited with {proc.returncode}; command: {' '.join(cmd)}\n"
+            f"{output[-5000:]}"
+        )
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -> None:
+    runs = len(next(iter(timings.values())))
+    print()
+    print(f"{tests} tests per suite, {runs} timed runs each; seconds for the whole pytest run")
+    print(
+        f"{'suite':<15} {'wall best':>9} {'median':>7} {'cpu best':>9}"
+        f"   speed-up vs {_BASELINE}: wall best / median, cpu best"
+    )
+    base = timings.get(_BASELINE)
+    for suite in suites:
+        walls = [t.wall for t in timings[suite.name]]
+        cpus = [t.cpu for t in timings[suite.name]]
+        line = (
+            f"{suite.name:<15} {min(walls):9.2f} {statistics.median(walls):7.2f} {min(cpus):9.2f}"
+        )
+        if base is not None and suite.name != _BASELINE:
+            base_walls = [t.wall for t in base]
+            base_cpus = [t.cpu for t in base]
+            line += (
+                f"   {min(base_walls) / min(walls):5.2f}x / "
+                f"{statistics.median(base_walls) / statistics.median(walls):5.2f}x, "
+                f"{min(base_cpus) / min(cpus):5.2f}x"
+            )
+            if suite.name in _TARGETS:
+                line += f"   (target {_TARGETS[suite.name]:.1f}x)"
+        print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; the exit status is 1 if a suite failed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=500, help="tests per suite (500)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per suite (3)")
+    parser.add_argument(
+        "--suite",
+        action="append",
+        choices=[s.name for s in SUITES],
+        help="run only this suite (repeatable; default: all three)",
+    )
+    args = parser.parse_args(argv)
+    suites = [s for s in SUITES if args.suite is None or s.name in args.suite]
+    timings: dict[str, list[Timing]] = {s.name: [] for s in suites}
+    with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
+        paths = _write_suites(Path(tmp), suites, args.tests)
+        try:
+            for suite in suites:  # warm-up, not timed: .pyc files, the rewritten test module
+                _run(suite, paths[suite.name], args.tests)
+            for repeat in range(args.repeats):
+                shift = repeat % len(suites)
+                for suite in suites[shift:] + suites[:shift]:
+                    timing = _run(suite, paths[suite.name], args.tests)
+                    timings[suite.name].append(timing)
+                    print(
+                        f"run {repeat + 1}  {suite.name:<15} wall {timing.wall:6.2f} s"
+                        f" ({timing.wall / args.tests * 1000:5.2f} ms/test)"
+                        f"  cpu {timing.cpu:6.2f} s"
+                    )
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    _report(suites, timings, args.tests)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

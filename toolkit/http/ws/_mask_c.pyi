@@ -1,0 +1,6 @@
+# The C accelerator (_mask_c.c); _mask.py has the pure-Python equivalents.
+
+_Buffer = bytes | bytearray | memoryview
+
+def mask(key: _Buffer, data: _Buffer, offset: int = 0, /) -> bytes: ...
+def mask_inplace(key: _Buffer, buffer: bytearray | memoryview, offset: int = 0, /) -> None: ...
