@@ -17,14 +17,22 @@ pytest_asyncio.plugin -p pytest_aiohttp.plugin``, pytest-asyncio in auto mode wi
 function-scoped loops: the loop-per-test policy aiotoolkit has). Other plugins of the
 environment (hypothesis, anyio, xdist ...) would add the same constant to every run.
 
+Two figures are taken per run: the **whole run** (the subprocess, start to exit) and
+**tests only**: the wall time from the end of collection to the end of the session
+(``pytest_collection_finish`` to ``pytest_sessionfinish``), recorded the same way in
+every suite by a small plugin the script writes next to the tests and loads with ``-p``
+(it writes the timestamps, wall and CPU, to a file). Interpreter start-up, imports and
+collection are a fixed cost on both sides; the second figure shows the fixtures alone.
+
 Each suite runs once untimed first (imports get their ``.pyc`` files, pytest caches
 the rewritten test module), with bytecode writing allowed whatever the environment
 says. The timed runs are interleaved (A B C, B C A, ...) so that a burst of load from
 elsewhere does not land on one of them only. The script prints every run, then the
 best and the median wall time per suite, the best CPU time (user + system of the
 pytest process: on a busy machine it moves much less than the wall time), and how many
-times faster than pytest-aiohttp each of aiotoolkit's suites is (the targets: memory
-at least 3x, TCP at least 1.5x, in wall time on an idle machine).
+times faster than pytest-aiohttp each of aiotoolkit's suites is, for the whole run and
+for the tests only (the targets: memory at least 3x, TCP at least 1.5x, in wall time on
+an idle machine).
 
     .venv/bin/python bench/fixtures.py
     .venv/bin/python bench/fixtures.py --tests 200 --repeats 5
@@ -121,6 +129,7 @@ _TARGETS = {"toolkit-memory": 3.0, "toolkit-tcp": 1.5}
 def _write_suites(directory: Path, suites: list[Suite], tests: int) -> dict[str, Path]:
     # An empty ini makes the directory the rootdir: no configuration from elsewhere.
     (directory / "pytest.ini").write_text("[pytest]\n")
+    (directory / f"{_PHASE_MODULE}.py").write_text(_PHASE_PLUGIN)
     paths = {}
     for suite in suites:
         path = directory / f"test_{suite.name.replace('-', '_')}.py"
@@ -129,21 +138,59 @@ def _write_suites(directory: Path, suites: list[Suite], tests: int) -> dict[str,
     return paths
 
 
+#: The plugin that times the test phase; the same file is loaded by every suite.
+_PHASE_PLUGIN = '''"""Write the wall and CPU clocks at the end of collection and of the session."""
+import os
+import time
+
+import pytest
+
+_start = (0.0, 0.0)
+
+
+def pytest_collection_finish(session):
+    global _start
+    _start = (time.perf_counter(), time.process_time())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    with open(os.environ["BENCH_PHASE_FILE"], "w") as out:
+        out.write(f"{_start[0]!r} {time.perf_counter()!r} {_start[1]!r} {time.process_time()!r}")
+'''
+_PHASE_MODULE = "bench_fixtures_phase"
+
+
 @dataclass(frozen=True)
 class Timing:
-    """One run: wall time and the CPU time (user + system) of the pytest process."""
+    """One run: the whole process (wall, CPU = user + system) and its test phase."""
 
     wall: float
     cpu: float
+    tests_wall: float
+    tests_cpu: float
 
 
 def _run(suite: Suite, path: Path, tests: int) -> Timing:
     """Run one suite and time it (raise if a test did not pass)."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suite.pytest_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        _PHASE_MODULE,
+        *suite.pytest_args,
+    ]
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k not in _ENV_DROP
     }
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    phase_file = path.parent / f"phase-{suite.name}.txt"
+    phase_file.unlink(missing_ok=True)
+    env["BENCH_PHASE_FILE"] = str(phase_file)
     # The output goes to a file, as in a CI log: a pipe would wake this process up for
     # every progress dot pytest flushes, which costs more than some tests do.
     with tempfile.TemporaryFile("w+") as out:
@@ -156,41 +203,65 @@ def _run(suite: Suite, path: Path, tests: int) -> Timing:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         out.seek(0)
         output = out.read()
-    if proc.returncode != 0 or f"{tests} passed" not in output:
+    if proc.returncode != 0 or f"{tests} passed" not in output or not phase_file.exists():
         raise RuntimeError(
             f"{suite.name}: pytest exited with {proc.returncode}; command: {' '.join(cmd)}\n"
             f"{output[-5000:]}"
         )
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Timing(wall, cpu)
+    wall_start, wall_end, cpu_start, cpu_end = map(float, phase_file.read_text().split())
+    return Timing(wall, cpu, wall_end - wall_start, cpu_end - cpu_start)
 
 
 def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -> None:
     runs = len(next(iter(timings.values())))
     print()
-    print(f"{tests} tests per suite, {runs} timed runs each; seconds for the whole pytest run")
-    print(
-        f"{'suite':<15} {'wall best':>9} {'median':>7} {'cpu best':>9}"
-        f"   speed-up vs {_BASELINE}: wall best / median, cpu best"
-    )
-    base = timings.get(_BASELINE)
-    for suite in suites:
-        walls = [t.wall for t in timings[suite.name]]
-        cpus = [t.cpu for t in timings[suite.name]]
-        line = (
-            f"{suite.name:<15} {min(walls):9.2f} {statistics.median(walls):7.2f} {min(cpus):9.2f}"
+    print(f"{tests} tests per suite, {runs} timed runs each, seconds")
+    for title, wall_of, cpu_of in (
+        ("whole run (python -m pytest, start to exit)", _whole_wall, _whole_cpu),
+        ("tests only (end of collection to end of session)", _tests_wall, _tests_cpu),
+    ):
+        print()
+        print(f"{title}:")
+        print(
+            f"  {'suite':<15} {'wall best':>9} {'median':>7} {'cpu best':>9}"
+            f"   speed-up vs {_BASELINE}: wall best / median, cpu best"
         )
-        if base is not None and suite.name != _BASELINE:
-            base_walls = [t.wall for t in base]
-            base_cpus = [t.cpu for t in base]
-            line += (
-                f"   {min(base_walls) / min(walls):5.2f}x / "
-                f"{statistics.median(base_walls) / statistics.median(walls):5.2f}x, "
-                f"{min(base_cpus) / min(cpus):5.2f}x"
+        base = timings.get(_BASELINE)
+        for suite in suites:
+            walls = [wall_of(t) for t in timings[suite.name]]
+            cpus = [cpu_of(t) for t in timings[suite.name]]
+            line = (
+                f"  {suite.name:<15} {min(walls):9.2f} {statistics.median(walls):7.2f}"
+                f" {min(cpus):9.2f}"
             )
-            if suite.name in _TARGETS:
-                line += f"   (target {_TARGETS[suite.name]:.1f}x)"
-        print(line)
+            if base is not None and suite.name != _BASELINE:
+                base_walls = [wall_of(t) for t in base]
+                base_cpus = [cpu_of(t) for t in base]
+                line += (
+                    f"   {min(base_walls) / min(walls):5.2f}x / "
+                    f"{statistics.median(base_walls) / statistics.median(walls):5.2f}x, "
+                    f"{min(base_cpus) / min(cpus):5.2f}x"
+                )
+                if suite.name in _TARGETS:
+                    line += f"   (target {_TARGETS[suite.name]:.1f}x)"
+            print(line)
+
+
+def _whole_wall(t: Timing) -> float:
+    return t.wall
+
+
+def _whole_cpu(t: Timing) -> float:
+    return t.cpu
+
+
+def _tests_wall(t: Timing) -> float:
+    return t.tests_wall
+
+
+def _tests_cpu(t: Timing) -> float:
+    return t.tests_cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,9 +289,10 @@ def main(argv: list[str] | None = None) -> int:
                     timing = _run(suite, paths[suite.name], args.tests)
                     timings[suite.name].append(timing)
                     print(
-                        f"run {repeat + 1}  {suite.name:<15} wall {timing.wall:6.2f} s"
-                        f" ({timing.wall / args.tests * 1000:5.2f} ms/test)"
-                        f"  cpu {timing.cpu:6.2f} s"
+                        f"run {repeat + 1}  {suite.name:<15} whole run: wall {timing.wall:6.2f} s"
+                        f" cpu {timing.cpu:6.2f} s;  tests only: wall {timing.tests_wall:6.2f} s"
+                        f" ({timing.tests_wall / args.tests * 1000:5.2f} ms/test)"
+                        f" cpu {timing.tests_cpu:6.2f} s"
                     )
         except RuntimeError as exc:
             print(exc, file=sys.stderr)

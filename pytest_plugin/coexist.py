@@ -26,16 +26,31 @@ from typing import Any
 
 import pytest
 
-__all__ = ["async_fixture", "asyncio_plugin_active", "declare_async_fixtures", "foreign_runner"]
+__all__ = [
+    "async_fixture",
+    "asyncio_plugin_active",
+    "declare_async_fixtures",
+    "eager_setup_fixtures",
+    "foreign_runner",
+]
 
 _ASYNCIO_ACTIVE_KEY = pytest.StashKey[bool]()
 #: The functions of the async fixtures declared with :func:`async_fixture`.
 _async_fixtures: list[Callable[..., Any]] = []
+#: Those of them whose setup (the part before ``yield``) awaits nothing.
+eager_setup_fixtures: set[Callable[..., Any]] = set()
 
 
-def async_fixture(func: Callable[..., Any]) -> Any:
-    """``@pytest.fixture`` for aiotoolkit's async fixtures (see :func:`declare_async_fixtures`)."""
+def async_fixture(func: Callable[..., Any], *, eager_setup: bool = False) -> Any:
+    """``@pytest.fixture`` for aiotoolkit's async fixtures (see :func:`declare_async_fixtures`).
+
+    ``eager_setup=True`` declares that the fixture's setup awaits nothing: aiotoolkit's
+    runner then steps it to its ``yield`` at once instead of running the loop for it
+    (and fails the test if it does await).
+    """
     _async_fixtures.append(func)
+    if eager_setup:
+        eager_setup_fixtures.add(func)
     return pytest.fixture(func)
 
 

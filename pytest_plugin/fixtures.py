@@ -13,12 +13,16 @@ they also work in tests that pytest-asyncio (strict mode included) or anyio runs
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from .coexist import async_fixture
+
+#: The async fixtures below only define a factory before ``yield``: nothing to await.
+_factory_fixture = functools.partial(async_fixture, eager_setup=True)
 
 # The library is imported when a fixture is used, not when pytest loads the plugin.
 if TYPE_CHECKING:
@@ -92,7 +96,7 @@ def _server_options(
     return options
 
 
-@async_fixture
+@_factory_fixture
 async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
     """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
@@ -121,7 +125,7 @@ async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
             await servers.pop().close()
 
 
-@async_fixture
+@_factory_fixture
 async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerFactory]:
     """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
@@ -150,7 +154,7 @@ async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerF
             await servers.pop().close()
 
 
-@async_fixture
+@_factory_fixture
 async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFactory]:
     """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
     memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.

@@ -30,7 +30,12 @@ from typing import Any
 
 import pytest
 
-from .coexist import asyncio_plugin_active, declare_async_fixtures, foreign_runner
+from .coexist import (
+    asyncio_plugin_active,
+    declare_async_fixtures,
+    eager_setup_fixtures,
+    foreign_runner,
+)
 from .fixtures import (
     aiohttp_client,
     aiohttp_raw_server,
@@ -44,6 +49,7 @@ from .fixtures import (
     unused_port_factory,
 )
 from .leaks import LEAK_WARNING_PATTERN, LeakRecorder, release_frozen
+from .loops import SelfPipePool, loop_factory
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
@@ -82,6 +88,9 @@ _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
+_PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
+#: The session's settings, read once: (leak mode, --block-network).
+_SETTINGS_KEY = pytest.StashKey[tuple[str, bool]]()
 _current_loop: asyncio.AbstractEventLoop | None = None
 #: The other plugin running the current test ("pytest-asyncio", "anyio"), if any.
 _current_foreign: str | None = None
@@ -106,6 +115,7 @@ def _wrap_async_fixture(
     It does not copy ``func.__dict__`` (``functools.wraps(updated=())``): other async
     plugins must not mistake it for a fixture of theirs.
     """
+    eager = func in eager_setup_fixtures
     if request.instance is not None and inspect.ismethod(func):
         func = func.__func__.__get__(request.instance)  # a fixture method of a test class
     if inspect.isasyncgenfunction(func):
@@ -113,7 +123,10 @@ def _wrap_async_fixture(
         @functools.wraps(func, updated=())
         def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
             agen = func(*args, **kwargs)
-            value = loop.run_until_complete(agen.__anext__())
+            if eager:
+                value = _run_eagerly(agen.__anext__(), func.__name__)
+            else:
+                value = loop.run_until_complete(agen.__anext__())
             try:
                 yield value
             finally:
@@ -128,6 +141,23 @@ def _wrap_async_fixture(
         return loop.run_until_complete(func(*args, **kwargs))
 
     return coro_wrapper
+
+
+def _run_eagerly(coro: Any, name: str) -> Any:
+    """Run ``coro``, which awaits nothing, to its end without going through the loop.
+
+    It saves the loop iterations of ``run_until_complete`` for the setup of aiotoolkit's
+    own factory fixtures (declared with ``eager_setup=True``), which only define a
+    function before their ``yield``.
+    """
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError(
+        f"async fixture {name!r} is declared with eager_setup=True but awaited during setup"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -200,13 +230,21 @@ def pytest_configure(config: pytest.Config) -> None:
         "(the --block-network option does this for every test)",
     )
     # A bad --toolkit-loop fails at startup, not in every test.
-    config.stash[_LOOP_FACTORY_KEY] = _loop_factory(config)
+    pool = config.stash[_PIPE_POOL_KEY] = SelfPipePool()
+    config.stash[_LOOP_FACTORY_KEY] = _loop_factory(config, pool)
+    leaks = _option(config, "toolkit_leaks")
+    if leaks not in ("fixtures", "all", "off"):
+        raise pytest.UsageError(f"toolkit_leaks must be fixtures, all or off, got {leaks!r}")
+    config.stash[_SETTINGS_KEY] = (leaks, bool(config.getoption("toolkit_block_network")))
     declare_async_fixtures(config)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own last garbage collections
 def pytest_unconfigure(config: pytest.Config) -> None:
     release_frozen()
+    pool = config.stash.get(_PIPE_POOL_KEY, None)
+    if pool is not None:
+        pool.close()
 
 
 def _option(config: pytest.Config, name: str) -> str:
@@ -216,27 +254,24 @@ def _option(config: pytest.Config, name: str) -> str:
     return str(value)
 
 
-def _loop_factory(config: pytest.Config) -> Callable[[], asyncio.AbstractEventLoop]:
+def _loop_factory(
+    config: pytest.Config, pool: SelfPipePool
+) -> Callable[[], asyncio.AbstractEventLoop]:
     kind = _option(config, "toolkit_loop")
-    if kind == "asyncio":
-        return asyncio.new_event_loop
-    if kind == "uvloop":
-        try:
-            import uvloop
-        except ImportError:
-            raise pytest.UsageError(
-                "--toolkit-loop=uvloop needs uvloop installed (pip install uvloop)"
-            ) from None
-        factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-        return factory
-    raise pytest.UsageError(f"toolkit_loop must be 'asyncio' or 'uvloop', got {kind!r}")
+    try:
+        return loop_factory(kind, pool)
+    except ImportError:
+        raise pytest.UsageError(
+            "--toolkit-loop=uvloop needs uvloop installed (pip install uvloop)"
+        ) from None
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
-def _checks_leaks(item: pytest.Item) -> bool:
+def _checks_leaks(item: pytest.Item, mode: str) -> bool:
     marker = item.get_closest_marker("toolkit_leaks")
     if marker is not None:
         return bool(marker.args[0] if marker.args else marker.kwargs.get("enabled", True))
-    mode = _option(item.config, "toolkit_leaks")
     if mode == "all":
         return True
     if mode == "off":
@@ -245,25 +280,27 @@ def _checks_leaks(item: pytest.Item) -> bool:
     return any(name in _CHECKED_FIXTURES for name in names)
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop, _current_foreign
+    config = item.config
+    leaks_mode, block_all = config.stash[_SETTINGS_KEY]
     _current_foreign = foreign_runner(item)
     if _current_foreign is None:
-        loop = item.config.stash[_LOOP_FACTORY_KEY]()
+        loop = config.stash[_LOOP_FACTORY_KEY]()
         asyncio.set_event_loop(loop)
         item.stash[_LOOP_KEY] = loop
         _current_loop = loop
-        if _checks_leaks(item):
+        if _checks_leaks(item, leaks_mode):
             item.stash[_LEAKS_KEY] = LeakRecorder(loop)
             # Reported by the recorder instead (pytest restores the filters after the test).
             warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
-    if item.config.getoption("toolkit_block_network") or item.get_closest_marker("block_network"):
+    if block_all or item.get_closest_marker("block_network"):
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
         guard.enter_context(block_network(attempts))
         item.stash[_NETWORK_KEY] = (guard, attempts)
-    yield
+    return (yield)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)

@@ -184,15 +184,25 @@ def _wait_until(
         delay = min(delay * 2, 0.25)
 
 
-def _gunicorn_command(bind: str, *extra: str) -> list[str]:
+def _connect_unix(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(5.0)
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _gunicorn_command(*extra: str) -> list[str]:
+    """gunicorn serving httpbin; ``extra`` holds the ``--bind`` options and any others."""
     import gunicorn
 
     cmd = [
         sys.executable,
         "-m",
         "gunicorn",
-        "--bind",
-        bind,
         "--worker-class",
         "gthread",
         "--workers",
@@ -231,22 +241,37 @@ def _spawn(cmd: list[str], log: Path, pass_fds: tuple[int, ...] = ()) -> subproc
 
 @contextlib.contextmanager
 def _gunicorn_on_tcp(
-    workdir: Path, *extra: str, ssl_context: ssl.SSLContext | None = None
+    workdir: Path,
+    *extra: str,
+    ssl_context: ssl.SSLContext | None = None,
+    unix_path: Path | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Run httpbin under gunicorn on a socket pre-bound here; yield ``(host, port)``."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """Run httpbin under gunicorn on a socket pre-bound here; yield ``(host, port)``.
+
+    With ``unix_path`` the same server also listens on that Unix socket, pre-bound here
+    too (gunicorn takes either descriptors or addresses, not both). One process instead
+    of two: gunicorn's start-up is most of what a peer costs.
+    """
+    listeners = [socket.socket(socket.AF_INET, socket.SOCK_STREAM)]
     try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
-        host, port = listener.getsockname()[:2]
+        listeners[0].bind(("127.0.0.1", 0))
+        host, port = listeners[0].getsockname()[:2]
+        if unix_path is not None:
+            listeners.append(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+            listeners[1].bind(str(unix_path))
+        binds: list[str] = []
+        for listener in listeners:
+            listener.listen(128)
+            binds += ["--bind", f"fd://{listener.fileno()}"]
         log = workdir / "gunicorn.log"
         proc = _spawn(
-            _gunicorn_command(f"fd://{listener.fileno()}", *extra),
+            _gunicorn_command(*binds, *extra),
             log,
-            pass_fds=(listener.fileno(),),
+            pass_fds=tuple(listener.fileno() for listener in listeners),
         )
     finally:
-        listener.close()  # gunicorn holds its own copy of the descriptor
+        for listener in listeners:
+            listener.close()  # gunicorn holds its own copies of the descriptors
 
     def connect() -> socket.socket:
         sock = socket.create_connection((host, port), timeout=5.0)
@@ -258,8 +283,13 @@ def _gunicorn_on_tcp(
             sock.close()
             raise
 
+    def ready() -> bool:
+        if not _answers_http(connect):
+            return False
+        return unix_path is None or _answers_http(functools.partial(_connect_unix, unix_path))
+
     try:
-        _wait_until(lambda: _answers_http(connect), proc, "gunicorn/httpbin", log)
+        _wait_until(ready, proc, "gunicorn/httpbin", log)
         yield host, port
     finally:
         _stop(proc)
@@ -306,13 +336,21 @@ def tls_ca_path(tls_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def httpbin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpbinServer]:
-    """The real httpbin app under gunicorn (gthread, 8 threads) over plain HTTP."""
-    workdir = tmp_path_factory.mktemp("httpbin")
-    with _gunicorn_on_tcp(workdir) as (host, port):
-        yield HttpbinServer(
-            url=URL.build(scheme="http", host=host, port=port), host=host, port=port
-        )
+def _httpbin_plain(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[HttpbinServer, HttpbinUnixServer]]:
+    """One gunicorn (gthread, 8 threads) serving httpbin over TCP and a Unix socket."""
+    with _short_dir(tmp_path_factory, "httpbin") as workdir:
+        path = workdir / "httpbin.sock"
+        with _gunicorn_on_tcp(workdir, unix_path=path) as (host, port):
+            url = URL.build(scheme="http", host=host, port=port)
+            yield HttpbinServer(url=url, host=host, port=port), HttpbinUnixServer(path=path)
+
+
+@pytest.fixture(scope="session")
+def httpbin(_httpbin_plain: tuple[HttpbinServer, HttpbinUnixServer]) -> HttpbinServer:
+    """The real httpbin app under gunicorn over plain HTTP."""
+    return _httpbin_plain[0]
 
 
 @pytest.fixture(scope="session")
@@ -341,28 +379,9 @@ def httpbin_secure(
 
 
 @pytest.fixture(scope="session")
-def httpbin_unix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpbinUnixServer]:
-    """httpbin under gunicorn bound to a Unix socket (``--bind unix:PATH``)."""
-    with _short_dir(tmp_path_factory, "httpbin-unix") as workdir:
-        path = workdir / "httpbin.sock"
-        log = workdir / "gunicorn.log"
-        proc = _spawn(_gunicorn_command(f"unix:{path}"), log)
-
-        def connect() -> socket.socket:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.settimeout(5.0)
-                sock.connect(str(path))
-            except OSError:
-                sock.close()
-                raise
-            return sock
-
-        try:
-            _wait_until(lambda: _answers_http(connect), proc, "gunicorn/httpbin (unix)", log)
-            yield HttpbinUnixServer(path=path)
-        finally:
-            _stop(proc)
+def httpbin_unix(_httpbin_plain: tuple[HttpbinServer, HttpbinUnixServer]) -> HttpbinUnixServer:
+    """The same httpbin as ``httpbin``, also bound to a Unix socket (``--bind unix:PATH``)."""
+    return _httpbin_plain[1]
 
 
 # --------------------------------------------------------------------------- tinyproxy

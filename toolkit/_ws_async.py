@@ -29,6 +29,7 @@ from toolkit.http.ws import (
     WSMessage,
     WSMsgType,
     WSState,
+    WSStateError,
 )
 
 __all__ = ["WebSocketBase", "FlowControl", "DEFAULT_CLOSE_TIMEOUT"]
@@ -43,6 +44,7 @@ _READ_HIGH_WATER = 2**17
 # Seconds a failed connection waits for the peer to close before closing itself.
 _LINGER_SECONDS = 2.0
 _TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
+_DATA_TYPES = frozenset({_TEXT, _BINARY})
 _PING, _PONG, _ERROR = WSMsgType.PING, WSMsgType.PONG, WSMsgType.ERROR
 
 
@@ -191,11 +193,14 @@ class WebSocketBase:
                 self._queued += _size(msg)
             queue.append(msg)
         if messages:
-            self._wake_reader()
+            waiter = self._read_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
             if self._queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
                 self._paused = True
                 self._flow.pause_reading()
-        if conn.state is WSState.CLOSED:
+        # Only a CLOSE or an ERROR (always the last message) can end the connection.
+        if (not messages or messages[-1].type not in _DATA_TYPES) and conn.state is WSState.CLOSED:
             self._cancel_heartbeat()
             if conn.exception() is not None:
                 self._linger()  # let the peer read our close frame before we hang up
@@ -266,7 +271,11 @@ class WebSocketBase:
     def _pop(self) -> WSMessage:
         """Take the first queued message, resuming reading below the low-water mark."""
         msg = self._queue.popleft()
-        self._queued -= _size(msg)
+        data = msg.data
+        if type(data) is str or type(data) is bytes:
+            self._queued -= len(data)
+        else:
+            self._queued -= _size(msg)
         if self._paused and self._queued <= _READ_HIGH_WATER // 2 and self._flow is not None:
             self._paused = False
             self._flow.resume_reading()
@@ -339,21 +348,6 @@ class WebSocketBase:
         if self._drain_fn is not None:
             await self._drain_fn()
 
-    def _must_drain(self) -> bool:
-        """False when the transport's write buffer is empty (then drain would not wait)."""
-        get_size = self._buffer_size
-        return get_size is None or get_size() > 0
-
-    def _open_connection(self, what: str) -> tuple[WSConnection, asyncio.Transport]:
-        """The engine and the transport, or the error for sending on a closed WebSocket."""
-        conn = self._conn
-        if conn is None:
-            raise self._not_started()
-        transport = self._transport
-        if self._closed or conn.close_sent or transport is None or transport.is_closing():
-            raise self._closing_error(what)
-        return conn, transport
-
     def _connection_for_send(self, what: str) -> WSConnection:
         conn = self._conn
         if conn is None:
@@ -381,9 +375,18 @@ class WebSocketBase:
         """Send a text message; ``TypeError`` unless ``data`` is a ``str``."""
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        conn, transport = self._open_connection("a text message")
-        transport.write(conn.send_str(data, compress if conn.deflate is not None else None))
-        if self._must_drain():
+        conn = self._conn
+        transport = self._transport
+        if conn is None or transport is None or self._closed or transport.is_closing():
+            self._connection_for_send("a text message")  # raises
+            return
+        try:
+            frame = conn.send_str(data, compress if conn.deflate is not None else None)
+        except WSStateError:  # the engine already sent its close frame (autoclose)
+            raise self._closing_error("a text message") from None
+        transport.write(frame)
+        get_size = self._buffer_size
+        if get_size is None or get_size():
             await self._drain()
 
     async def send_bytes(
@@ -392,9 +395,18 @@ class WebSocketBase:
         """Send a binary message; ``TypeError`` unless ``data`` is bytes-like."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        conn, transport = self._open_connection("a binary message")
-        transport.write(conn.send_bytes(data, compress if conn.deflate is not None else None))
-        if self._must_drain():
+        conn = self._conn
+        transport = self._transport
+        if conn is None or transport is None or self._closed or transport.is_closing():
+            self._connection_for_send("a binary message")  # raises
+            return
+        try:
+            frame = conn.send_bytes(data, compress if conn.deflate is not None else None)
+        except WSStateError:  # the engine already sent its close frame (autoclose)
+            raise self._closing_error("a binary message") from None
+        transport.write(frame)
+        get_size = self._buffer_size
+        if get_size is None or get_size():
             await self._drain()
 
     async def send_json(
@@ -541,7 +553,18 @@ class WebSocketBase:
             else:
                 self._waiting = True
                 try:
-                    msg = await self._read(receive_timeout or None)
+                    if receive_timeout:
+                        msg = await self._read(receive_timeout)
+                    else:  # _read() inlined: one coroutine level less per message
+                        while not queue and not self._eof:
+                            loop = self._loop
+                            assert loop is not None
+                            waiter = self._read_waiter = loop.create_future()
+                            try:
+                                await waiter
+                            finally:
+                                self._read_waiter = None
+                        msg = self._pop() if queue else WS_CLOSED_MESSAGE
                 finally:
                     self._waiting = False
                     close_wait = self._close_wait

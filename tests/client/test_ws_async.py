@@ -152,3 +152,68 @@ async def test_going_away_without_an_answer_hangs_up() -> None:
     ws._going_away()
     await asyncio.sleep(0.05)
     assert transport.closed
+
+
+class SizedTransport(FakeTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = 0
+
+    def get_write_buffer_size(self) -> int:
+        return self.pending
+
+
+class UnsizedTransport(FakeTransport):
+    def get_write_buffer_size(self) -> int:
+        raise NotImplementedError
+
+
+async def _count_drains(transport: FakeTransport) -> tuple[WebSocketBase, list[int]]:
+    drains: list[int] = []
+
+    async def drain() -> None:
+        drains.append(1)
+
+    ws = WebSocketBase()
+    ws._attach(
+        WSConnection(Role.SERVER),
+        transport,  # type: ignore[arg-type]
+        flow=FakeFlow(),
+        drain=drain,
+        loop=asyncio.get_running_loop(),
+    )
+    return ws, drains
+
+
+async def test_send_skips_drain_only_when_the_write_buffer_is_empty() -> None:
+    transport = SizedTransport()
+    ws, drains = await _count_drains(transport)
+    await ws.send_str("a")
+    await ws.send_bytes(b"b")
+    assert drains == []
+    transport.pending = 10
+    await ws.send_str("c")
+    await ws.send_bytes(b"d")
+    assert len(drains) == 2
+    assert bytes(transport.written) == b"\x81\x01a\x82\x01b\x81\x01c\x82\x01d"
+
+
+async def test_send_always_drains_without_a_buffer_size() -> None:
+    for transport in (FakeTransport(), UnsizedTransport()):
+        ws, drains = await _count_drains(transport)
+        await ws.send_str("a")
+        await ws.send_bytes(b"b")
+        assert len(drains) == 2
+
+
+async def test_receive_takes_a_queued_message_without_waiting() -> None:
+    ws, _, _ = make()
+    wire = WebSocketWriter(Role.SERVER)
+    ws._feed_data(wire.send_text("one") + wire.send_text("two"))
+    assert (await ws.receive()).data == "one"
+    assert (await ws.receive()).data == "two"
+    later = asyncio.ensure_future(ws.receive())
+    await asyncio.sleep(0)
+    assert not later.done()
+    ws._feed_data(wire.send_bytes(b"three"))
+    assert (await later).data == b"three"

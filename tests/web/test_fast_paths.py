@@ -126,3 +126,37 @@ def test_lazy_path_matches_the_url(suffix: str) -> None:
             assert fast._raw_path_part == slow.rel_url.raw_path
 
     asyncio.get_event_loop().run_until_complete(check())
+
+
+async def test_state_mappings_start_empty_and_are_created_on_first_write() -> None:
+    request = make_request("GET", "/")
+    response = web.Response()
+    for mapping in (request, response):
+        assert len(mapping) == 0 and list(mapping) == [] and "k" not in mapping
+        assert mapping.get("k") is None
+        try:
+            del mapping["k"]
+        except KeyError:
+            pass
+        else:
+            raise AssertionError("deleting a missing key must raise KeyError")
+        mapping["k"] = 1
+        assert list(mapping.items()) == [("k", 1)]
+        del mapping["k"]
+        assert len(mapping) == 0
+    request["a"] = [1]
+    clone = request.clone()
+    clone["b"] = 2
+    assert list(clone.items()) == [("a", [1]), ("b", 2)]
+    assert list(request.items()) == [("a", [1])]
+    assert list(make_request("GET", "/").clone().items()) == []
+
+
+async def test_cookies_and_forwarded_are_parsed_once() -> None:
+    request = make_request(
+        "GET", "/", {"Cookie": "a=1; b=2", "Forwarded": "for=1.2.3.4;proto=https"}
+    )
+    assert request.cookies == {"a": "1", "b": "2"}
+    assert request.cookies is request.cookies
+    assert request.forwarded[0]["for"] == "1.2.3.4"
+    assert request.forwarded is request.forwarded

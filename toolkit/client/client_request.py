@@ -45,6 +45,7 @@ _KNOWN_METHODS = frozenset(
 )
 _NO_NAMES: frozenset[Any] = frozenset()
 _new_tuple = tuple.__new__
+_object_new = object.__new__
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 
 #: Methods whose semantics anticipate a body: they get ``Content-Length: 0`` when empty.
@@ -592,7 +593,16 @@ class ClientRequest:
                 self._body_sent = True
             else:
                 self._writer_task = self.loop.create_task(self._write_body(writer, conn))
-        response = self.response_class(
+        # (Made the way ClientSession makes requests: see pipeline.send_once.)
+        response_class = self.response_class
+        response: ClientResponse
+        make: Any
+        if type(response_class) is type and response_class.__new__ is _object_new:
+            response = make = _object_new(response_class)
+            make = make.__init__
+        else:
+            make = response_class
+        made = make(
             self.method,
             self.original_url,
             writer=self._writer_task,
@@ -603,6 +613,8 @@ class ClientRequest:
             loop=self.loop,
             session=self.session,
         )
+        if made is not None:
+            response = made
         self.response = response
         return response
 

@@ -304,7 +304,7 @@ class BaseConnector:
                     self._acquired_per_host[key].add(protocol)
                 if traces:
                     await _trace(traces, "send_connection_reuseconn")
-                return Connection(self, key, protocol, self._get_loop())
+                return Connection(self, key, protocol, self._loop or self._get_loop())
         timeout = timeout or DEFAULT_TIMEOUT
         connect_timeout = timeout.connect if timeout.connect else self._conn_timeout
         url = getattr(req, "url", None)
@@ -399,7 +399,7 @@ class BaseConnector:
         idle = self._conns.get(key)
         if not idle:
             return None
-        now = self._get_loop().time()
+        now = (self._loop or self._get_loop()).time()
         keepalive = self._keepalive_timeout
         found: ResponseHandler | None = None
         while idle:
@@ -443,7 +443,7 @@ class BaseConnector:
         ):
             self._close_protocol(protocol)
         else:
-            entry = (protocol, self._get_loop().time())
+            entry = (protocol, (self._loop or self._get_loop()).time())
             idle = self._conns.get(key)
             if idle is None:
                 self._conns[key] = collections.deque((entry,))

@@ -33,6 +33,7 @@ from .timeouts import ReadTimer
 __all__ = ("ResponseHandler",)
 
 _NO_BODY_STATUSES = frozenset({204, 304})
+_object_new = object.__new__
 #: After a response to these, the next one gets a new parser rather than a reused one.
 _FRESH_PARSER_METHODS = frozenset({"HEAD", "CONNECT"})
 
@@ -230,7 +231,9 @@ class ResponseHandler(asyncio.Protocol):
                 raise RuntimeError("read_response() is already being awaited")
             waiter = self._head_waiter = self._loop.create_future()
             if not self._reading_paused:
-                self._read_timer.reset()
+                timer = self._read_timer
+                if timer._timeout or timer._handle is not None:  # (reset() has work to do)
+                    timer.reset()
             try:
                 await waiter
             finally:
@@ -400,7 +403,10 @@ class ResponseHandler(asyncio.Protocol):
             # set before the (empty) body ends, so on_eof callbacks see the switch
             self._upgraded = True
             self._read_timer.cancel()
-        payload = StreamReader(self, self._read_bufsize, timer=self._timer, loop=self._loop)
+        # (__init__ called as a method: a class call would pack the keywords in a dict)
+        new_payload: Any = _object_new(StreamReader)
+        new_payload.__init__(self, self._read_bufsize, timer=self._timer, loop=self._loop)
+        payload: StreamReader = new_payload
         self._payload = payload
         self._skip_body = False
         if not self._read_until_eof and self._close_delimited(head):

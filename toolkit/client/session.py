@@ -42,6 +42,8 @@ def _utf8(response: ClientResponse, body: bytes) -> str:
     return "utf-8"
 
 
+_new = object.__new__
+
 #: How many URL strings a session keeps parsed (it starts afresh past that).
 _URL_CACHE_SIZE = 256
 
@@ -394,7 +396,11 @@ class ClientSession:
         for trace in traces:
             await trace.send_request_start(method, url, headers)
 
-        opts = RequestOptions(
+        # (A method call passes keyword arguments on as they are; a class call with
+        # keyword arguments builds a dict for __init__: see RequestOptions.)
+        new_opts: Any = _new(RequestOptions)
+        opts: RequestOptions = new_opts
+        new_opts.__init__(
             method,
             url,
             params=params,

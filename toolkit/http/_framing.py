@@ -189,7 +189,12 @@ def plain_response_framing(headers: CIMultiDictProxy[str], version: HttpVersion)
     other response, which needs :func:`analyze`."""
     if TRANSFER_ENCODING in headers or CONNECTION in headers or CONTENT_ENCODING in headers:
         return None
-    length = _content_length(headers)
-    if length is None:
+    values = headers.getall(CONTENT_LENGTH, None)
+    if values is None:
         return _PLAIN_KEEP_ALIVE if version >= (1, 1) else _PLAIN_CLOSE
+    value = values[0]
+    if len(values) == 1 and value.isascii() and value.isdigit() and len(value) <= 18:
+        length: int | None = int(value)  # (what _DIGITS_RE admits, without the regex)
+    else:
+        length = _content_length(headers)  # raises the precise error
     return _new_tuple(Framing, (version < (1, 1), None, False, False, length, False))

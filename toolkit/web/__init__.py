@@ -1,6 +1,15 @@
-"""aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses)."""
+"""aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses).
 
-from toolkit.http.ws import WSMsgType
+The WebSocket names and the gunicorn workers are imported on first use (see
+``_LAZY``): a test suite that serves plain HTTP loads neither the WebSocket engine
+nor gunicorn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from toolkit.web._keys import RequestKey, ResponseKey
 from toolkit.web.app import (
     AppKey,
@@ -161,11 +170,11 @@ from toolkit.web.staticfiles import (
 from toolkit.web.views import (
     View,
 )
-from toolkit.web.websocket import WebSocketReady, WebSocketResponse
-from toolkit.web.worker import (
-    GunicornUVLoopWebWorker,
-    GunicornWebWorker,
-)
+
+if TYPE_CHECKING:
+    from toolkit.http.ws import WSMsgType
+    from toolkit.web.websocket import WebSocketReady, WebSocketResponse
+    from toolkit.web.worker import GunicornUVLoopWebWorker, GunicornWebWorker
 
 __all__ = [
     "WSMsgType",
@@ -303,3 +312,25 @@ __all__ = [
     "static",
     "view",
 ]
+
+#: Public names imported on first access, and the module each comes from.
+_LAZY = {
+    "WSMsgType": "toolkit.http.ws",
+    "WebSocketReady": "toolkit.web.websocket",
+    "WebSocketResponse": "toolkit.web.websocket",
+    "GunicornUVLoopWebWorker": "toolkit.web.worker",
+    "GunicornWebWorker": "toolkit.web.worker",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

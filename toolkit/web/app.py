@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from toolkit.http import RequestHead
     from toolkit.streams import StreamReader
     from toolkit.web.response import StreamResponse
+    from toolkit.web.routing.routes import ResourceRoute
 
 __all__ = ["AppKey", "Application", "CleanupError"]
 
@@ -414,7 +415,20 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         if not self._frozen:
             self.freeze()  # served without a runner: the app is in use from now on
         router = self._router
-        route = router._match_plain(request) if type(router) is UrlDispatcher else None
+        route: ResourceRoute | None = None
+        if type(router) is UrlDispatcher:
+            if type(request) is Request:
+                # request.path and request.method, inline (they are properties).
+                message = request._message
+                path = request._path
+                if path is None:
+                    target = message.target
+                    path = target.partition("?")[0] if target[:1] == "/" else "%"
+                    path = request.path if "%" in path else path
+                    request._path = path
+                route = router._match_plain(path, message.method)
+            else:
+                route = router._match_plain(request.path, request.method)
         if route is not None and not self._run_middlewares:
             # The common case in one step: a plain path, no middlewares.
             request._match_info = UrlMappingMatchInfo._for_app(_NO_MATCH, route, self)

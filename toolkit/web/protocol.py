@@ -261,7 +261,22 @@ class RequestHandler(FlowControlProtocol):
         parser = self._parser
         try:
             events = parser.feed_data(data)
-            if events:
+            if (
+                len(events) == 2
+                and type(events[1]) is EndOfMessage
+                and type(events[0]) is RequestHead
+            ):
+                # The usual feed, one whole request without a body: _dispatch(), inline.
+                self._receiving = _IDLE
+                messages = self._messages
+                messages.append((events[0], EMPTY_PAYLOAD))
+                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
+                    self._pipeline_paused = True
+                    self._update_reading()
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+            elif events:
                 self._dispatch(events)
         except HttpProcessingError as exc:
             self._on_parse_error(exc)
@@ -302,20 +317,6 @@ class RequestHandler(FlowControlProtocol):
 
     def _dispatch(self, events: list[Any]) -> None:
         messages = self._messages
-        if len(events) == 2 and type(events[1]) is EndOfMessage:
-            head = events[0]
-            if type(head) is RequestHead:
-                # The usual feed: one whole request without a body (the loop below,
-                # for these two events).
-                self._receiving = _IDLE
-                messages.append((head, EMPTY_PAYLOAD))
-                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
-                    self._pipeline_paused = True
-                    self._update_reading()
-                waiter = self._waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
-                return
         count = len(events)
         i = 0
         while i < count and not self._input_closed:

@@ -51,15 +51,16 @@ class WebSocketReady(NamedTuple):
 
 
 class _Feeder:
-    """The object given to ``RequestHandler.set_parser``: raw bytes in."""
+    """The object given to ``RequestHandler.set_parser``: raw bytes in.
 
-    __slots__ = ("_ws",)
+    ``feed_data`` is the WebSocket's own bound method (one call less per read).
+    """
+
+    __slots__ = ("_ws", "feed_data")
 
     def __init__(self, ws: WebSocketResponse) -> None:
         self._ws = ws
-
-    def feed_data(self, data: bytes) -> None:
-        self._ws._feed_data(data)
+        self.feed_data = ws._feed_data
 
     def feed_eof(self) -> None:
         self._ws._feed_eof()

@@ -14,6 +14,10 @@ try:
 except ImportError:  # not compiled: only the pure-Python path runs
     _mask_c = None
 
+CHUNKERS: list[Callable[..., bytes]] = [_mask.py_websocket_mask_chunks]
+if _mask_c is not None:
+    CHUNKERS.append(_mask_c.mask_chunks)
+
 MaskFn = Callable[..., bytes]
 InplaceFn = Callable[..., None]
 
@@ -143,3 +147,32 @@ def test_env_var_forces_the_fallback(value: str, accelerated: bool) -> None:
     ).stdout
     assert out.startswith(str(accelerated))
     assert ("py_websocket_mask" in out) is not accelerated
+
+
+@settings(max_examples=100)
+@given(
+    st.binary(min_size=4, max_size=4),
+    st.lists(st.binary(max_size=70), max_size=6),
+    st.sampled_from([bytes, bytearray, memoryview]),
+)
+def test_chunks_match_the_joined_payload(mask: bytes, chunks: list[bytes], kind: type) -> None:
+    expected = naive_mask(mask, b"".join(chunks))
+    for chunker in CHUNKERS:
+        assert chunker(mask, [kind(c) for c in chunks]) == expected
+        assert chunker(mask, tuple(chunks)) == expected
+
+
+@pytest.mark.parametrize("chunker", CHUNKERS, ids=IDS)
+def test_chunks_errors(chunker: Callable[..., bytes]) -> None:
+    with pytest.raises(ValueError, match="4 bytes long, got 2"):
+        chunker(b"ab", [b"data"])
+    with pytest.raises(TypeError):
+        chunker(b"abcd", [b"data", 5])
+
+
+@pytest.mark.parametrize("chunker", CHUNKERS, ids=IDS)
+def test_big_chunks(chunker: Callable[..., bytes]) -> None:
+    data = os.urandom(3 * 65536 + 3)
+    mask = os.urandom(4)
+    chunks = [data[:5], memoryview(data)[5:70001], data[70001:]]
+    assert chunker(mask, chunks) == _mask.py_websocket_mask(mask, data)

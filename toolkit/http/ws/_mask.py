@@ -4,18 +4,38 @@
 available. Without it, or with ``TOOLKIT_NO_EXTENSIONS=1`` in the environment when
 this module is first imported, the pure-Python functions below are used. Both
 give the same bytes (the tests compare them with a per-byte reference).
+
+- ``websocket_mask(key, data, offset=0) -> bytes``: a masked copy; ``offset`` is
+  the position of ``data[0]`` in the frame payload (for payloads in pieces);
+- ``websocket_mask_inplace(key, buffer, offset=0)``: masks a writable buffer;
+- ``websocket_mask_chunks(key, chunks) -> bytes``: ``websocket_mask(key,
+  b"".join(chunks))`` without the joined copy (one allocation, one pass).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
-__all__ = ["websocket_mask", "websocket_mask_inplace", "ACCELERATED"]
+__all__ = ["websocket_mask", "websocket_mask_inplace", "websocket_mask_chunks", "ACCELERATED"]
 
 Buffer = bytes | bytearray | memoryview
 
-# One XOR table per key byte: ``data.translate(_TABLES[k])`` XORs every byte with k.
-_TABLES = [bytes(b ^ k for b in range(256)) for k in range(256)]
+# One XOR table per key byte, built when first needed:
+# ``data.translate(_table(k))`` XORs every byte with k.
+_TABLES: dict[int, bytes] = {}
+_IDENTITY = int.from_bytes(bytes(range(256)), "big")
+
+
+def _table(k: int) -> bytes:
+    table = _TABLES.get(k)
+    if table is None:
+        table = _TABLES[k] = (_IDENTITY ^ int.from_bytes(bytes((k,)) * 256, "big")).to_bytes(
+            256, "big"
+        )
+    return table
+
+
 # Below this size one big-integer XOR beats four strided ``translate`` passes.
 _SMALL = 128
 
@@ -40,13 +60,12 @@ def _mask_small(mask: bytes, data: Buffer) -> bytes:
 def _strided_inplace(mask: bytes, buf: bytearray | memoryview) -> None:
     # Every 4th byte shares a key byte: four strided passes, each one C-level
     # table lookup (``translate``) instead of a Python loop over the bytes.
-    tables = _TABLES
     if isinstance(buf, bytearray):
         for i in range(4):
-            buf[i::4] = buf[i::4].translate(tables[mask[i]])
+            buf[i::4] = buf[i::4].translate(_table(mask[i]))
     else:
         for i in range(4):
-            buf[i::4] = buf[i::4].tobytes().translate(tables[mask[i]])
+            buf[i::4] = buf[i::4].tobytes().translate(_table(mask[i]))
 
 
 def py_websocket_mask(mask: Buffer, data: Buffer, offset: int = 0, /) -> bytes:
@@ -77,18 +96,25 @@ def py_websocket_mask_inplace(
     _strided_inplace(key, buf)
 
 
+def py_websocket_mask_chunks(mask: Buffer, chunks: Sequence[Buffer], /) -> bytes:
+    """Pure-Python :func:`websocket_mask_chunks`."""
+    return py_websocket_mask(mask, b"".join(chunks))
+
+
 def _use_accelerator() -> bool:
     return os.environ.get("TOOLKIT_NO_EXTENSIONS", "") in ("", "0")
 
 
 websocket_mask = py_websocket_mask
 websocket_mask_inplace = py_websocket_mask_inplace
+websocket_mask_chunks = py_websocket_mask_chunks
 #: Whether the C accelerator is in use.
 ACCELERATED = False
 
 if _use_accelerator():
     try:
         from ._mask_c import mask as websocket_mask
+        from ._mask_c import mask_chunks as websocket_mask_chunks
         from ._mask_c import mask_inplace as websocket_mask_inplace
     except ImportError:  # not compiled: keep the pure-Python functions
         pass

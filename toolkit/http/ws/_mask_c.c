@@ -7,6 +7,8 @@
  *
  *   mask(key, data, offset=0) -> bytes        a masked copy
  *   mask_inplace(key, buffer, offset=0) -> None   masks a writable buffer
+ *   mask_chunks(key, chunks) -> bytes        joins a list of buffers and masks
+ *                                            them in one pass (one allocation)
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -58,20 +60,13 @@ xor_key(unsigned char *out, const unsigned char *in, Py_ssize_t n,
     }
 }
 
-/* Parse (key, data[, offset]); fills the key and the offset. */
+/* Copy the 4-byte key out of any buffer. */
 static int
-parse_args(PyObject *const *args, Py_ssize_t nargs, const char *name,
-           unsigned char key[4], Py_ssize_t *offset)
+parse_key(PyObject *obj, unsigned char key[4])
 {
     Py_buffer kb;
 
-    if (nargs < 2 || nargs > 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "%s() takes 2 or 3 positional arguments (%zd given)",
-                     name, nargs);
-        return -1;
-    }
-    if (PyObject_GetBuffer(args[0], &kb, PyBUF_SIMPLE) < 0) {
+    if (PyObject_GetBuffer(obj, &kb, PyBUF_SIMPLE) < 0) {
         return -1;
     }
     if (kb.len != 4) {
@@ -82,6 +77,23 @@ parse_args(PyObject *const *args, Py_ssize_t nargs, const char *name,
     }
     memcpy(key, kb.buf, 4);
     PyBuffer_Release(&kb);
+    return 0;
+}
+
+/* Parse (key, data[, offset]); fills the key and the offset. */
+static int
+parse_args(PyObject *const *args, Py_ssize_t nargs, const char *name,
+           unsigned char key[4], Py_ssize_t *offset)
+{
+    if (nargs < 2 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() takes 2 or 3 positional arguments (%zd given)",
+                     name, nargs);
+        return -1;
+    }
+    if (parse_key(args[0], key) < 0) {
+        return -1;
+    }
     *offset = 0;
     if (nargs == 3) {
         *offset = PyLong_AsSsize_t(args[2]);
@@ -152,6 +164,58 @@ mask_inplace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+mask_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    unsigned char key[4];
+    Py_ssize_t total = 0, count, i;
+    PyObject *seq, *result = NULL;
+    Py_buffer *views;
+
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "mask_chunks() takes 2 positional arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    if (parse_key(args[0], key) < 0) {
+        return NULL;
+    }
+    seq = PySequence_Fast(args[1], "mask_chunks() needs a sequence of buffers");
+    if (seq == NULL) {
+        return NULL;
+    }
+    count = PySequence_Fast_GET_SIZE(seq);
+    views = PyMem_New(Py_buffer, count > 0 ? count : 1);
+    if (views == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    for (i = 0; i < count; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (PyObject_GetBuffer(item, &views[i], PyBUF_SIMPLE) < 0) {
+            goto done;
+        }
+        total += views[i].len;
+    }
+    result = PyBytes_FromStringAndSize(NULL, total);
+    if (result != NULL) {
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
+        Py_ssize_t pos = 0, j;
+        for (j = 0; j < count; j++) {
+            xor_key(out + pos, views[j].buf, views[j].len, key, pos);
+            pos += views[j].len;
+        }
+    }
+done:
+    while (--i >= 0) {
+        PyBuffer_Release(&views[i]);
+    }
+    PyMem_Free(views);
+    Py_DECREF(seq);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"mask", (PyCFunction)(void (*)(void))mask, METH_FASTCALL,
      "mask(key, data, offset=0) -> bytes\n\n"
@@ -159,6 +223,9 @@ static PyMethodDef methods[] = {
     {"mask_inplace", (PyCFunction)(void (*)(void))mask_inplace, METH_FASTCALL,
      "mask_inplace(key, buffer, offset=0) -> None\n\n"
      "Like mask() but XOR a writable buffer in place."},
+    {"mask_chunks", (PyCFunction)(void (*)(void))mask_chunks, METH_FASTCALL,
+     "mask_chunks(key, chunks) -> bytes\n\n"
+     "mask(key, b''.join(chunks)) in one pass, without the joined copy."},
     {NULL, NULL, 0, NULL},
 };
 

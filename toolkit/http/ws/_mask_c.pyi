@@ -1,6 +1,9 @@
 # The C accelerator (_mask_c.c); _mask.py has the pure-Python equivalents.
 
+from collections.abc import Sequence
+
 _Buffer = bytes | bytearray | memoryview
 
 def mask(key: _Buffer, data: _Buffer, offset: int = 0, /) -> bytes: ...
 def mask_inplace(key: _Buffer, buffer: bytearray | memoryview, offset: int = 0, /) -> None: ...
+def mask_chunks(key: _Buffer, chunks: Sequence[_Buffer], /) -> bytes: ...

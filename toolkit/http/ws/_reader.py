@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 
 from ._deflate import DeflateDecompressor, DeflateParams
-from ._mask import websocket_mask
+from ._mask import websocket_mask, websocket_mask_chunks
 from ._models import (
     MAX_CONTROL_PAYLOAD,
     Role,
@@ -79,7 +79,8 @@ class WebSocketReader:
         self._mask: bytes | None = None
         self._remaining = 0
         self._offset = 0
-        self._raw: bytearray | None = None  # masked payload of a binary frame in pieces
+        # the pieces of a binary frame's (still masked) payload, when it spans reads
+        self._raw: list[bytes | memoryview] | None = None
         self._control = bytearray()
         # the data message being assembled
         self._msg_opcode = 0  # 0: no message in progress
@@ -117,44 +118,39 @@ class WebSocketReader:
             buf.clear()
         elif type(data) is not bytes:
             data = bytes(data)
+        # The parser reads straight from the received bytes; only an incomplete
+        # header (at most 13 bytes) is kept in ``_buf`` for the next call.
+        pos = 0
+        end = len(data)
         try:
-            pos = self._parse(data, out)
+            while not self._close_received:
+                if self._in_frame:
+                    if pos >= end and self._remaining:
+                        break
+                    pos = self._payload(data, pos, end, out)
+                elif end - pos < 2:
+                    break
+                else:
+                    new_pos = self._read_frame(data, pos, end, out)
+                    if new_pos < 0:
+                        break
+                    pos = new_pos
         except WebSocketError as exc:
             self._error = exc
             raise
-        if pos < len(data) and not self._close_received:
+        if pos < end and not self._close_received:
             buf += memoryview(data)[pos:]
 
     # -- frames -------------------------------------------------------------
-    # The parser reads straight from the received bytes; only an incomplete
-    # header (at most 13 bytes) is kept in ``_buf`` for the next call.
-
-    def _parse(self, data: bytes, out: list[WSMessage]) -> int:
-        """Consume frames from ``data``; returns how many bytes were used."""
-        pos = 0
-        end = len(data)
-        while not self._close_received:
-            if self._in_frame:
-                if pos >= end and self._remaining:
-                    break
-                pos = self._payload(data, pos, end, out)
-            elif end - pos < 2:
-                break
-            else:
-                new_pos = self._read_frame(data, pos, end, out)
-                if new_pos < 0:
-                    break
-                pos = new_pos
-        return pos
 
     def _payload(self, data: bytes, pos: int, end: int, out: list[WSMessage]) -> int:
         """Take the next piece of the current frame's payload; returns the new position."""
         n = min(end - pos, self._remaining)
         mask = self._mask
         if self._raw is not None:
-            # binary, uncompressed: keep the masked bytes, unmask once at the end
+            # binary, uncompressed: keep the pieces as they are, unmask once at the end
             if n:
-                self._raw += memoryview(data)[pos : pos + n]
+                self._raw.append(data if n == len(data) else memoryview(data)[pos : pos + n])
         elif n:
             chunk = data[pos : pos + n]
             if mask is not None:
@@ -170,7 +166,15 @@ class WebSocketReader:
             raw = self._raw
             if raw is not None:
                 self._raw = None
-                self._data(websocket_mask(mask, raw) if mask is not None else bytes(raw))
+                if mask is not None:
+                    # one allocation for the message: a second big one can cost
+                    # more (fresh pages) than the copy itself
+                    payload = websocket_mask_chunks(mask, raw)
+                elif len(raw) == 1:
+                    payload = bytes(raw[0])  # no copy when it is bytes already
+                else:
+                    payload = b"".join(raw)
+                self._data(payload)
             self._end_frame(out)
         return pos + n
 
@@ -224,7 +228,7 @@ class WebSocketReader:
         if opcode < _CLOSE:
             self._start_data_frame(bool(b0 & 0x40), opcode, length)
             if not self._msg_compressed and self._utf8 is None:
-                self._raw = bytearray()
+                self._raw = []
         else:
             self._control.clear()
         self._mask = mask

@@ -91,8 +91,7 @@ def build_frame(
     if n < _INPLACE_AT:
         return head + websocket_mask(mask, payload)
     # one copy of a big payload instead of two (mask, then concatenate)
-    frame = bytearray(head)
-    frame += payload
+    frame = bytearray().join((head, payload))
     websocket_mask_inplace(mask, memoryview(frame)[len(head) :])
     return frame  # type: ignore[return-value]
 
@@ -218,7 +217,11 @@ class WebSocketWriter:
     def send_text(self, text: str, compress: int | None = None) -> bytes:
         """Encode a text message."""
         if compress is None and self._compressor is None and self.max_fragment_size is None:
-            return self._plain(text.encode("utf-8"), 0x81)
+            payload = text.encode("utf-8")
+            n = len(payload)
+            if n < 126 and not self._use_mask:  # the server's short text message
+                return _HEAD7(0x81, n) + payload
+            return self._plain(payload, 0x81)
         return self.send_frame(text.encode("utf-8"), WSMsgType.TEXT, compress)
 
     def send_bytes(

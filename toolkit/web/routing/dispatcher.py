@@ -45,6 +45,7 @@ def _method_table(resource: PlainResource) -> _MethodTable:
             by_method.setdefault(method, route)
     return by_method, catch_all
 
+
 _NAME_SPLIT_RE = re.compile(r"[.:-]")
 
 
@@ -109,7 +110,7 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         self._plain_routes = first
         return plain, others
 
-    def _match_plain(self, request: Request) -> ResourceRoute | None:
+    def _match_plain(self, path: str, method: str) -> ResourceRoute | None:
         """The route for a plain path and method on a frozen router, else None.
 
         A shortcut for the common case, giving the route :meth:`resolve` finds;
@@ -122,10 +123,10 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
             self._index = self._build_index()
             table = self._plain_routes
             assert table is not None
-        entry = table.get(request.path)
+        entry = table.get(path)
         if entry is None:
             return None
-        route = entry[0].get(request.method)
+        route = entry[0].get(method)
         return route if route is not None else entry[1]
 
     def _invalidate_index(self) -> None:
