@@ -202,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             urls[impl] = f"ws://127.0.0.1:{port}/ws"
         if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
             os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-        print(f"echo over 127.0.0.1, compress={'15' if args.compress else 'off'}")
+        from toolkit.http.ws._mask import ACCELERATED
+
+        masking = "C accelerator" if ACCELERATED else "pure Python"
+        print(f"echo over 127.0.0.1, compress={'15' if args.compress else 'off'}, ours: {masking}")
         results = asyncio.run(_measure(args, urls))
         _table(results)
     finally:

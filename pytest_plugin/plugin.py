@@ -1,7 +1,9 @@
 """Run ``async def`` tests and fixtures on a fresh event loop per test.
 
 Each test gets its own loop, created before its fixtures are set up and closed
-after they are torn down, so async fixtures and the test share one loop. Tests that
+after they are torn down, so async fixtures and the test share one loop (made by
+:mod:`pytest_plugin.loops`, which reuses the wake-up socket pair of the previous
+test's closed loop). Tests that
 pytest-asyncio or anyio's plugin runs (see :mod:`pytest_plugin.coexist`) are left to
 them: no loop, no async fixtures and no leak check from aiotoolkit there.
 
@@ -124,7 +126,7 @@ def _wrap_async_fixture(
         def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
             agen = func(*args, **kwargs)
             if eager:
-                value = _run_eagerly(agen.__anext__(), func.__name__)
+                value = _run_eagerly(loop, agen.__anext__(), func.__name__)
             else:
                 value = loop.run_until_complete(agen.__anext__())
             try:
@@ -143,17 +145,21 @@ def _wrap_async_fixture(
     return coro_wrapper
 
 
-def _run_eagerly(coro: Any, name: str) -> Any:
+def _run_eagerly(loop: asyncio.AbstractEventLoop, coro: Any, name: str) -> Any:
     """Run ``coro``, which awaits nothing, to its end without going through the loop.
 
     It saves the loop iterations of ``run_until_complete`` for the setup of aiotoolkit's
     own factory fixtures (declared with ``eager_setup=True``), which only define a
-    function before their ``yield``.
+    function before their ``yield``. ``asyncio.get_running_loop()`` works meanwhile;
+    ``asyncio.current_task()`` is None.
     """
+    asyncio._set_running_loop(loop)
     try:
         coro.send(None)
     except StopIteration as stop:
         return stop.value
+    finally:
+        asyncio._set_running_loop(None)
     coro.close()
     raise RuntimeError(
         f"async fixture {name!r} is declared with eager_setup=True but awaited during setup"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import pickle
 import ssl
@@ -248,3 +249,16 @@ def test_invalid_url() -> None:
 )
 def test_simple_exceptions_pickle(exc: BaseException) -> None:
     _roundtrip(exc)
+
+
+def test_fast_request_info_is_a_request_info() -> None:
+    from toolkit.client.exceptions import _make_request_info
+
+    info = _info()
+    fast = _make_request_info(info.url, info.method, info.headers, info.real_url)
+    assert type(fast) is RequestInfo
+    assert fast == info
+    assert repr(fast) == repr(info)
+    assert pickle.loads(pickle.dumps(fast)) == info
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.method = "POST"  # type: ignore[misc]

@@ -208,6 +208,38 @@ async def test_base_url_joins_relative_urls() -> None:
             assert (await resp.json())["target"] == "/other"
 
 
+async def test_url_strings_are_parsed_once_per_session() -> None:
+    from toolkit.client import session as session_module
+
+    async with (
+        peers.Peer(echo) as peer,
+        ClientSession(peer.url_for("/api/")) as session,
+    ):
+        first = session._build_url("items?a=1")
+        assert session._build_url("items?a=1") is first
+        assert first == URL(peer.url_for("/api/items?a=1"))
+        given = URL(peer.url_for("/x"))
+        assert session._build_url(given) is given  # URL objects are used as they are
+        for index in range(session_module._URL_CACHE_SIZE + 1):
+            session._build_url(f"p{index}")
+        assert len(session._urls) <= session_module._URL_CACHE_SIZE  # bounded
+        async with session.get("items?a=1") as resp:
+            assert (await resp.json())["target"] == "/api/items?a=1"
+
+
+async def test_session_default_headers_are_not_changed_by_requests() -> None:
+    async with (
+        peers.Peer(echo) as peer,
+        ClientSession(headers={"X-A": "session"}) as session,
+    ):
+        for _ in range(2):
+            async with session.get(peer.url()) as resp:
+                headers = {k.lower(): v for k, v in (await resp.json())["headers"].items()}
+            assert headers["x-a"] == "session"
+            assert "host" in headers
+        assert list(session.headers.items()) == [("X-A", "session")]
+
+
 async def test_session_headers_overridden_per_request() -> None:
     async with (
         peers.Peer(echo) as peer,

@@ -167,3 +167,40 @@ async def test_short_deadlines_are_not_shared() -> None:
     assert shared == {}
     with pytest.raises(asyncio.TimeoutError), timer:
         await asyncio.Event().wait()
+
+
+async def test_request_timer_with_a_short_timeout_has_its_own_handle() -> None:
+    from toolkit.client.timeouts import RequestTimer
+
+    loop = asyncio.get_running_loop()
+    shared: dict[float, SharedDeadline] = {}
+    timer = RequestTimer(loop, 0.01, 5, shared)
+    assert shared == {}  # not rounded, not shared
+    with pytest.raises(asyncio.TimeoutError), timer:
+        await asyncio.sleep(10)
+    assert timer.expired
+
+
+async def test_request_timer_cancelled_does_not_fire() -> None:
+    from toolkit.client.timeouts import RequestTimer
+
+    loop = asyncio.get_running_loop()
+    timer = RequestTimer(loop, 0.01, 5, {})
+    timer.cancel()
+    with timer:
+        await asyncio.sleep(0.03)
+    assert not timer.expired
+
+
+async def test_request_timers_with_long_timeouts_share_a_deadline() -> None:
+    from toolkit.client.timeouts import RequestTimer
+
+    loop = asyncio.get_running_loop()
+    shared: dict[float, SharedDeadline] = {}
+    timers = [RequestTimer(loop, 60, 5, shared) for _ in range(3)]
+    assert 1 <= len(shared) <= 2  # (a second boundary may fall in between)
+    timers[1].cancel()
+    for group in list(shared.values()):
+        group._fire()
+    assert [timer.expired for timer in timers] == [True, False, True]
+    assert shared == {}

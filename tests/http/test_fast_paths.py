@@ -108,3 +108,65 @@ def test_pipelined_messages_and_trailers(request_parser: Factory) -> None:
     assert trailers[0] is None
     assert trailers[1] is not None and dict(trailers[1]) == {"X-T": "1"}
     assert trailers[2] is None
+
+
+_FRAMING_FIELDS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "Content-Length",
+                "content-length",
+                "Transfer-Encoding",
+                "Connection",
+                "Content-Encoding",
+                "Content-Type",
+                "X-Other",
+            ]
+        ),
+        st.sampled_from(
+            [
+                "0",
+                "13",
+                "013",
+                "1x",
+                "",
+                " 5",
+                "²",
+                "9" * 19,
+                "close",
+                "keep-alive",
+                "chunked",
+                "gzip",
+                "text/plain",
+            ]
+        ),
+    ),
+    max_size=4,
+)
+
+
+@given(fields=_FRAMING_FIELDS, version=st.sampled_from([HttpVersion10, HttpVersion11]))
+@settings(max_examples=300, deadline=None)
+def test_plain_response_framing_agrees_with_analyze(
+    fields: list[tuple[str, str]], version: HttpVersion
+) -> None:
+    """The shortcut gives analyze()'s framing, raises its errors, or leaves it to it."""
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    from toolkit.http._framing import analyze, plain_response_framing
+
+    headers = CIMultiDictProxy(CIMultiDict(fields))
+    try:
+        expected: Any = analyze(headers, version, is_request=False, method="GET", lenient=False)
+    except HttpProcessingError as exc:
+        expected = type(exc)
+    try:
+        got: Any = plain_response_framing(headers, version)
+    except HttpProcessingError as exc:
+        got = type(exc)
+    assert got is None or got == expected
+    if not any(
+        name.lower() in ("transfer-encoding", "connection", "content-encoding")
+        for name, _ in fields
+    ):
+        assert got is not None  # the shortcut covers every response without those fields

@@ -100,6 +100,7 @@ def test_pool_keeps_one_pair_and_closes_the_others(pool: SelfPipePool) -> None:
     assert pairs[0][1].fileno() == -1
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the policy API, from 3.14
 def test_other_policies_get_their_own_loops(pool: SelfPipePool) -> None:
     made: list[asyncio.AbstractEventLoop] = []
 

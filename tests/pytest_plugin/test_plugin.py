@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -373,3 +375,85 @@ def test_xdist_runs_a_small_suite(pytester: pytest.Pytester) -> None:
         "-p", "xdist", "-n", "2", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp"
     )
     result.assert_outcomes(passed=8)
+
+
+def test_eager_fixture_setup_runs_without_the_loop(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import asyncio
+        import pytest
+        from pytest_plugin.coexist import async_fixture
+
+        SEEN = []
+        LOOPS = []
+
+        @async_fixture
+        async def normal():
+            SEEN.append(("normal", asyncio.current_task() is not None))
+            yield
+            SEEN.append(("normal teardown", asyncio.current_task() is not None))
+
+        def eager(func):
+            return async_fixture(func, eager_setup=True)
+
+        @eager
+        async def quick():
+            # Eager: no task, but the test's loop is the running loop.
+            SEEN.append(("quick", asyncio.current_task() is not None))
+            LOOPS.append(asyncio.get_running_loop())
+            yield "value"
+            await asyncio.sleep(0)  # teardown runs on the loop
+            SEEN.append(("quick teardown", asyncio.current_task() is not None))
+
+        @eager
+        async def wrongly_declared():
+            await asyncio.sleep(0)
+            yield
+
+        async def test_quick(quick, normal, http_client):
+            assert quick == "value"
+            assert LOOPS == [asyncio.get_running_loop()]
+
+        def test_order():
+            assert SEEN == [
+                ("quick", False),
+                ("normal", True),
+                ("normal teardown", True),
+                ("quick teardown", True),
+            ]
+
+        async def test_wrong(wrongly_declared):
+            pass
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*'wrongly_declared' is declared with eager_setup=True but awaited during setup*"]
+    )
+
+
+def test_bad_leak_mode_in_ini_is_a_usage_error(isolated: pytest.Pytester) -> None:
+    isolated.makeini(STRICT_INI + "toolkit_leaks = sometimes\n")
+    isolated.makepyfile("def test_nothing(): pass")
+    result = run(isolated)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*toolkit_leaks must be fixtures, all or off, got 'sometimes'*"])
+
+
+def test_startup_imports_stay_light(pytester: pytest.Pytester) -> None:
+    """Loading the plugin and ``toolkit.web`` imports neither gunicorn nor the WebSocket
+    engine (a suite serving plain HTTP never needs them), nor the client."""
+    code = (
+        "import sys, pytest_plugin.plugin, toolkit.web\n"
+        "heavy = ('gunicorn', 'toolkit.http.ws', 'toolkit.web.websocket', 'toolkit.web.worker',"
+        " 'toolkit.client', 'toolkit.testing.server')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'gunicorn' or m in heavy))\n"
+        "from toolkit.web import GunicornWebWorker, WebSocketResponse, WSMsgType\n"
+        "import toolkit.web.worker\n"
+        "assert toolkit.web.worker.GunicornWebWorker is GunicornWebWorker\n"
+        "assert WSMsgType.TEXT and WebSocketResponse.__name__ == 'WebSocketResponse'\n"
+    )
+    result = pytester.run(sys.executable, "-c", code)
+    assert result.ret == 0, result.stderr.str()
+    assert result.outlines == ["[]"]

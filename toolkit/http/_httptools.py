@@ -14,7 +14,6 @@ the bytes to the pure-Python parser.
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 
 import httptools
@@ -41,24 +40,6 @@ from .parser import PyRequestParser, PyResponseParser, complete_messages
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
 _new_tuple = tuple.__new__
-_chain = itertools.chain.from_iterable
-
-
-def _decode_fields(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    """Field lines as str: names are tokens (ASCII), values UTF-8 with surrogateescape.
-
-    All at once: one decode of the lines joined by LF, which no name or value
-    contains (llhttp rejects it), then split again; loops in C, no call per field.
-    """
-    if not raw:
-        return []
-    parts = b"\n".join(_chain(raw)).decode("utf-8", "surrogateescape").split("\n")
-    if len(parts) != 2 * len(raw):  # (cannot happen; decode each field to be sure)
-        return [(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw]
-    pairs = iter(parts)
-    return list(zip(pairs, pairs))  # (multidict takes a list without probing it for .items)
-
-
 # Reason phrases as str without checking and decoding them each time.
 _REASONS = {
     r.encode("ascii"): r
@@ -171,7 +152,10 @@ class HttptoolsRequestParser(LLParser):
         method_b: bytes = parser.get_method()
         target_b = self._url
         self._url = b""
-        headers = CIMultiDictProxy(CIMultiDict(_decode_fields(raw)))
+        # (llhttp accepts only token field names: decoding cannot fail.)
+        headers = CIMultiDictProxy(
+            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
+        )
         if (
             parser.should_keep_alive()
             and CONNECTION not in headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import itertools
+import re
 import socket
 import ssl as _ssl
 import weakref
@@ -36,6 +37,9 @@ Transport = Literal["tcp", "memory"]
 _memory_ports = itertools.count(40000)
 #: Seconds in-flight requests get to finish when a test server closes (runners: 60).
 _SHUTDOWN_TIMEOUT = 5.0
+
+#: Host names and IPv4 addresses as they appear in a URL (nothing to encode).
+_PLAIN_HOST = re.compile(r"[a-z0-9.-]+")
 
 #: Servers started and not closed yet (the pytest plugin reports those a test leaves).
 live_servers: weakref.WeakSet[BaseTestServer] = weakref.WeakSet()
@@ -114,7 +118,7 @@ class BaseTestServer(abc.ABC):
             await runner.cleanup()
             self.runner = None
             raise
-        self._root = URL.build(scheme=self.scheme, host=self.host, port=self.port)
+        self._root = _root_url(self.scheme, self.host, self.port)
         live_servers.add(self)
 
     @abc.abstractmethod
@@ -219,6 +223,13 @@ class RawTestServer(BaseTestServer):
         runner_kwargs = {k: v for k, v in kwargs.items() if k in runner_keys}
         server_kwargs = {k: v for k, v in kwargs.items() if k not in runner_keys}
         return ServerRunner(Server(self._handler, **server_kwargs), **runner_kwargs)
+
+
+def _root_url(scheme: str, host: str, port: int) -> URL:
+    """``scheme://host:port``; a host already in its URL form skips yarl's encoding."""
+    if _PLAIN_HOST.fullmatch(host):
+        return URL.build(scheme=scheme, host=host, port=port, encoded=True)
+    return URL.build(scheme=scheme, host=host, port=port)
 
 
 def _bind_socket(host: str, port: int, family: int) -> socket.socket:

@@ -500,6 +500,7 @@ class RequestHandler(FlowControlProtocol):
         messages = self._messages
         manager = self._manager
         handler = self._request_handler
+        task = self._task  # (None until create_task() returns: with an eager task factory)
         try:
             while True:
                 if not messages:
@@ -535,9 +536,11 @@ class RequestHandler(FlowControlProtocol):
                 self._served += 1
                 self._keepalive = not message.should_close
                 writer = StreamWriter(self, loop)
-                assert self._task is not None
+                if task is None:
+                    task = self._task
+                    assert task is not None
                 try:
-                    request = self._request_factory(message, payload, self, writer, self._task)
+                    request = self._request_factory(message, payload, self, writer, task)
                 except Exception as exc:
                     self.logger.exception("Cannot build the request for %r", message.target)
                     self._write_raw(plain_response(500, error_text(500, exc, self.debug)))
@@ -555,7 +558,7 @@ class RequestHandler(FlowControlProtocol):
                 except Exception as exc:
                     resp = self._handler_error(request, writer, exc)
                 else:
-                    if not hasattr(resp, "prepare"):
+                    if type(resp) is not Response and not hasattr(resp, "prepare"):
                         resp = self._handler_error(request, writer, _bad_return(handler, resp))
                 if resp is None:
                     break

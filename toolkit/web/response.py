@@ -8,6 +8,7 @@ writes the head through the request's payload writer; the body follows through
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
@@ -68,6 +69,8 @@ _TRANSFER_ENCODING = hdrs.TRANSFER_ENCODING
 _CONNECTION = hdrs.CONNECTION
 _DATE = hdrs.DATE
 _SERVER = hdrs.SERVER
+_join = "".join
+_chain = itertools.chain.from_iterable
 _TEXT_PLAIN_UTF8 = "text/plain; charset=utf-8"
 
 
@@ -660,6 +663,12 @@ class Response(StreamResponse):
             or _TRANSFER_ENCODING in headers
         ):
             return False
+        # The one check of serialize_head() that the fields added below cannot fail,
+        # done on the fields set so far: CR or LF in a name or value (the reason is
+        # checked by set_status). The general path raises the error.
+        fields = _join(_chain(headers.items()))
+        if "\n" in fields or "\r" in fields:
+            return False
         headers[_CONTENT_LENGTH] = str(len(body))
         if _CONTENT_TYPE not in headers:
             headers[_CONTENT_TYPE] = "application/octet-stream"
@@ -676,7 +685,7 @@ class Response(StreamResponse):
         if protocol is not None:
             protocol.keep_alive(keep_alive)
         self._must_be_empty_body = False
-        writer._write_message(f"HTTP/1.1 {status} {self._reason}", headers, body)
+        writer._write_message(f"HTTP/1.1 {status} {self._reason}", headers, body, checked=True)
         self._eof_sent = True
         self._body_length = writer.output_size
         return True

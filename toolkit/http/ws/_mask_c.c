@@ -66,6 +66,10 @@ parse_key(PyObject *obj, unsigned char key[4])
 {
     Py_buffer kb;
 
+    if (PyBytes_CheckExact(obj) && PyBytes_GET_SIZE(obj) == 4) {
+        memcpy(key, PyBytes_AS_STRING(obj), 4);  /* the usual case, no buffer export */
+        return 0;
+    }
     if (PyObject_GetBuffer(obj, &kb, PyBUF_SIMPLE) < 0) {
         return -1;
     }
@@ -119,6 +123,16 @@ mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
     if (parse_args(args, nargs, "mask", key, &offset) < 0) {
         return NULL;
+    }
+    if (PyBytes_CheckExact(args[1]) && PyBytes_GET_SIZE(args[1]) < RELEASE_GIL_AT) {
+        /* small bytes: no buffer export, no GIL release */
+        Py_ssize_t n = PyBytes_GET_SIZE(args[1]);
+        result = PyBytes_FromStringAndSize(NULL, n);
+        if (result != NULL) {
+            xor_key((unsigned char *)PyBytes_AS_STRING(result),
+                    (const unsigned char *)PyBytes_AS_STRING(args[1]), n, key, offset);
+        }
+        return result;
     }
     if (PyObject_GetBuffer(args[1], &data, PyBUF_SIMPLE) < 0) {
         return NULL;

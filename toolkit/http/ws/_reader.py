@@ -37,6 +37,11 @@ def _protocol_error(message: str) -> WebSocketError:
     return WebSocketError(_PROTOCOL_ERROR, message)
 
 
+def _invalid_text(exc: UnicodeDecodeError) -> WebSocketError:
+    reason = f"invalid UTF-8 in a text message: {exc.reason}"
+    return WebSocketError(WSCloseCode.INVALID_TEXT, reason)
+
+
 class WebSocketReader:
     """Parse frames for one role and reassemble them into :class:`WSMessage`.
 
@@ -188,7 +193,28 @@ class WebSocketReader:
         b1 = data[pos + 1]
         length = b1 & 0x7F
         if (b0 == 0x81 or b0 == 0x82) and (b1 & 0x80) == self._mask_bit and not self._msg_opcode:
-            opcode = b0 & 0x0F  # the common case: a final TEXT/BINARY frame, as the role requires
+            # the common case: a final TEXT/BINARY frame, masked as the role requires
+            if length < 126:
+                start = pos + 6 if b1 & 0x80 else pos + 2
+                stop = start + length
+                if stop <= end:  # a whole small message: deliver it right here
+                    if b1 & 0x80:
+                        payload = websocket_mask(data[pos + 2 : start], data[start:stop])
+                    else:
+                        payload = data[start:stop]
+                    if self.max_msg_size and length > self.max_msg_size:
+                        self._msg_size = 0
+                        self._check_size(length)
+                    if b0 == 0x82:
+                        out.append(_new_message(WSMessage, (_BINARY_TYPE, payload, "")))
+                        return stop
+                    try:
+                        text = payload.decode()  # UTF-8; the fastest spelling of the call
+                    except UnicodeDecodeError as exc:
+                        raise _invalid_text(exc) from exc
+                    out.append(_new_message(WSMessage, (_TEXT_TYPE, text, "")))
+                    return stop
+            opcode = b0 & 0x0F
         else:
             opcode = b0 & 0x0F
             self._check_header(b0 & 0x80, b0 & 0x40, b0 & 0x30, opcode, b1 & 0x80, length)
@@ -243,11 +269,9 @@ class WebSocketReader:
         if opcode == _BINARY:
             return _new_message(WSMessage, (_BINARY_TYPE, payload, ""))
         try:
-            text = payload.decode("utf-8")
+            text = payload.decode()
         except UnicodeDecodeError as exc:
-            raise WebSocketError(
-                WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a text message: {exc.reason}"
-            ) from exc
+            raise _invalid_text(exc) from exc
         return _new_message(WSMessage, (_TEXT_TYPE, text, ""))
 
     def _check_header(
@@ -333,9 +357,7 @@ class WebSocketReader:
         try:
             text = self._utf8.decode(chunk, final)
         except UnicodeDecodeError as exc:
-            raise WebSocketError(
-                WSCloseCode.INVALID_TEXT, f"invalid UTF-8 in a text message: {exc.reason}"
-            ) from exc
+            raise _invalid_text(exc) from exc
         if text:
             self._text_parts.append(text)
 
