@@ -64,9 +64,9 @@ class Suite:
     pytest_args: tuple[str, ...]
 
 
-_TOOLKIT_TEST = """
+_TEST = """
 import pytest
-from toolkit import web
+from {package} import web
 
 
 async def hello(request):
@@ -74,33 +74,24 @@ async def hello(request):
 
 
 @pytest.mark.parametrize("i", range({tests}))
-async def test_request(http_client, i):
+async def test_request({fixture}, i):
     app = web.Application()
     app.router.add_get("/", hello)
-    client = await http_client(app{options})
+    client = await {fixture}(app{options})
     resp = await client.get("/")
     assert resp.status == 200
     assert await resp.text() == "hello"
 """
 
-_AIOHTTP_TEST = """
-import pytest
-from aiohttp import web
 
+def _test_source(package: str, fixture: str, options: str = "") -> str:
+    """The generated test module, ``{tests}`` left for the count."""
+    return (
+        _TEST.replace("{package}", package)
+        .replace("{fixture}", fixture)
+        .replace("{options}", options)
+    )
 
-async def hello(request):
-    return web.Response(text="hello")
-
-
-@pytest.mark.parametrize("i", range({tests}))
-async def test_request(aiohttp_client, i):
-    app = web.Application()
-    app.router.add_get("/", hello)
-    client = await aiohttp_client(app)
-    resp = await client.get("/")
-    assert resp.status == 200
-    assert await resp.text() == "hello"
-"""
 
 _OURS = ("-p", "pytest_plugin.plugin")
 _THEIRS = (
@@ -115,9 +106,9 @@ _THEIRS = (
 )
 
 SUITES = (
-    Suite("toolkit-tcp", _TOOLKIT_TEST.replace("{options}", ""), _OURS),
-    Suite("toolkit-memory", _TOOLKIT_TEST.replace("{options}", ", memory=True"), _OURS),
-    Suite("pytest-aiohttp", _AIOHTTP_TEST, _THEIRS),
+    Suite("toolkit-tcp", _test_source("toolkit", "http_client"), _OURS),
+    Suite("toolkit-memory", _test_source("toolkit", "http_client", ", memory=True"), _OURS),
+    Suite("pytest-aiohttp", _test_source("aiohttp", "aiohttp_client"), _THEIRS),
 )
 #: A user's repeated runs import from .pyc files: do not let the environment forbid them
 #: (an editable install would otherwise compile aiotoolkit from source in every run).

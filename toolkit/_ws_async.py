@@ -174,17 +174,18 @@ class WebSocketBase:
         if conn is None or self._eof:
             return
         messages = conn.receive_data(data)
-        reply = conn.data_to_send()
-        if reply:
-            self._write(reply)
         if self._heartbeat is not None:
             self._reset_heartbeat()
         queue = self._queue
+        control = False
         for msg in messages:
             kind = msg.type
             if kind is _TEXT or kind is _BINARY:
                 self._queued += len(msg.data)
-            elif kind is _ERROR:
+                queue.append(msg)
+                continue
+            control = True
+            if kind is _ERROR:
                 if self._exception is None:
                     self._exception = msg.data
             elif self._autoping and (kind is _PING or kind is _PONG):
@@ -192,6 +193,10 @@ class WebSocketBase:
             else:
                 self._queued += _size(msg)
             queue.append(msg)
+        if control:  # only control frames and errors make the engine answer
+            reply = conn.data_to_send()
+            if reply:
+                self._write(reply)
         if messages:
             waiter = self._read_waiter
             if waiter is not None and not waiter.done():
@@ -371,22 +376,32 @@ class WebSocketBase:
         self._write(conn.send_frame(message, int(opcode), self._compress_arg(compress)))
         await self._drain()
 
+    def _write_data(
+        self, data: str | bytes | bytearray | memoryview, compress: int | None, what: str
+    ) -> bool:
+        """Write one data message's frames; True when the caller must wait for drain."""
+        conn = self._conn
+        transport = self._transport
+        if conn is None or transport is None or self._closed or transport.is_closing():
+            self._connection_for_send(what)  # raises
+            return False
+        level = compress if conn.deflate is not None else None
+        try:
+            if isinstance(data, str):
+                frame = conn.send_str(data, level)
+            else:
+                frame = conn.send_bytes(data, level)
+        except WSStateError:  # the engine already sent its close frame (autoclose)
+            raise self._closing_error(what) from None
+        transport.write(frame)
+        get_size = self._buffer_size
+        return get_size is None or get_size() > 0
+
     async def send_str(self, data: str, compress: int | None = None) -> None:
         """Send a text message; ``TypeError`` unless ``data`` is a ``str``."""
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        conn = self._conn
-        transport = self._transport
-        if conn is None or transport is None or self._closed or transport.is_closing():
-            self._connection_for_send("a text message")  # raises
-            return
-        try:
-            frame = conn.send_str(data, compress if conn.deflate is not None else None)
-        except WSStateError:  # the engine already sent its close frame (autoclose)
-            raise self._closing_error("a text message") from None
-        transport.write(frame)
-        get_size = self._buffer_size
-        if get_size is None or get_size():
+        if self._write_data(data, compress, "a text message"):
             await self._drain()
 
     async def send_bytes(
@@ -395,18 +410,7 @@ class WebSocketBase:
         """Send a binary message; ``TypeError`` unless ``data`` is bytes-like."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        conn = self._conn
-        transport = self._transport
-        if conn is None or transport is None or self._closed or transport.is_closing():
-            self._connection_for_send("a binary message")  # raises
-            return
-        try:
-            frame = conn.send_bytes(data, compress if conn.deflate is not None else None)
-        except WSStateError:  # the engine already sent its close frame (autoclose)
-            raise self._closing_error("a binary message") from None
-        transport.write(frame)
-        get_size = self._buffer_size
-        if get_size is None or get_size():
+        if self._write_data(data, compress, "a binary message"):
             await self._drain()
 
     async def send_json(

@@ -16,6 +16,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit.client._construct import constructor
 from toolkit.client.exceptions import (
     ClientConnectionError,
     ClientConnectionResetError,
@@ -45,7 +46,6 @@ _KNOWN_METHODS = frozenset(
 )
 _NO_NAMES: frozenset[Any] = frozenset()
 _new_tuple = tuple.__new__
-_object_new = object.__new__
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 
 #: Methods whose semantics anticipate a body: they get ``Content-Length: 0`` when empty.
@@ -595,13 +595,7 @@ class ClientRequest:
                 self._writer_task = self.loop.create_task(self._write_body(writer, conn))
         # (Made the way ClientSession makes requests: see pipeline.send_once.)
         response_class = self.response_class
-        response: ClientResponse
-        make: Any
-        if type(response_class) is type and response_class.__new__ is _object_new:
-            response = make = _object_new(response_class)
-            make = make.__init__
-        else:
-            make = response_class
+        instance, make = constructor(response_class)
         made = make(
             self.method,
             self.original_url,
@@ -613,8 +607,7 @@ class ClientRequest:
             loop=self.loop,
             session=self.session,
         )
-        if made is not None:
-            response = made
+        response: ClientResponse = made if instance is None else instance
         self.response = response
         return response
 

@@ -428,13 +428,7 @@ class BaseConnector:
         """Take a connection back: keep it idle for reuse, or close it."""
         if self._closed:
             return
-        self._acquired.discard(protocol)  # (_drop_acquired() inline)
-        if self._limit_per_host:
-            per_host = self._acquired_per_host.get(key)
-            if per_host is not None:
-                per_host.discard(protocol)
-                if not per_host:
-                    del self._acquired_per_host[key]
+        self._drop_acquired(key, protocol)
         if (
             self._force_close
             or should_close

@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit.client._construct import constructor
 from toolkit.client.client_request import ClientRequest
 from toolkit.client.exceptions import (
     ClientConnectorError,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["RequestOptions", "auth_for", "send_following_redirects", "send_once"]
 
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
-_object_new = object.__new__
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
@@ -301,16 +301,7 @@ async def send_once(
     timeout = opts.timeout
     request_class = session._request_class
     while True:
-        # Calling a class with keyword arguments packs them into a dict for __init__;
-        # calling __init__ as a method does not. Classes that create instances the
-        # plain way (most) are made so; others are called.
-        req: ClientRequest
-        make: Any
-        if type(request_class) is type and request_class.__new__ is _object_new:
-            req = make = _object_new(request_class)
-            make = make.__init__
-        else:
-            make = request_class
+        instance, make = constructor(request_class)
         made = make(
             method,
             url,
@@ -339,8 +330,7 @@ async def send_once(
             server_hostname=opts.server_hostname,
             force_close=bool(getattr(connector, "force_close", False)),
         )
-        if made is not None:
-            req = made
+        req: ClientRequest = made if instance is None else instance
         conn = await connector.connect(req, traces, timeout)
         protocol = conn.protocol
         assert protocol is not None

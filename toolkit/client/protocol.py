@@ -352,13 +352,7 @@ class ResponseHandler(asyncio.Protocol):
             timer = self._read_timer
             if timer._timeout or timer._handle is not None:  # (reset() has work to do)
                 timer.reset()
-        # (_feed() inline)
-        try:
-            events = self._parser.feed_data(data)
-        except HttpProcessingError as exc:
-            self._parse_failed(exc)
-            return
-        self._handle_events(events)
+        self._feed(data)
 
     # ------------------------------------------------------------------ parsing
 

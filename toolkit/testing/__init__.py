@@ -19,8 +19,9 @@ not ``unittest`` (``AioHTTPTestCase``), the mock or the built-in httpbin.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from toolkit._lazy import lazy_dir, lazy_load
 
 if TYPE_CHECKING:
     from toolkit.client._memory_pipe import MemoryTransport, create_memory_pipe
@@ -93,13 +94,8 @@ _MODULES = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_load(globals(), _MODULES, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return lazy_dir(globals(), __all__)

@@ -7,9 +7,9 @@ nor gunicorn.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from toolkit._lazy import lazy_dir, lazy_load
 from toolkit.web._keys import RequestKey, ResponseKey
 from toolkit.web.app import (
     AppKey,
@@ -324,13 +324,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy_load(globals(), _LAZY, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return lazy_dir(globals(), __all__)

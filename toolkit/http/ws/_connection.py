@@ -129,7 +129,10 @@ class WSConnection:
             self._fail(exc)
             messages.append(WSMessage(WSMsgType.ERROR, exc, None))
             return messages
-        self._react(messages)
+        for msg in messages:
+            if msg.type is not _TEXT and msg.type is not _BINARY:
+                self._react(messages)
+                break
         return messages
 
     def receive_eof(self) -> None:
@@ -150,8 +153,6 @@ class WSConnection:
 
     def _react(self, messages: list[WSMessage]) -> None:
         for msg in messages:
-            if msg.type is _TEXT or msg.type is _BINARY:
-                continue
             if msg.type is WSMsgType.PING:
                 if self.autoping and not self._close_sent:
                     self._outgoing += self.writer.pong(msg.data)
