@@ -471,11 +471,12 @@ async def test_500_reaches_a_client_still_uploading(caplog: pytest.LogCaptureFix
 class MemoryTransport(asyncio.Transport):
     """Collects what the server writes; no socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: asyncio.BaseProtocol | None = None) -> None:
         super().__init__()
         self.data = bytearray()
         self.closed = False
         self.wrote = asyncio.Event()
+        self.protocol = protocol
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.data += data
@@ -485,6 +486,9 @@ class MemoryTransport(asyncio.Transport):
         return self.closed
 
     def close(self) -> None:
+        # Like a socket transport: the protocol hears of it on the next loop pass.
+        if not self.closed and self.protocol is not None:
+            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
         self.closed = True
 
     def can_write_eof(self) -> bool:
@@ -530,7 +534,7 @@ def test_pipelined_stream_cut_anywhere(
     async def run() -> bytes:
         server = Server(echo)
         protocol = server()
-        transport = MemoryTransport()
+        transport = MemoryTransport(protocol)
         protocol.connection_made(transport)
         for piece in pieces:
             protocol.data_received(piece)

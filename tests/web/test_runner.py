@@ -326,3 +326,42 @@ async def test_several_sites_and_stopping_one() -> None:
             assert (await client.get(f"http://127.0.0.1:{ports[1]}/")).text == "hello"
     finally:
         await runner.cleanup()
+
+
+async def test_cleanup_closes_tls_sockets_of_silent_clients(
+    tls_server_context: ssl.SSLContext, tls_client_context: ssl.SSLContext
+) -> None:
+    """A TLS client that never answers close_notify must not keep the server's socket."""
+    runner = web.AppRunner(make_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls_server_context)
+    await site.start()
+    port = runner.addresses[0][1]
+
+    def connect() -> ssl.SSLSocket:
+        tls = tls_client_context.wrap_socket(
+            socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1"
+        )
+        tls.settimeout(10)
+        tls.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = b""
+        while not received.endswith(b"hello"):
+            received += tls.recv(4096)
+        return tls
+
+    def tcp_level_end(tls: ssl.SSLSocket) -> bytes:
+        assert tls.recv(4096) == b""  # the server's close_notify
+        # Read the TCP stream under the TLS layer: b"" once the server closed its socket.
+        with socket.socket(fileno=os.dup(tls.fileno())) as raw:
+            raw.settimeout(10)
+            try:
+                return raw.recv(4096)
+            except ConnectionResetError:
+                return b""
+
+    tls = await asyncio.to_thread(connect)
+    try:
+        await runner.cleanup()
+        assert await asyncio.to_thread(tcp_level_end, tls) == b""
+    finally:
+        tls.close()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import datetime
+import functools
 import logging
 import os
 import re
@@ -164,7 +165,8 @@ class AccessLogger(AbstractAccessLogger):
         self._template, self._directives = self._compile(log_format)
 
     @staticmethod
-    def _compile(log_format: str) -> tuple[str, list[_Directive]]:
+    @functools.lru_cache(maxsize=16)  # one logger per connection, a handful of formats
+    def _compile(log_format: str) -> tuple[str, tuple[_Directive, ...]]:
         """Turn ``log_format`` into a ``%s`` template plus one renderer per directive."""
         directives: list[_Directive] = []
         parts: list[str] = []
@@ -187,7 +189,7 @@ class AccessLogger(AbstractAccessLogger):
                 key, render = _SIMPLE[token]
                 directives.append(_Directive(key, render))
         parts.append(log_format[pos:].replace("%", "%%"))
-        return "".join(parts), directives
+        return "".join(parts), tuple(directives)
 
     @property
     def enabled(self) -> bool:

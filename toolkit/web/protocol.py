@@ -58,6 +58,9 @@ _BODY = 2  # a body is being received
 _LINGER_SECONDS = 2.0
 # Past this many queued pipelined requests the transport stops reading.
 _MAX_PIPELINED = 16
+# How long shutdown() waits for a closed transport to be gone (TLS waits for the
+# peer's close_notify) before aborting it, so no socket outlives the server.
+_CLOSE_GRACE_SECONDS = 1.0
 
 
 def _bad_return(handler: Any, resp: Any) -> RuntimeError:
@@ -144,6 +147,8 @@ class RequestHandler(FlowControlProtocol):
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
         )
         self._task: asyncio.Task[None] | None = None
+        self._lost: asyncio.Future[None] | None = None
+        self._tls = False
         self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
         self._messages = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
@@ -179,6 +184,7 @@ class RequestHandler(FlowControlProtocol):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 except OSError:
                     pass
+        self._tls = transport.get_extra_info("sslcontext") is not None
         self._idle_since = self._loop.time()
         self._manager.connection_made(self, self.transport)
         self._task = self._loop.create_task(self._run())
@@ -203,6 +209,8 @@ class RequestHandler(FlowControlProtocol):
         if self._upgraded is not None:
             self._upgraded.feed_eof()
         self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
         elif self._busy and self._handler_cancellation and self._task is not None:
@@ -233,8 +241,7 @@ class RequestHandler(FlowControlProtocol):
         self._close = True
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-        transport = self.transport
-        if transport is not None and transport.get_extra_info("sslcontext") is not None:
+        if self._tls:
             return None  # TLS transports cannot stay half-open
         return True if keep_open else None
 
@@ -420,8 +427,19 @@ class RequestHandler(FlowControlProtocol):
                     current = asyncio.current_task()
                     if sys.version_info >= (3, 11) and current is not None and current.cancelling():
                         raise
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is None:
+            return
+        if not transport.is_closing():  # (a 2nd close() detaches asyncio's TLS transport,
+            transport.close()  # after which abort() below would do nothing)
+        if self.transport is None:
+            return
+        self._lost = lost = self._loop.create_future()
+        try:
+            await asyncio.wait_for(lost, _CLOSE_GRACE_SECONDS)
+        except asyncio.TimeoutError:
+            if self.transport is not None:
+                self.transport.abort()
 
     def set_parser(self, parser: UpgradeParser) -> None:
         """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
