@@ -20,6 +20,7 @@ from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11, RequestHead
 from toolkit.payload import StringPayload
 from toolkit.streams import EMPTY_PAYLOAD
 from toolkit.web import response as response_module
+from toolkit.web import stream_response as stream_response_module
 from toolkit.web.request import BaseRequest
 from toolkit.web.writer import StreamWriter
 
@@ -150,7 +151,8 @@ async def test_shortcut_sends_what_the_general_path_sends(
     should_close: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(response_module, "http_date_now", lambda: _DATE)
+    for module in (response_module, stream_response_module):
+        monkeypatch.setattr(module, "http_date_now", lambda: _DATE)
     fast, slow = _make(kind), _make(kind)
     fast_req, fast_proto = _request(method, version, should_close, hook=False)
     slow_req, slow_proto = _request(method, version, should_close, hook=True)

@@ -17,7 +17,7 @@ from toolkit.web.response import StreamResponse
 
 if TYPE_CHECKING:
     from toolkit.web.request import BaseRequest
-    from toolkit.web.response import _PayloadWriter
+    from toolkit.web.stream_response import _PayloadWriter
 
 __all__ = ["FileResponse"]
 
