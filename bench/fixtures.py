@@ -5,7 +5,9 @@ directory, identical but for the fixture they use:
 
 * ``toolkit-tcp``: aiotoolkit's ``http_client(app)``, served over TCP on 127.0.0.1;
 * ``toolkit-memory``: aiotoolkit's ``http_client(app, memory=True)``, no socket;
-* ``pytest-aiohttp``: pytest-aiohttp's ``aiohttp_client(app)`` (over TCP).
+* ``pytest-aiohttp``: pytest-aiohttp's ``aiohttp_client(app)`` (over TCP);
+* ``pytest-floor``: as many empty synchronous tests and no plugin, the floor under any
+  fixture: its speed-up over pytest-aiohttp is the most a fixture could reach.
 
 Each test builds a one-route application, gets a client for it, sends ``GET /`` and
 checks the status and the body. Each suite runs in its own ``python -m pytest -q -p
@@ -84,6 +86,16 @@ async def test_request({fixture}, i):
 """
 
 
+_FLOOR_TEST = """
+import pytest
+
+
+@pytest.mark.parametrize("i", range({tests}))
+def test_nothing(i):
+    assert i >= 0
+"""
+
+
 def _test_source(package: str, fixture: str, options: str = "") -> str:
     """The generated test module, ``{tests}`` left for the count."""
     return (
@@ -109,6 +121,9 @@ SUITES = (
     Suite("toolkit-tcp", _test_source("toolkit", "http_client"), _OURS),
     Suite("toolkit-memory", _test_source("toolkit", "http_client", ", memory=True"), _OURS),
     Suite("pytest-aiohttp", _test_source("aiohttp", "aiohttp_client"), _THEIRS),
+    # No server, no request, no async plugin: what pytest itself costs for as many tests.
+    # Its speed-up over pytest-aiohttp is the most any fixture could reach.
+    Suite("pytest-floor", _FLOOR_TEST, ()),
 )
 #: A user's repeated runs import from .pyc files: do not let the environment forbid them
 #: (an editable install would otherwise compile aiotoolkit from source in every run).
