@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
-__all__ = ["AppKey", "RequestKey", "ResponseKey"]
+__all__ = ["AppKey", "LazyState", "RequestKey", "ResponseKey"]
 
 _T = TypeVar("_T")
 
@@ -55,3 +56,41 @@ class ResponseKey(_TypedKey[_T]):
     """A typed key for response state."""
 
     __slots__ = ()
+
+
+_K = TypeVar("_K", bound="_TypedKey[Any]")
+
+
+class LazyState(Generic[_K]):
+    """The ``obj[key]`` state of requests and responses.
+
+    Its dict is made on the first write: most requests never store anything. Classes
+    put their typed ``__getitem__``/``__setitem__`` overloads over :meth:`_get_state`
+    and :meth:`_set_state`.
+    """
+
+    _state: dict[str | _K, Any] | None = None
+
+    def _get_state(self, key: str | _K) -> Any:
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        return state[key]
+
+    def _set_state(self, key: str | _K, value: Any) -> None:
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        state[key] = value
+
+    def __delitem__(self, key: str | _K) -> None:
+        state = self._state
+        if state is None:
+            raise KeyError(key)
+        del state[key]
+
+    def __len__(self) -> int:
+        return len(self._state) if self._state is not None else 0
+
+    def __iter__(self) -> Iterator[str | _K]:
+        return iter(self._state if self._state is not None else ())

@@ -13,7 +13,7 @@ import re
 import socket
 import string
 import warnings
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -28,7 +28,7 @@ from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
 from toolkit.web._forms import FileField, read_multipart_form
 from toolkit.web._helpers import parse_content_type, parse_forwarded, parse_http_date
-from toolkit.web._keys import RequestKey
+from toolkit.web._keys import LazyState, RequestKey
 from toolkit.web.exceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ _SENTINEL: Any = object()
 _T = TypeVar("_T")
 
 
-class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
+class BaseRequest(LazyState["RequestKey[Any]"], MutableMapping["str | RequestKey[Any]", Any]):
     """An HTTP request as the handler sees it.
 
     Constructed by the protocol (see the toolkit.web seam) or by
@@ -66,7 +66,6 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     #: False when prepare() may skip _prepare_hook (set by the app for its requests).
     _run_prepare_hook = True
     # Per-request state (``request["key"]``), created on first assignment.
-    _state: dict[str | RequestKey[Any], Any] | None = None
     # Parsed on first use.
     _forwarded: tuple[Mapping[str, str], ...] | None = None
     _cookies: Mapping[str, str] | None = None
@@ -538,10 +537,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     def __getitem__(self, key: str) -> Any: ...
 
     def __getitem__(self, key: str | RequestKey[_T]) -> Any:
-        state = self._state
-        if state is None:
-            raise KeyError(key)
-        return state[key]
+        return self._get_state(key)
 
     @overload
     def __setitem__(self, key: RequestKey[_T], value: _T) -> None: ...
@@ -550,22 +546,7 @@ class BaseRequest(MutableMapping["str | RequestKey[Any]", Any]):
     def __setitem__(self, key: str, value: Any) -> None: ...
 
     def __setitem__(self, key: str | RequestKey[_T], value: Any) -> None:
-        state = self._state
-        if state is None:
-            state = self._state = {}
-        state[key] = value
-
-    def __delitem__(self, key: str | RequestKey[Any]) -> None:
-        state = self._state
-        if state is None:
-            raise KeyError(key)
-        del state[key]
-
-    def __len__(self) -> int:
-        return len(self._state) if self._state is not None else 0
-
-    def __iter__(self) -> Iterator[str | RequestKey[Any]]:
-        return iter(self._state if self._state is not None else ())
+        self._set_state(key, value)
 
     def __bool__(self) -> bool:
         return True

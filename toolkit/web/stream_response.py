@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
@@ -21,7 +21,7 @@ from toolkit import __version__, hdrs
 from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11
 from toolkit.web._compression import ContentCoding, choose_coding
 from toolkit.web._helpers import http_date_now
-from toolkit.web._keys import ResponseKey
+from toolkit.web._keys import LazyState, ResponseKey
 from toolkit.web._response_headers import HeadersMixin
 from toolkit.web.writer import StreamWriter
 
@@ -69,7 +69,9 @@ def _reason_for(status: int) -> str:
     return _REASONS.get(status, "")
 
 
-class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]):
+class StreamResponse(
+    HeadersMixin, LazyState["ResponseKey[Any]"], MutableMapping["str | ResponseKey[Any]", Any]
+):
     """A response whose body is written piece by piece after :meth:`prepare`.
 
     The response is also a mutable mapping for per-response state (``resp["key"]``).
@@ -91,7 +93,6 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     _must_be_empty_body: bool | None = None
     _body_length = 0
     # Per-response state (``resp["key"]``), created on first assignment.
-    _state: dict[str | ResponseKey[Any], Any] | None = None
 
     def __init__(
         self,
@@ -375,10 +376,7 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     def __getitem__(self, key: str) -> Any: ...
 
     def __getitem__(self, key: str | ResponseKey[_T]) -> Any:
-        state = self._state
-        if state is None:
-            raise KeyError(key)
-        return state[key]
+        return self._get_state(key)
 
     @overload
     def __setitem__(self, key: ResponseKey[_T], value: _T) -> None: ...
@@ -387,22 +385,7 @@ class StreamResponse(HeadersMixin, MutableMapping["str | ResponseKey[Any]", Any]
     def __setitem__(self, key: str, value: Any) -> None: ...
 
     def __setitem__(self, key: str | ResponseKey[_T], value: Any) -> None:
-        state = self._state
-        if state is None:
-            state = self._state = {}
-        state[key] = value
-
-    def __delitem__(self, key: str | ResponseKey[Any]) -> None:
-        state = self._state
-        if state is None:
-            raise KeyError(key)
-        del state[key]
-
-    def __len__(self) -> int:
-        return len(self._state) if self._state is not None else 0
-
-    def __iter__(self) -> Iterator[str | ResponseKey[Any]]:
-        return iter(self._state if self._state is not None else ())
+        self._set_state(key, value)
 
     def __hash__(self) -> int:
         return id(self)
