@@ -33,9 +33,9 @@ from ._framing import (
 from ._head import raise_line_too_long, validate_target
 from ._llhttp_base import CTL_RE, END_OF_MESSAGE, VERSIONS, LLParser
 from .compression import get_decoder
-from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
+from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
 from .events import EndOfMessage, Event, HttpVersion11, RequestHead, ResponseHead
-from .parser import PyRequestParser, PyResponseParser, complete_messages
+from .parser import PyRequestParser, PyResponseParser
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
@@ -105,26 +105,7 @@ class HttptoolsRequestParser(LLParser):
             or self._upgrade_reader is not None
         ):
             return super().feed_data(data)
-        # The common case (a feed that starts between messages), with
-        # _feed_llhttp() inline.
-        events = self._events = []
-        self._started_now = False
-        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
-        try:
-            try:
-                self._parser.feed_data(data)
-            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
-                self._llhttp_stopped(exc, data, True)
-                return events
-            if self._in_message:  # a message continues in the next feed
-                if self._in_head:
-                    self._check_partial_head(data)
-                else:
-                    self._idle = 0
-        except HttpProcessingError as exc:
-            self._error = exc
-            return complete_messages(events, exc)
-        return events
+        return self._feed_between_messages(data)
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -335,27 +316,9 @@ class HttptoolsResponseParser(LLParser):
             or "CONNECT" in methods
         ):
             return super().feed_data(data)
-        # The common case (a feed that starts between messages, llhttp framing),
-        # with _feed() and _feed_llhttp() inline.
-        events = self._events = []
+        # The common case: a feed that starts between messages, llhttp framing.
         self._methods_at_start = tuple(methods)
-        self._started_now = False
-        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
-        try:
-            try:
-                self._parser.feed_data(data)
-            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
-                self._llhttp_stopped(exc, data, True)
-                return events
-            if self._in_message:  # a message continues in the next feed
-                if self._in_head:
-                    self._check_partial_head(data)
-                else:
-                    self._idle = 0
-        except HttpProcessingError as exc:
-            self._error = exc
-            return complete_messages(events, exc)
-        return events
+        return self._feed_between_messages(data)
 
     def feed_eof(self) -> list[Event]:
         """The peer closed: end a close-delimited body, or raise for a truncated message."""

@@ -153,6 +153,31 @@ class LLParser:
             return complete_messages(events, exc)
         return events
 
+    def _feed_between_messages(self, data: bytes) -> list[Event]:
+        """:meth:`feed_data` for the common case, with :meth:`_feed_llhttp` inline.
+
+        The caller has checked that the feed is ``bytes`` that starts between messages
+        of a parser with no error, pause, trailing bytes or upgrade pending.
+        """
+        events = self._events = []
+        self._started_now = False
+        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
+        try:
+            try:
+                self._parser.feed_data(data)
+            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
+                self._llhttp_stopped(exc, data, True)
+                return events
+            if self._in_message:  # a message continues in the next feed
+                if self._in_head:
+                    self._check_partial_head(data)
+                else:
+                    self._idle = 0
+        except HttpProcessingError as exc:
+            self._error = exc
+            return complete_messages(events, exc)
+        return events
+
     def feed_eof(self) -> list[Event]:
         """The peer closed: end a close-delimited body, or raise for a truncated message."""
         if self._error is not None:
