@@ -275,14 +275,7 @@ class RequestHandler(FlowControlProtocol):
             ):
                 # The usual feed, one whole request without a body: _dispatch(), inline.
                 self._receiving = _IDLE
-                messages = self._messages
-                messages.append((events[0], EMPTY_PAYLOAD))
-                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
-                    self._pipeline_paused = True
-                    self._update_reading()
-                waiter = self._waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                self._queue(events[0], EMPTY_PAYLOAD)
             elif events:
                 self._dispatch(events)
         except HttpProcessingError as exc:
@@ -322,8 +315,18 @@ class RequestHandler(FlowControlProtocol):
                 # first, then the error (it is queued after them).
                 self._on_parse_error(parser.error)
 
-    def _dispatch(self, events: list[Any]) -> None:
+    def _queue(self, head: RequestHead, payload: StreamReader) -> None:
+        """Queue a request for the connection's task and wake it."""
         messages = self._messages
+        messages.append((head, payload))
+        if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
+            self._pipeline_paused = True
+            self._update_reading()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _dispatch(self, events: list[Any]) -> None:
         count = len(events)
         i = 0
         while i < count and not self._input_closed:
@@ -347,13 +350,7 @@ class RequestHandler(FlowControlProtocol):
                     self._receiving = _BODY
                     if event.compression and self._auto_decompress:
                         self._decoder = get_decoder(event.compression)
-                messages.append((event, payload))
-                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
-                    self._pipeline_paused = True
-                    self._update_reading()
-                waiter = self._waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                self._queue(event, payload)
             elif type(event) is EndOfMessage:
                 if self._payload is not None:
                     if self._decoder is not None:

@@ -34,6 +34,7 @@ from toolkit.web.stream_response import (
     _TRANSFER_ENCODING,
     SERVER_SOFTWARE,
     StreamResponse,
+    without_content,
 )
 from toolkit.web.writer import StreamWriter
 
@@ -192,11 +193,7 @@ class Response(StreamResponse):
     def _set_content_length(self, method: str) -> None:
         headers = self._headers
         status = self._status
-        if (
-            100 <= status < 200
-            or status == 204
-            or (method == hdrs.METH_CONNECT and 200 <= status < 300)
-        ):
+        if without_content(status, method):
             headers.pop(hdrs.CONTENT_LENGTH, None)
         elif not self._chunked and hdrs.CONTENT_LENGTH not in headers:
             body = self._body

@@ -65,6 +65,11 @@ _CHAIN = itertools.chain.from_iterable
 _TEXT_PLAIN_UTF8 = "text/plain; charset=utf-8"
 
 
+def without_content(status: int, method: str) -> bool:
+    """True for responses that carry no content and no Content-Length (RFC 9110 §8.6)."""
+    return 100 <= status < 200 or status == 204 or (method == "CONNECT" and 200 <= status < 300)
+
+
 def _reason_for(status: int) -> str:
     return _REASONS.get(status, "")
 
@@ -299,12 +304,7 @@ class StreamResponse(
             elif not empty_body:
                 keep_alive = False  # HTTP/1.0 without a length: the close ends the body
         if empty_body:
-            status = self._status
-            if (
-                100 <= status < 200
-                or status == 204
-                or (method == hdrs.METH_CONNECT and 200 <= status < 300)
-            ):
+            if without_content(self._status, method):
                 headers.pop(hdrs.CONTENT_LENGTH, None)
             headers.pop(hdrs.TRANSFER_ENCODING, None)
         else:
