@@ -104,3 +104,15 @@ def test_bench_runs(loop: str) -> None:
         for scenario in ("sequential", "concurrent"):
             assert re.search(rf"{client}\s+{scenario}\s+runs: \d", res.stdout), res.stdout
     assert "ratio" in res.stdout
+
+
+def test_fixture_bench_runs_every_suite() -> None:
+    """``bench/fixtures.py`` generates, runs and compares its suites (a tiny run)."""
+    res = run_script("bench/fixtures.py", "--tests", "3", "--repeats", "1", timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "whole run" in res.stdout and "tests only" in res.stdout
+    for suite in ("toolkit-tcp", "toolkit-memory", "pytest-aiohttp", "pytest-floor"):
+        rows = [line for line in res.stdout.splitlines() if line.strip().startswith(suite)]
+        assert len(rows) == 2, (suite, res.stdout)  # one row per table
+    speedups = re.findall(r"(\d+\.\d+)x /", res.stdout)
+    assert len(speedups) == 6 and all(float(x) > 0 for x in speedups), res.stdout
