@@ -127,6 +127,7 @@ if TYPE_CHECKING:
         EMPTY_PAYLOAD,
         DataQueue,
         EofStream,
+        FlowControlDataQueue,
         StreamReader,
     )
 
