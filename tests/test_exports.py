@@ -5,7 +5,9 @@ Adding or removing a public name is a deliberate change: update the list here to
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -14,8 +16,8 @@ import pytest
 import toolkit
 import toolkit.client
 
-#: Exported by both ``toolkit`` and ``toolkit.client`` (the same objects).
-EXPECTED_COMMON = frozenset(
+#: Exported by ``toolkit.client``, and by ``toolkit`` too (the same objects).
+EXPECTED_CLIENT = frozenset(
     {
         "AsyncResolver",
         "BaseConnector",
@@ -40,6 +42,7 @@ EXPECTED_COMMON = frozenset(
         "ClientWebSocketResponse",
         "Connection",
         "ConnectionTimeoutError",
+        "ContentDisposition",
         "ContentTypeError",
         "DefaultResolver",
         "Fingerprint",
@@ -83,7 +86,8 @@ EXPECTED_COMMON = frozenset(
     }
 )
 
-EXPECTED_TOOLKIT = EXPECTED_COMMON | {
+#: ``toolkit`` re-exports every client name.
+EXPECTED_TOOLKIT = EXPECTED_CLIENT | {
     "AbstractCookieJar",
     "AsyncIterablePayload",
     "BadContentDispositionHeader",
@@ -127,10 +131,6 @@ EXPECTED_TOOLKIT = EXPECTED_COMMON | {
     "streamer",
 }
 
-EXPECTED_CLIENT = EXPECTED_COMMON | {
-    "ContentDisposition",
-}
-
 
 def test_toolkit_all_is_pinned() -> None:
     assert len(toolkit.__all__) == len(set(toolkit.__all__)), "duplicates in __all__"
@@ -166,16 +166,17 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_same_objects_through_both_facades() -> None:
-    for name in EXPECTED_COMMON:
+    for name in EXPECTED_CLIENT:
         assert getattr(toolkit, name) is getattr(toolkit.client, name), name
     assert callable(toolkit.request)
     assert toolkit.request is importlib.import_module("toolkit.client.session").request
 
 
 def test_importing_the_http_core_does_not_import_the_client() -> None:
+    # The ``toolkit.client`` facade itself is a name table and may load; no client code may.
     code = (
         "import sys, toolkit.http, toolkit.hdrs; "
-        "print(any(m.startswith('toolkit.client') for m in sys.modules))"
+        "print(any(m.startswith('toolkit.client.') for m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -185,3 +186,26 @@ def test_importing_the_http_core_does_not_import_the_client() -> None:
 
 def test_version() -> None:
     assert toolkit.__version__ == "0.1.0"
+
+
+def _names_type_checkers_see(module: object) -> set[str]:
+    """The names a facade re-exports to type checkers (``from m import X as X``)."""
+    tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
+    guard = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname
+        for node in guard.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+
+
+@pytest.mark.parametrize("module", [toolkit, toolkit.client], ids=["toolkit", "client"])
+def test_type_checkers_see_exactly_the_runtime_names(module: object) -> None:
+    runtime = set(module.__all__) - {"__version__"}  # type: ignore[attr-defined]
+    assert _names_type_checkers_see(module) == runtime

@@ -12,8 +12,7 @@ import zlib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from toolkit import multipart

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect as wsl_connect
-from websockets.asyncio.server import ServerConnection
-from websockets.asyncio.server import serve as wsl_serve
+from websockets.asyncio.server import ServerConnection, serve as wsl_serve
 from websockets.exceptions import ConnectionClosed
 
 from toolkit import web

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["lazy_dir", "lazy_load"]
+__all__ = ["exported_names", "lazy_dir", "lazy_load", "name_table"]
 
 
 def lazy_load(namespace: dict[str, Any], table: Mapping[str, str], name: str) -> Any:
@@ -29,3 +29,13 @@ def lazy_load(namespace: dict[str, Any], table: Mapping[str, str], name: str) ->
 def lazy_dir(namespace: Mapping[str, Any], exported: Iterable[str]) -> list[str]:
     """``dir()`` of a package: what it holds now plus what it exports lazily."""
     return sorted({*namespace, *exported})
+
+
+def name_table(names_by_module: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Invert ``{module: names}`` into the ``{name: module}`` table ``lazy_load`` reads."""
+    return {name: module for module, names in names_by_module.items() for name in names}
+
+
+def exported_names(names_by_module: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every name in ``{module: names}``, sorted: a package's ``__all__``."""
+    return sorted(name_table(names_by_module))

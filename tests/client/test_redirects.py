@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import _peers as peers  # registered by conftest.py
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from yarl import URL
 
 import toolkit

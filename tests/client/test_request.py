@@ -12,8 +12,7 @@ from pathlib import Path
 
 import _peers as peers  # registered by conftest.py
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from multidict import MultiDict
 from yarl import URL
 

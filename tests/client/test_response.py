@@ -6,8 +6,7 @@ import asyncio
 
 import _peers as peers  # registered by conftest.py
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 

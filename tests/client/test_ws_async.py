@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from toolkit._ws_async import WebSocketBase
 from toolkit.http.ws import Role, WebSocketWriter, WSConnection, WSMsgType

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11, RequestHead
 from toolkit.http.errors import HttpProcessingError, LineTooLong, TooManyHeaders

@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from toolkit import ClientConnectionError, ClientSession, web
 from toolkit.testing import MemoryConnector, RawTestServer, TestServer

@@ -8,8 +8,7 @@ shortcuts: these tests pin that they answer exactly like the slow paths.
 from __future__ import annotations
 
 import httpx
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tests.web.conftest import Serve, make_request
 from toolkit import web

@@ -19,8 +19,7 @@ from toolkit import web
 from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11, RequestHead
 from toolkit.payload import StringPayload
 from toolkit.streams import EMPTY_PAYLOAD
-from toolkit.web import response as response_module
-from toolkit.web import stream_response as stream_response_module
+from toolkit.web import response as response_module, stream_response as stream_response_module
 from toolkit.web.request import BaseRequest
 from toolkit.web.writer import StreamWriter
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from weatherclient import CurrentWeather, DailyForecast, Forecast
 
 temperatures = st.one_of(

@@ -4,8 +4,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from toolkit.http.ws import _mask, websocket_mask
 

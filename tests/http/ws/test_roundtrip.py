@@ -7,8 +7,7 @@ import os
 import zlib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from toolkit.http.ws import (
     DeflateParams,

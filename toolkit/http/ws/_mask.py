@@ -113,9 +113,11 @@ ACCELERATED = False
 
 if _use_accelerator():
     try:
-        from ._mask_c import mask as websocket_mask
-        from ._mask_c import mask_chunks as websocket_mask_chunks
-        from ._mask_c import mask_inplace as websocket_mask_inplace
+        from ._mask_c import (
+            mask as websocket_mask,
+            mask_chunks as websocket_mask_chunks,
+            mask_inplace as websocket_mask_inplace,
+        )
     except ImportError:  # not compiled: keep the pure-Python functions
         pass
     else:

@@ -25,8 +25,7 @@ import importlib.util
 
 from toolkit.web import Application, UrlDispatcher
 
-from . import _more as m
-from . import _views as v
+from . import _more as m, _views as v
 
 __all__ = ["make_httpbin_app"]
 
