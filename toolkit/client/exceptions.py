@@ -326,17 +326,6 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.SSLCertVerificationErr
         return self._certificate_error
 
     @property
-    def host(self) -> str:
-        """The host the connection was for."""
-        return str(self._conn_key.host)
-
-    @property
-    def port(self) -> int | None:
-        """The port the connection was for."""
-        port: int | None = self._conn_key.port
-        return port
-
-    @property
     def ssl(self) -> bool:
         """Whether the connection was a TLS one (always True here)."""
         return bool(self._conn_key.is_ssl)
