@@ -28,16 +28,19 @@ collection are a fixed cost on both sides; the second figure shows the fixtures 
 
 Each suite runs once untimed first (imports get their ``.pyc`` files, pytest caches
 the rewritten test module), with bytecode writing allowed whatever the environment
-says. The timed runs are interleaved (A B C, B C A, ...) so that a burst of load from
-elsewhere does not land on one of them only. The script prints every run, then the
-best and the median wall time per suite, the best CPU time (user + system of the
-pytest process: on a busy machine it moves much less than the wall time), and how many
-times faster than pytest-aiohttp each of aiotoolkit's suites is, for the whole run and
-for the tests only (the targets: memory at least 3x, TCP at least 1.5x, in wall time on
-an idle machine).
+says. Then come ``--repeats`` timed rounds (5); a round runs every suite once, back to
+back, in a rotating order (A B C D, B C D A, ...), so that a burst of load from
+elsewhere does not land on one suite only. The script prints every run, then per suite
+the best and the median wall time, the best CPU time (user + system of the pytest
+process: on a busy machine it moves much less than the wall time), and how many times
+faster than pytest-aiohttp each of aiotoolkit's suites is, for the whole run and for
+the tests only: best against best, and the **median of the per-round ratios**, which is
+the headline (each ratio compares two runs made seconds apart, so load that comes and
+goes cancels out). The targets: memory at least 3x, TCP at least 1.5x, in wall time on
+an idle machine; the load average is printed before and after.
 
     .venv/bin/python bench/fixtures.py
-    .venv/bin/python bench/fixtures.py --tests 200 --repeats 5
+    .venv/bin/python bench/fixtures.py --tests 200 --repeats 9
     .venv/bin/python bench/fixtures.py --suite toolkit-memory --suite pytest-aiohttp
 """
 
@@ -222,18 +225,25 @@ def _run(suite: Suite, path: Path, tests: int) -> Timing:
 def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -> None:
     runs = len(next(iter(timings.values())))
     print()
-    print(f"{tests} tests per suite, {runs} timed runs each, seconds")
-    for title, wall_of, cpu_of in (
-        ("whole run (python -m pytest, start to exit)", _whole_wall, _whole_cpu),
-        ("tests only (end of collection to end of session)", _tests_wall, _tests_cpu),
+    print(f"{tests} tests per suite, {runs} timed rounds each, seconds")
+    base = timings.get(_BASELINE)
+    headline: list[str] = []
+    for title, short, wall_of, cpu_of in (
+        ("whole run (python -m pytest, start to exit)", "whole run", _whole_wall, _whole_cpu),
+        (
+            "tests only (end of collection to end of session)",
+            "tests only",
+            _tests_wall,
+            _tests_cpu,
+        ),
     ):
         print()
         print(f"{title}:")
         print(
             f"  {'suite':<15} {'wall best':>9} {'median':>7} {'cpu best':>9}"
-            f"   speed-up vs {_BASELINE}: wall best / median, cpu best"
+            f"   speed-up vs {_BASELINE}: wall best / median of rounds, cpu best"
         )
-        base = timings.get(_BASELINE)
+        figures: list[str] = []
         for suite in suites:
             walls = [wall_of(t) for t in timings[suite.name]]
             cpus = [cpu_of(t) for t in timings[suite.name]]
@@ -244,14 +254,40 @@ def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -
             if base is not None and suite.name != _BASELINE:
                 base_walls = [wall_of(t) for t in base]
                 base_cpus = [cpu_of(t) for t in base]
-                line += (
-                    f"   {min(base_walls) / min(walls):5.2f}x / "
-                    f"{statistics.median(base_walls) / statistics.median(walls):5.2f}x, "
-                    f"{min(base_cpus) / min(cpus):5.2f}x"
-                )
-                if suite.name in _TARGETS:
-                    line += f"   (target {_TARGETS[suite.name]:.1f}x)"
+                best = min(base_walls) / min(walls)
+                median = _median_ratio(base_walls, walls)
+                line += f"   {best:5.2f}x / {median:5.2f}x, {min(base_cpus) / min(cpus):5.2f}x"
+                target = _TARGETS.get(suite.name)
+                if target is not None:
+                    line += f"   (target {target:.1f}x)"
+                    figures.append(
+                        f"{suite.name} {median:.2f}x (best {best:.2f}x, target {target:.1f}x)"
+                    )
             print(line)
+        if figures:
+            headline.append(f"  {short + ':':<12} " + "; ".join(figures))
+    if headline:
+        print()
+        print(
+            f"headline: speed-up over {_BASELINE} in wall time, the median of the {runs} "
+            "rounds' ratios (each round runs every suite back to back):"
+        )
+        print("\n".join(headline))
+
+
+def _median_ratio(base: list[float], ours: list[float]) -> float:
+    """The median over rounds of ``base / ours``: each ratio compares two runs made
+    next to each other, so load that comes and goes cancels out better than in the
+    ratio of two medians."""
+    return statistics.median(b / o for b, o in zip(base, ours, strict=True))
+
+
+def _load() -> str:
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:  # not available on this platform
+        return "unknown"
+    return f"{one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def _whole_wall(t: Timing) -> float:
@@ -274,16 +310,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; the exit status is 1 if a suite failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=500, help="tests per suite (500)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per suite (3)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed rounds (every suite once per round; 5)"
+    )
     parser.add_argument(
         "--suite",
         action="append",
         choices=[s.name for s in SUITES],
-        help="run only this suite (repeatable; default: all three)",
+        help="run only this suite (repeatable; default: all four)",
     )
     args = parser.parse_args(argv)
     suites = [s for s in SUITES if args.suite is None or s.name in args.suite]
     timings: dict[str, list[Timing]] = {s.name: [] for s in suites}
+    print(f"load average before: {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
         paths = _write_suites(Path(tmp), suites, args.tests)
         try:
@@ -304,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 1
     _report(suites, timings, args.tests)
+    print(f"load average after: {_load()}")
     return 0
 
 

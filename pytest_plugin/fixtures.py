@@ -84,23 +84,33 @@ class ClientFactory(Protocol):
     ) -> Awaitable[TestClient]: ...
 
 
-def _server_options(
-    request: pytest.FixtureRequest, *, tls: bool, memory: bool, kwargs: dict[str, Any]
-) -> dict[str, Any]:
+def _fixture_value(name: str) -> Any:
+    """The value of fixture ``name`` for the running test, looked up on demand.
+
+    The factories do not depend on ``request`` (pytest builds a new ``request``
+    fixture definition every time one is resolved, which every test would pay for);
+    only the TLS fixtures are looked up this way, when a TLS server is asked for.
+    """
+    from .plugin import current_request
+
+    return current_request().getfixturevalue(name)
+
+
+def _server_options(*, tls: bool, memory: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
     if tls and memory:
         raise ValueError("tls=True needs a TCP server; the memory transport is plain HTTP")
     options = dict(kwargs)
     if tls and options.get("ssl") is None:
-        options["ssl"] = request.getfixturevalue("tls_server_context")
+        options["ssl"] = _fixture_value("tls_server_context")
     options["transport"] = "memory" if memory else "tcp"
     return options
 
 
 @_factory_fixture
-async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
+async def http_server() -> AsyncIterator[ServerFactory]:
     """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
-    from toolkit.testing import TestServer
+    from toolkit.testing.server import TestServer
 
     servers: list[TestServer] = []
 
@@ -112,7 +122,7 @@ async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
         memory: bool = False,
         **kwargs: Any,
     ) -> TestServer:
-        options = _server_options(request, tls=tls, memory=memory, kwargs=kwargs)
+        options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
         server = TestServer(app, port=port, **options)
         servers.append(server)
         await server.start_server()
@@ -126,10 +136,10 @@ async def http_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
 
 
 @_factory_fixture
-async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerFactory]:
+async def raw_server() -> AsyncIterator[RawServerFactory]:
     """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
     returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
-    from toolkit.testing import RawTestServer
+    from toolkit.testing.server import RawTestServer
 
     servers: list[RawTestServer] = []
 
@@ -141,7 +151,7 @@ async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerF
         memory: bool = False,
         **kwargs: Any,
     ) -> RawTestServer:
-        options = _server_options(request, tls=tls, memory=memory, kwargs=kwargs)
+        options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
         server = RawTestServer(handler, port=port, **options)
         servers.append(server)
         await server.start_server()
@@ -155,7 +165,7 @@ async def raw_server(request: pytest.FixtureRequest) -> AsyncIterator[RawServerF
 
 
 @_factory_fixture
-async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFactory]:
+async def http_client() -> AsyncIterator[ClientFactory]:
     """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
     memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.
 
@@ -164,8 +174,8 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFac
     server, the client uses it as it is. For an HTTPS server the session trusts the
     test CA (``tls_client_context``) unless a ``connector`` is given.
     """
-    from toolkit.client.connector import TCPConnector
-    from toolkit.testing import BaseTestServer, TestClient, TestServer
+    from toolkit.testing.client import TestClient
+    from toolkit.testing.server import BaseTestServer, TestServer
 
     clients: list[TestClient] = []
 
@@ -186,14 +196,16 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[ClientFac
                 )
             server = app_or_server
         else:
-            options = _server_options(request, tls=tls, memory=memory, kwargs=server_kwargs or {})
+            options = _server_options(tls=tls, memory=memory, kwargs=server_kwargs or {})
             server = TestServer(app_or_server, **options)
         if (
             server.transport == "tcp"
             and (tls or server.ssl is not None or server.scheme == "https")
             and kwargs.get("connector") is None
         ):
-            kwargs["connector"] = TCPConnector(ssl=request.getfixturevalue("tls_client_context"))
+            from toolkit.client.connector import TCPConnector
+
+            kwargs["connector"] = TCPConnector(ssl=_fixture_value("tls_client_context"))
         client = TestClient(server, **kwargs)
         clients.append(client)
         await client.start_server()

@@ -14,12 +14,21 @@ A full garbage collection scans every object of the process (tens of millisecond
 once a test suite is imported), so after each check the survivors are moved to the
 collector's permanent generation (``gc.freeze()``) and the next check only scans the
 objects created since. :func:`release_frozen` gives them back at the end of the session.
+What a check then costs is mostly freeing the test's own cyclic garbage (the
+application, server and protocol objects refer to each other), which the automatic
+collections would otherwise do later: measured over a suite of requests, the
+collector's total time is about the same with the check as without it.
+
+Test servers are numbered as they start (``toolkit.testing.server.started_count``): a
+check knows the test's servers from the number at its start, without listing the
+servers alive before, and without importing the testing module when no server exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import warnings
 from typing import Any
 
@@ -30,6 +39,9 @@ _LEAK_KEYS = {
     "connector": "connector",
     "client_connection": "connection",
 }  # and "test server": a TestServer/RawTestServer started and not closed
+
+#: Where the test servers are counted (looked up, not imported: see LeakRecorder).
+_SERVERS_MODULE = "toolkit.testing.server"
 
 #: The messages of the ResourceWarning the client emits for the objects above.
 LEAK_WARNING_PATTERN = r"Unclosed (client session|connector|connection)"
@@ -43,9 +55,10 @@ class LeakRecorder:
         self._previous = loop.get_exception_handler()
         self.leaks: list[tuple[str, str]] = []  # (kind, repr)
         loop.set_exception_handler(self._handle)
-        from toolkit.testing.server import live_servers
-
-        self._servers_before = set(live_servers)
+        # Servers numbered from here on are the test's (no import: none started yet
+        # if the module is not loaded).
+        servers = sys.modules.get(_SERVERS_MODULE)
+        self._first_server: int = servers.started_count if servers is not None else 0
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         for key, kind in _LEAK_KEYS.items():
@@ -60,14 +73,14 @@ class LeakRecorder:
     def collect(self) -> None:
         """Close test servers the test left running (reporting them), then run the
         garbage collector so that unreachable leaked objects report."""
-        from toolkit.testing.server import live_servers
-
-        for server in list(live_servers):
-            if server in self._servers_before:
-                continue
-            self.leaks.append(("test server", _safe_repr(server)))
-            if not self._loop.is_closed():
-                self._loop.run_until_complete(server.close())
+        servers = sys.modules.get(_SERVERS_MODULE)
+        if servers is not None and servers.live_servers:  # usually empty: nothing to list
+            for server in list(servers.live_servers):
+                if server._serial < self._first_server:
+                    continue  # started before the test
+                self.leaks.append(("test server", _safe_repr(server)))
+                if not self._loop.is_closed():
+                    self._loop.run_until_complete(server.close())
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=ResourceWarning)
             gc.collect()

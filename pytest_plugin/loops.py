@@ -1,12 +1,18 @@
 """Event loops for tests: a new loop for every test, made cheaply.
 
-Most of what a new asyncio loop costs is its wake-up channel (the "self-pipe": a
-socket pair the loop writes to from other threads and signal handlers, registered
-with its selector), not the loop itself. The plugin's asyncio loops therefore take
-that socket pair from a :class:`SelfPipePool` when the previous test's loop has
-closed, and give it back when they close. Every test still gets a new loop object
-with its own selector, tasks, callbacks and exception handler; only the socket pair
-moves from one closed loop to the next, and it is drained on the way.
+Most of what a new asyncio loop costs is its system resources, not the loop object:
+the wake-up channel (the "self-pipe": a socket pair the loop writes to from other
+threads and signal handlers) and the selector (an epoll/kqueue object) it is
+registered with. The plugin's asyncio loops therefore take both from a
+:class:`SelfPipePool` when the previous test's loop has closed, and give them back
+when they close. Every test still gets a new loop object with its own tasks,
+callbacks, exception handler and selector object; only those system resources move
+from one closed loop to the next:
+
+* the socket pair always (it is drained on the way);
+* the selector only when the closing loop left nothing registered in it but the
+  wake-up socket (no transport left open), so the next loop starts from the same
+  state as with a new selector. Otherwise it is closed, as asyncio does.
 
 This applies to the loops of asyncio's own policy on Unix. With another policy
 (``asyncio.set_event_loop_policy``), on Windows, or with uvloop, every loop is made
@@ -16,6 +22,7 @@ the ordinary way.
 from __future__ import annotations
 
 import asyncio
+import selectors
 import socket
 import sys
 import warnings
@@ -30,48 +37,75 @@ _POOLABLE = sys.platform != "win32" and all(
     hasattr(asyncio.SelectorEventLoop, name) for name in _HOOKS
 )
 
+#: What the pool keeps: (selector or None, ssock, csock); the selector, when kept,
+#: still has ssock registered.
+_Entry = tuple[selectors.BaseSelector | None, socket.socket, socket.socket]
+
 
 class SelfPipePool:
-    """Keeps the wake-up socket pair of a closed loop for the next one.
+    """Keeps the wake-up socket pair (and the selector) of a closed loop for the next one.
 
     Loops are created and closed by the thread running the tests, one after the
-    other; at most ``size`` pairs are kept, the others are closed.
+    other; at most ``size`` entries are kept, the others are closed.
     """
 
     def __init__(self, size: int = 1) -> None:
         self._size = size
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._entries: list[_Entry] = []
 
     def __len__(self) -> int:
-        return len(self._pairs)
+        return len(self._entries)
 
     def take(self) -> tuple[socket.socket, socket.socket] | None:
-        """A drained pair, or None when the pool is empty."""
-        if not self._pairs:
+        """A drained pair, or None when the pool is empty (a kept selector is closed)."""
+        entry = self.take_entry()
+        if entry is None:
             return None
-        pair = self._pairs.pop()
-        _drain(pair[0])
-        return pair
+        selector, ssock, csock = entry
+        if selector is not None:
+            selector.close()
+        return ssock, csock
 
-    def give(self, ssock: socket.socket, csock: socket.socket) -> None:
-        """Keep the pair of a closing loop (or close it when the pool is full)."""
-        if len(self._pairs) >= self._size or ssock.fileno() < 0 or csock.fileno() < 0:
+    def take_entry(self) -> _Entry | None:
+        """``(selector or None, ssock, csock)`` with the pair drained, or None when empty.
+
+        A selector still has ``ssock`` registered for reading (with the previous loop's
+        callback: the new loop registers its own over it).
+        """
+        if not self._entries:
+            return None
+        entry = self._entries.pop()
+        # A wake-up byte written around the previous loop's close() is meaningless now.
+        _drain(entry[1])
+        return entry
+
+    def give(
+        self,
+        ssock: socket.socket,
+        csock: socket.socket,
+        selector: selectors.BaseSelector | None = None,
+    ) -> None:
+        """Keep the pair (and the selector) of a closing loop, or close them when the
+        pool is full."""
+        if len(self._entries) >= self._size or ssock.fileno() < 0 or csock.fileno() < 0:
+            if selector is not None:
+                selector.close()
             ssock.close()
             csock.close()
             return
-        _drain(ssock)
-        self._pairs.append((ssock, csock))
+        self._entries.append((selector, ssock, csock))
 
     def close(self) -> None:
-        """Close the pairs kept."""
-        while self._pairs:
-            ssock, csock = self._pairs.pop()
+        """Close what is kept."""
+        while self._entries:
+            selector, ssock, csock = self._entries.pop()
+            if selector is not None:
+                selector.close()
             ssock.close()
             csock.close()
 
 
 def _drain(sock: socket.socket) -> None:
-    # A wake-up byte written just before the previous loop closed is meaningless now.
     while True:
         try:
             if not sock.recv(4096):
@@ -83,37 +117,48 @@ def _drain(sock: socket.socket) -> None:
 
 
 class _PooledLoop(asyncio.SelectorEventLoop):
-    """asyncio's selector loop with its wake-up socket pair taken from a pool."""
+    """asyncio's selector loop with its wake-up socket pair and selector from a pool."""
 
     # The attributes below are asyncio's own (selector_events.BaseSelectorEventLoop).
     _ssock: Any
     _csock: Any
+    _selector: Any
     _internal_fds: int
     _add_reader: Callable[..., Any]
     _remove_reader: Callable[[int], bool]
     _read_from_self: Callable[[], None]
 
     def __init__(self, pool: SelfPipePool) -> None:
-        self._pipe_pool = pool  # read by _make_self_pipe, which __init__ calls
-        super().__init__()
+        self._pipe_pool = pool
+        entry = pool.take_entry()
+        self._pooled_pipe = entry  # read by _make_self_pipe, which __init__ calls
+        super().__init__(entry[0] if entry is not None else None)
 
     def _make_self_pipe(self) -> None:
-        pair = self._pipe_pool.take()
-        if pair is None:
+        entry, self._pooled_pipe = self._pooled_pipe, None
+        if entry is None:
             super()._make_self_pipe()  # type: ignore[misc]
             return
-        self._ssock, self._csock = pair
+        _, self._ssock, self._csock = entry
         self._internal_fds += 1
+        # In a kept selector this replaces the previous loop's callback (no system call).
         self._add_reader(self._ssock.fileno(), self._read_from_self)
 
     def _close_self_pipe(self) -> None:
-        ssock, csock = self._ssock, self._csock
-        self._remove_reader(ssock.fileno())
+        ssock, csock, selector = self._ssock, self._csock, self._selector
+        # Keep the selector only if nothing but the wake-up socket is left in it.
+        keep = selector is not None and len(selector.get_map()) == 1
+        if not keep:
+            self._remove_reader(ssock.fileno())
         # None first: a thread calling call_soon_threadsafe() on this closed loop
         # finds no socket to write to (asyncio checks for None).
         self._ssock = self._csock = None
         self._internal_fds -= 1
-        self._pipe_pool.give(ssock, csock)
+        if keep:
+            self._selector = None  # so that close() does not close it
+            self._pipe_pool.give(ssock, csock, selector)
+        else:
+            self._pipe_pool.give(ssock, csock)
 
 
 if sys.version_info >= (3, 14):

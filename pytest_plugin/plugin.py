@@ -2,10 +2,11 @@
 
 Each test gets its own loop, created before its fixtures are set up and closed
 after they are torn down, so async fixtures and the test share one loop (made by
-:mod:`pytest_plugin.loops`, which reuses the wake-up socket pair of the previous
-test's closed loop). Tests that
-pytest-asyncio or anyio's plugin runs (see :mod:`pytest_plugin.coexist`) are left to
-them: no loop, no async fixtures and no leak check from aiotoolkit there.
+:mod:`pytest_plugin.loops`, which reuses the wake-up socket pair and, when nothing was
+left in it, the selector of the previous test's closed loop). The test and its fixture
+steps run through :mod:`pytest_plugin.running`. Tests that pytest-asyncio or anyio's
+plugin runs (see :mod:`pytest_plugin.coexist`) are left to them: no loop, no async
+fixtures and no leak check from aiotoolkit there.
 
 Options (command line, or the same name without ``--`` and with ``_`` in the ini file):
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import inspect
 import warnings
 from collections.abc import Callable, Generator
@@ -54,6 +54,7 @@ from .leaks import LEAK_WARNING_PATTERN, LeakRecorder, release_frozen
 from .loops import SelfPipePool, loop_factory
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
+from .running import fixture_wrapper, is_async_fixture, run
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
 
 __all__ = [
@@ -91,9 +92,14 @@ _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedEr
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
+_OUTER_KEY = pytest.StashKey[
+    tuple[asyncio.AbstractEventLoop | None, str | None, pytest.Item | None]
+]()
 #: The session's settings, read once: (leak mode, --block-network).
 _SETTINGS_KEY = pytest.StashKey[tuple[str, bool]]()
 _current_loop: asyncio.AbstractEventLoop | None = None
+#: The test being run (its fixture request serves fixtures looked up on demand).
+_current_item: pytest.Item | None = None
 #: The other plugin running the current test ("pytest-asyncio", "anyio"), if any.
 _current_foreign: str | None = None
 
@@ -109,61 +115,19 @@ def _loop() -> asyncio.AbstractEventLoop:
     return _current_loop
 
 
-def _wrap_async_fixture(
-    func: Callable[..., Any], loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
-) -> Callable[..., Any]:
-    """A synchronous stand-in for the async fixture ``func`` that runs it on ``loop``.
+def current_request() -> pytest.FixtureRequest:
+    """The fixture request of the test being run, to look fixtures up on demand.
 
-    It does not copy ``func.__dict__`` (``functools.wraps(updated=())``): other async
-    plugins must not mistake it for a fixture of theirs.
+    The plugin's factory fixtures use it instead of depending on ``request``: pytest
+    builds a new definition of the ``request`` fixture every time one is resolved.
     """
-    eager = func in eager_setup_fixtures
-    if request.instance is not None and inspect.ismethod(func):
-        func = func.__func__.__get__(request.instance)  # a fixture method of a test class
-    if inspect.isasyncgenfunction(func):
-
-        @functools.wraps(func, updated=())
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
-            agen = func(*args, **kwargs)
-            if eager:
-                value = _run_eagerly(loop, agen.__anext__(), func.__name__)
-            else:
-                value = loop.run_until_complete(agen.__anext__())
-            try:
-                yield value
-            finally:
-                with contextlib.suppress(StopAsyncIteration):
-                    loop.run_until_complete(agen.__anext__())
-                    raise RuntimeError(f"async fixture {func.__name__} yielded more than once")
-
-        return gen_wrapper
-
-    @functools.wraps(func, updated=())
-    def coro_wrapper(*args: Any, **kwargs: Any) -> Any:
-        return loop.run_until_complete(func(*args, **kwargs))
-
-    return coro_wrapper
-
-
-def _run_eagerly(loop: asyncio.AbstractEventLoop, coro: Any, name: str) -> Any:
-    """Run ``coro``, which awaits nothing, to its end without going through the loop.
-
-    It saves the loop iterations of ``run_until_complete`` for the setup of aiotoolkit's
-    own factory fixtures (declared with ``eager_setup=True``), which only define a
-    function before their ``yield``. ``asyncio.get_running_loop()`` works meanwhile;
-    ``asyncio.current_task()`` is None.
-    """
-    asyncio._set_running_loop(loop)
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    finally:
-        asyncio._set_running_loop(None)
-    coro.close()
-    raise RuntimeError(
-        f"async fixture {name!r} is declared with eager_setup=True but awaited during setup"
-    )
+    request: pytest.FixtureRequest | None = getattr(_current_item, "_request", None)
+    if request is None:
+        raise RuntimeError(
+            "aiotoolkit: no test is being set up or run, or this pytest gives its test "
+            "items no fixture request (item._request)"
+        )
+    return request
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -177,8 +141,7 @@ def pytest_fixture_setup(
     fixture stays untouched for the tests they run.
     """
     func = fixturedef.func
-    loop = _current_loop
-    if loop is None or not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
+    if _current_loop is None or not is_async_fixture(func):
         return (yield)
     if fixturedef.scope != "function":
         if asyncio_plugin_active(request.config):
@@ -187,7 +150,10 @@ def pytest_fixture_setup(
             f"async fixture {fixturedef.argname!r} must be function-scoped "
             f"(it is {fixturedef.scope!r}): aiotoolkit gives every test its own loop"
         )
-    fixturedef.func = _wrap_async_fixture(func, loop, request)  # type: ignore[misc]  # Final
+    wrapper = fixture_wrapper(
+        func, _loop, eager=func in eager_setup_fixtures, instance=request.instance
+    )
+    fixturedef.func = wrapper  # type: ignore[misc]  # Final
     try:
         return (yield)
     finally:
@@ -274,8 +240,22 @@ def _loop_factory(
         raise pytest.UsageError(str(exc)) from None
 
 
-def _checks_leaks(item: pytest.Item, mode: str) -> bool:
-    marker = item.get_closest_marker("toolkit_leaks")
+def _our_markers(item: pytest.Item) -> tuple[pytest.Mark | None, bool]:
+    """The closest ``toolkit_leaks`` marker and whether ``block_network`` is set, in one
+    walk over the item's markers."""
+    leaks: pytest.Mark | None = None
+    block = False
+    for mark in item.iter_markers():
+        name = mark.name
+        if name == "toolkit_leaks":
+            if leaks is None:
+                leaks = mark
+        elif name == "block_network":
+            block = True
+    return leaks, block
+
+
+def _checks_leaks(item: pytest.Item, mode: str, marker: pytest.Mark | None) -> bool:
     if marker is not None:
         return bool(marker.args[0] if marker.args else marker.kwargs.get("enabled", True))
     if mode == "all":
@@ -288,20 +268,24 @@ def _checks_leaks(item: pytest.Item, mode: str) -> bool:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    global _current_loop, _current_foreign
+    global _current_loop, _current_foreign, _current_item
     config = item.config
     leaks_mode, block_all = config.stash[_SETTINGS_KEY]
+    leaks_marker, block_marked = _our_markers(item)
+    # Restored at teardown: pytester may run an inner session inside a test.
+    item.stash[_OUTER_KEY] = (_current_loop, _current_foreign, _current_item)
+    _current_item = item
     _current_foreign = foreign_runner(item)
     if _current_foreign is None:
         loop = config.stash[_LOOP_FACTORY_KEY]()
         asyncio.set_event_loop(loop)
         item.stash[_LOOP_KEY] = loop
         _current_loop = loop
-        if _checks_leaks(item, leaks_mode):
+        if _checks_leaks(item, leaks_mode, leaks_marker):
             item.stash[_LEAKS_KEY] = LeakRecorder(loop)
             # Reported by the recorder instead (pytest restores the filters after the test).
             warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
-    if block_all or item.get_closest_marker("block_network"):
+    if block_all or block_marked:
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
         guard.enter_context(block_network(attempts))
@@ -311,7 +295,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    global _current_loop, _current_foreign
+    global _current_loop, _current_foreign, _current_item
     try:
         yield
     finally:
@@ -324,7 +308,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
                 for task in pending:
                     task.cancel()
                 if pending:
-                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                    run(loop, asyncio.gather(*pending, return_exceptions=True))
                 if recorder is not None:
                     recorder.collect()
                     report = recorder.report()
@@ -333,11 +317,17 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
-                _current_loop = None
                 del item.stash[_LOOP_KEY]  # items live for the whole session; loops need not
                 if recorder is not None:
                     del item.stash[_LEAKS_KEY]
-        _current_foreign = None
+        outer = item.stash.get(_OUTER_KEY, None)
+        if outer is not None:
+            del item.stash[_OUTER_KEY]
+            _current_loop, _current_foreign, _current_item = outer
+            if _current_loop is not None:
+                asyncio.set_event_loop(_current_loop)
+        else:
+            _current_loop = _current_foreign = _current_item = None
         network = item.stash.get(_NETWORK_KEY, None)
         if network is not None:
             guard, attempts = network
@@ -352,9 +342,9 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
     """Finalize async generators and the default executor, skipping what was never used
     (each step costs a few loop iterations; asyncio's loop tells, others always run it)."""
     if getattr(loop, "_asyncgens", True):
-        loop.run_until_complete(loop.shutdown_asyncgens())
+        run(loop, loop.shutdown_asyncgens())
     if getattr(loop, "_default_executor", True) is not None:
-        loop.run_until_complete(loop.shutdown_default_executor())
+        run(loop, loop.shutdown_default_executor())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -365,5 +355,5 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None  # a sync test, or one another plugin runs
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    loop.run_until_complete(func(**kwargs))
+    run(loop, func(**kwargs))
     return True

@@ -169,3 +169,71 @@ def test_plain_response_framing_agrees_with_analyze(
         for name, _ in fields
     ):
         assert got is not None  # the shortcut covers every response without those fields
+
+
+@pytest.mark.parametrize(
+    "name", [b"Content-Length", b"content-length", b"CONTENT-LENGTH", b"cOnTeNt-LeNgTh"]
+)
+def test_framing_fields_in_any_case_are_analyzed_on_every_message(
+    request_parser: Factory, name: bytes
+) -> None:
+    # The first message makes the name known to the field name cache; the second
+    # one takes the cached path: both must still read the body it announces.
+    parser = request_parser()
+    message = b"POST / HTTP/1.1\r\nHost: a\r\n" + name + b": 3\r\n\r\nabc"
+    for _ in range(2):
+        events = parser.feed_data(message)
+        assert events[1:] == [b"abc", events[-1]]
+        head = events[0]
+        assert isinstance(head, RequestHead)
+        assert list(head.headers) == ["Host", name.decode()]  # as sent
+        assert head.headers["content-length"] == "3"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        b"Connection: close",
+        b"connection: close",
+        b"Transfer-Encoding: chunked",
+        b"CONTENT-ENCODING: gzip",
+        b"Host: b",
+    ],
+)
+def test_cached_names_keep_framing_and_connection_rules(
+    request_parser: Factory, field: bytes
+) -> None:
+    def feed(data: bytes) -> list[Any]:
+        try:
+            return list(request_parser().feed_data(data))
+        except HttpProcessingError as exc:
+            return [type(exc)]
+
+    message = b"GET / HTTP/1.1\r\nHost: a\r\n" + field + b"\r\n\r\n"
+    if b"chunked" in field:
+        message += b"0\r\n\r\n"
+    first, second = feed(message), feed(message)
+    assert [type(e) for e in first] == [type(e) for e in second]
+    if b"Host" in field:
+        assert first[0] is not RequestHead and issubclass(first[0], HttpProcessingError)
+    else:
+        assert first[0] == second[0]
+        assert first[0].should_close == (b"close" in field)
+        assert first[0].chunked == (b"chunked" in field)
+
+
+def test_field_name_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.http import _llhttp_base as base
+
+    names: dict[bytes, Any] = {}
+    plain: dict[bytes, Any] = {}
+    monkeypatch.setattr(base, "FIELD_NAMES", names)
+    monkeypatch.setattr(base, "PLAIN_FIELD_NAMES", plain)
+    base.field_name(b"Content-Length")
+    assert b"Content-Length" in names and b"Content-Length" not in plain
+    for i in range(base._FIELD_NAMES_MAX + 50):
+        base.field_name(b"X-Many-%d" % i)
+    assert len(names) == base._FIELD_NAMES_MAX
+    assert len(plain) == base._FIELD_NAMES_MAX - 1
+    assert base.field_name(b"X-Unseen-Name") == "X-Unseen-Name"  # still decoded
+    assert b"X-Unseen-Name" not in names

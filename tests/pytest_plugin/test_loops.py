@@ -127,3 +127,40 @@ def test_loop_kinds() -> None:
         loop_factory("trio", pool)
     uvloop = pytest.importorskip("uvloop")
     assert loop_factory("uvloop", pool) is uvloop.new_event_loop
+
+
+def test_clean_selector_goes_to_the_next_loop(pool: SelfPipePool) -> None:
+    new_loop = loop_factory("asyncio", pool)
+    first = new_loop()
+    selector = first._selector  # type: ignore[attr-defined]
+    first.close()
+    second = new_loop()
+    try:
+        assert second._selector is selector  # type: ignore[attr-defined]
+        # Only the wake-up socket is registered, with the new loop's callback.
+        (key,) = selector.get_map().values()
+        assert key.fd == _pipe(second)[0].fileno()
+        assert key.data[0]._callback == second._read_from_self  # type: ignore[attr-defined]
+        assert second.run_until_complete(asyncio.sleep(0.001, "ok")) == "ok"
+    finally:
+        second.close()
+
+
+def test_selector_with_something_left_registered_is_not_kept(pool: SelfPipePool) -> None:
+    new_loop = loop_factory("asyncio", pool)
+    first = new_loop()
+    selector = first._selector  # type: ignore[attr-defined]
+    left, right = socket.socketpair()
+    try:
+        first.add_reader(left.fileno(), lambda: None)  # never removed: a leaked transport
+        first.close()
+        assert selector.get_map() is None  # closed, as asyncio does
+        second = new_loop()
+        try:
+            assert second._selector is not selector  # type: ignore[attr-defined]
+            assert len(second._selector.get_map()) == 1  # type: ignore[attr-defined]
+        finally:
+            second.close()
+    finally:
+        left.close()
+        right.close()

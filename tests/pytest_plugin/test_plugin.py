@@ -286,6 +286,43 @@ def test_unclosed_test_server_is_a_leak_and_gets_closed(isolated: pytest.Pyteste
     )
 
 
+def test_only_servers_started_by_the_test_are_its_leaks(isolated: pytest.Pytester) -> None:
+    # A server left running by an unchecked test is not blamed on the checked tests
+    # that follow; one the checked test starts is.
+    isolated.makepyfile(
+        """
+        import pytest
+        from toolkit.testing import TestServer
+        from app_helpers import make_app
+
+        KEPT = []
+
+        @pytest.mark.toolkit_leaks(False)
+        async def test_keeps_a_server_unchecked():
+            KEPT.append(TestServer(make_app(), transport="memory"))
+            await KEPT[0].start_server()
+
+        async def test_checked_but_clean(http_client):
+            client = await http_client(make_app(), memory=True)
+            assert (await client.get("/")).status == 200
+
+        @pytest.mark.toolkit_leaks
+        async def test_starts_its_own():
+            KEPT.append(TestServer(make_app(), transport="memory"))
+            await KEPT[-1].start_server()
+
+        def test_the_first_one_is_still_running():
+            assert KEPT[0].started and not KEPT[0].closed
+            assert KEPT[1].closed  # the leak check closed the one it reported
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=4, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_starts_its_own*", "*the test left 1 test server open:*"]
+    )
+
+
 def test_leak_modes(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """
@@ -443,11 +480,12 @@ def test_bad_leak_mode_in_ini_is_a_usage_error(isolated: pytest.Pytester) -> Non
 
 def test_startup_imports_stay_light(pytester: pytest.Pytester) -> None:
     """Loading the plugin and ``toolkit.web`` imports neither gunicorn nor the WebSocket
-    engine (a suite serving plain HTTP never needs them), nor the client."""
+    engine (a suite serving plain HTTP never needs them), nor the client (its package
+    facade is lazy: only the session and connector modules are the client proper)."""
     code = (
         "import sys, pytest_plugin.plugin, toolkit.web\n"
         "heavy = ('gunicorn', 'toolkit.http.ws', 'toolkit.web.websocket', 'toolkit.web.worker',"
-        " 'toolkit.client', 'toolkit.testing.server')\n"
+        " 'toolkit.client.session', 'toolkit.client.connector', 'toolkit.testing.server')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'gunicorn' or m in heavy))\n"
         "from toolkit.web import GunicornWebWorker, WebSocketResponse, WSMsgType\n"
         "import toolkit.web.worker\n"

@@ -185,6 +185,66 @@ async def test_close_twice_and_without_await() -> None:
     assert log == ["startup", "cleanup"]
 
 
+async def test_closing_finishes_idle_connections_at_once() -> None:
+    app = web.Application()
+    seen: list[str] = []
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hi")
+
+    app.router.add_get("/", hello)
+    server = TestServer(app, transport="memory")
+    await server.start_server()
+    try:
+        connector = MemoryConnector(server)
+        async with ClientSession(connector=connector, connector_owner=False) as session:
+            async with session.get("http://x/") as resp:
+                assert await resp.text() == "hi"
+            assert server.handler is not None
+            (server_protocol,) = server.handler.connections
+            lost = server_protocol.connection_lost
+
+            def record_lost(exc: BaseException | None) -> None:
+                seen.append("server")
+                lost(exc)
+
+            server_protocol.connection_lost = record_lost  # type: ignore[method-assign]
+            closing = connector.close()
+            # Both ends saw the idle keep-alive connection go before close() returned.
+            assert seen == ["server"]
+            assert server.handler.connections == []
+            loop = asyncio.get_running_loop()
+            before = loop.time()
+            await closing  # nothing left to wait for
+            assert loop.time() - before < 1
+    finally:
+        await server.close()
+
+
+async def test_closing_with_a_response_in_flight_still_works() -> None:
+    started = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        started.set()
+        await asyncio.sleep(10)
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/", slow)
+    server = TestServer(app, transport="memory", shutdown_timeout=0.01)
+    await server.start_server()
+    try:
+        connector = MemoryConnector(server)
+        session = ClientSession(connector=connector)
+        task = asyncio.ensure_future(session.get("http://x/"))
+        await started.wait()
+        await session.close()  # an acquired connection: closed through the loop
+        with pytest.raises(ClientConnectionError):
+            await task
+    finally:
+        await server.close()
+
+
 async def test_protocol_corners_over_memory() -> None:
     app = web.Application()
 

@@ -136,6 +136,56 @@ async def test_close_flushes_then_both_sides_lose_the_connection() -> None:
     assert tb.is_closing()
 
 
+async def test_finish_close_delivers_at_once_in_order() -> None:
+    a, b, ta, tb = await pipe()
+    ta.close()
+    assert ta._finish_close()
+    # What the loop would have delivered, in the same order, before returning.
+    assert b.kinds() == ["made", "eof", "lost"]
+    assert a.kinds() == ["made", "lost"]
+    assert a.lost.done() and b.lost.done()
+    assert ta.is_closing() and tb.is_closing()
+    await settle()  # the flushes the loop still had scheduled change nothing
+    assert b.kinds() == ["made", "eof", "lost"] and a.kinds() == ["made", "lost"]
+
+
+async def test_finish_close_leaves_bytes_in_flight_to_the_loop() -> None:
+    a, b, ta, tb = await pipe()
+    tb.write(b"answer on its way")
+    ta.close()
+    assert not ta._finish_close()  # the peer's bytes are still buffered
+    assert a.kinds() == ["made"] and b.kinds() == ["made"]
+    await asyncio.wait_for(a.lost, 1)
+    await asyncio.wait_for(b.lost, 1)
+    a2, b2, ta2, _ = await pipe()
+    ta2.write(b"ours too")
+    ta2.close()
+    assert not ta2._finish_close()
+    await asyncio.wait_for(b2.lost, 1)
+    await asyncio.wait_for(a2.lost, 1)
+    assert bytes(b2.data) == b"ours too"
+    assert ta2._finish_close()  # already gone: nothing more to do
+
+
+async def test_finish_close_keeps_a_half_open_peer_open() -> None:
+    a, b, ta, tb = await pipe()
+    b.keep_open = True
+    ta.close()
+    assert ta._finish_close()
+    assert a.kinds() == ["made", "lost"]
+    assert b.kinds() == ["made", "eof"]  # it may still answer (to nobody: a reset)
+    assert not tb.is_closing()
+    tb.write(b"late")
+    assert await asyncio.wait_for(b.lost, 1) is not None
+
+
+async def test_finish_close_needs_a_close_first() -> None:
+    a, b, ta, _ = await pipe()
+    assert not ta._finish_close()
+    assert a.kinds() == ["made"] and b.kinds() == ["made"]
+    ta.abort()
+
+
 async def test_half_close_keeps_the_other_direction_open() -> None:
     a, b, ta, tb = await pipe()
     b.keep_open = True

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from tests.web.conftest import Serve, make_request
 from toolkit import web
+from toolkit.web.routing.routes import UrlMappingMatchInfo
 
 
 def _named(name: str) -> web.Handler:
@@ -159,3 +160,123 @@ async def test_cookies_and_forwarded_are_parsed_once() -> None:
     assert request.cookies is request.cookies
     assert request.forwarded[0]["for"] == "1.2.3.4"
     assert request.forwarded is request.forwarded
+
+
+async def test_dispatch_shortcut_answers_like_handle_and_builds_match_info_on_demand() -> None:
+    seen: list[tuple[str, object, object]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        info = request.match_info  # made on first use by the shortcut
+        seen.append((info.route.resource.canonical, info.current_app, request.app))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/plain", handler)
+    app.freeze()
+    request = make_request("GET", "/plain?q=1", app=app)
+    request._match_info = None  # as the protocol hands it over: not routed yet
+    response = await app._dispatch(request)
+    assert response.text == "ok"
+    assert request._route is not None and request._match is not None
+    assert seen == [("/plain", app, app)]
+    assert list(request.match_info.apps) == [app]
+    # The same request through _handle (the general path) gets the same answer.
+    again = make_request("GET", "/plain?q=1", app=app)
+    again._match_info = None
+    assert (await app._handle(again)).text == "ok"
+    assert seen[-1] == ("/plain", app, app)
+
+
+async def test_dispatch_leaves_expect_variables_and_middlewares_to_handle() -> None:
+    calls: list[str] = []
+
+    @web.middleware
+    async def tag(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+        calls.append("middleware")
+        return await handler(request)
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=request.match_info.get("x", "-"))
+
+    plain = web.Application()
+    plain.router.add_get("/{x}", handler)
+    plain.router.add_get("/p", handler)
+    plain.freeze()
+    assert plain._plain_dispatch is not None
+    request = make_request("GET", "/v", app=plain)
+    request._match_info = None
+    assert (await plain._dispatch(request)).text == "v"  # a variable: resolve()
+    assert request._route is None
+
+    with_mw = web.Application(middlewares=[tag])
+    with_mw.router.add_get("/p", handler)
+    with_mw.freeze()
+    assert with_mw._plain_dispatch is None
+    request = make_request("GET", "/p", app=with_mw)
+    request._match_info = None
+    assert (await with_mw._dispatch(request)).text == "-"
+    assert calls == ["middleware"]
+
+
+async def test_setting_match_info_replaces_the_lazy_one() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app = web.Application()
+    route = app.router.add_get("/", handler)
+    app.freeze()
+    request = make_request("GET", "/", app=app)
+    request._match_info = None
+    await app._dispatch(request)
+    assert request._route is route
+    other = UrlMappingMatchInfo({"x": "1"}, route)
+    request._match_info = other
+    assert request.match_info is other and request._route is None
+    assert request.clone().match_info is other
+
+
+async def test_objects_made_without_init_have_what_init_sets() -> None:
+    """The protocol makes its StreamWriter and the app its Request without calling
+    __init__: they must still get every attribute __init__ sets."""
+    import asyncio
+
+    from toolkit.streams import EMPTY_PAYLOAD
+    from toolkit.web.request import Request
+    from toolkit.web.writer import StreamWriter
+
+    seen: list[web.Request] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    server = app._make_handler(access_log=None)
+    protocol = server()
+    written: list[bytes] = []
+
+    class Transport(asyncio.Transport):
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            written.append(bytes(data))
+
+        def is_closing(self) -> bool:
+            return False
+
+        def get_extra_info(self, name: str, default: object = None) -> object:
+            return default
+
+    protocol.connection_made(Transport())
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert written and written[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    [request] = seen
+    loop = asyncio.get_running_loop()
+    writer = request._payload_writer
+    assert type(writer) is StreamWriter
+    assert set(vars(StreamWriter(protocol, loop))) <= set(vars(writer))
+    reference = Request(request._message, EMPTY_PAYLOAD, protocol, writer, request._task, loop)
+    assert set(vars(reference)) <= set(vars(request))
+    assert request._loop is loop
+    protocol.connection_lost(None)

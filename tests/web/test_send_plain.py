@@ -19,7 +19,11 @@ from toolkit import web
 from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11, RequestHead
 from toolkit.payload import StringPayload
 from toolkit.streams import EMPTY_PAYLOAD
-from toolkit.web import response as response_module, stream_response as stream_response_module
+from toolkit.web import (
+    _helpers as helpers_module,
+    response as response_module,
+    stream_response as stream_response_module,
+)
 from toolkit.web.request import BaseRequest
 from toolkit.web.writer import StreamWriter
 
@@ -152,11 +156,16 @@ async def test_shortcut_sends_what_the_general_path_sends(
 ) -> None:
     for module in (response_module, stream_response_module):
         monkeypatch.setattr(module, "http_date_now", lambda: _DATE)
+    # (_send_plain reads the date cache itself while the second is the same.)
+    monkeypatch.setattr(response_module, "_time", lambda: 0.0)
+    monkeypatch.setattr(helpers_module, "_date_cache", (0, _DATE))
     fast, slow = _make(kind), _make(kind)
     fast_req, fast_proto = _request(method, version, should_close, hook=False)
     slow_req, slow_proto = _request(method, version, should_close, hook=True)
 
     took = fast._send_plain(fast_req)
+    if took:  # what the protocol does after the shortcut
+        fast_proto.keep_alive(bool(fast._keep_alive))
     errors: list[type[BaseException] | None] = []
     for resp, req, general in ((fast, fast_req, not took), (slow, slow_req, True)):
         try:
@@ -250,3 +259,58 @@ async def test_large_plain_body_is_drained_through_a_real_socket(serve: Serve) -
             r = await client.get("/")
             assert r.content == body
             assert r.headers["Content-Length"] == str(len(body))
+
+
+class _GatheringTransport(_Transport):
+    """Looks like uvloop's transport: its writelines() is a single writev."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, tuple[bytes, ...]]] = []
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", (data,)))
+        super().write(data)
+
+    def writelines(self, data: Any) -> None:
+        self.calls.append(("writelines", tuple(data)))
+        super().writelines(data)
+
+
+_GatheringTransport.__module__ = "uvloop.loop"
+
+
+@pytest.mark.parametrize("size", [0x4000 - 13, 0x4000 + 1, 0x30000])
+async def test_body_leaves_with_the_head_in_one_writev_without_a_copy(size: int) -> None:
+    request, protocol = _request("GET", HttpVersion11, False, hook=False)
+    protocol.transport = _GatheringTransport()
+    body = b"j" * size
+    resp = web.Response(body=body, content_type="application/json")
+    assert resp._send_plain(request)
+    [(kind, parts)] = protocol.transport.calls
+    assert kind == "writelines"
+    head, sent = parts
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert sent is body  # the body object itself: not copied
+
+
+@pytest.mark.parametrize(("size", "writes"), [(100, 1), (0x4000, 1), (0x10000, 1), (0x10001, 2)])
+async def test_other_transports_get_one_write_up_to_64k(size: int, writes: int) -> None:
+    # (asyncio's transports before Python 3.12 join what writelines() gets: a copy
+    # anyway; one send beats two up to 64 KiB.)
+    request, protocol = _request("GET", HttpVersion11, False, hook=False)
+    body = b"k" * size
+    assert web.Response(body=body)._send_plain(request)
+    assert len(protocol.transport.writes) == writes
+    assert b"".join(protocol.transport.writes).endswith(b"\r\n\r\n" + body)
+
+
+async def test_general_path_coalesces_head_and_body_the_same_way() -> None:
+    request, protocol = _request("GET", HttpVersion11, False, hook=True)
+    protocol.transport = _GatheringTransport()
+    body = b"g" * 0x8000
+    resp = web.Response(body=body)
+    await resp.prepare(request)
+    await resp.write_eof()
+    [(kind, parts)] = protocol.transport.calls
+    assert kind == "writelines" and parts[1] is body

@@ -222,14 +222,17 @@ class MemoryTransport(asyncio.Transport):
         if not keep_open:
             self.close()
 
-    def _connection_lost(self, exc: Exception | None) -> None:
+    def _connection_lost(self, exc: Exception | None, *, now: bool = False) -> None:
         if self._lost:
             return
         self._lost = True
         self._closing = True
         self._outgoing.clear()
         self._buffered = 0
-        self._loop.call_soon(self._call_connection_lost, exc)
+        if now:
+            self._call_connection_lost(exc)
+        else:
+            self._loop.call_soon(self._call_connection_lost, exc)
         peer = self._peer
         if peer is not None and peer._outgoing:
             peer._schedule_flush()  # it finds us gone and resets
@@ -254,6 +257,29 @@ class MemoryTransport(asyncio.Transport):
         self._closing = True
         self._reading_paused = True  # like a closed socket: the protocol gets no more data
         self._schedule_flush()
+
+    def _finish_close(self) -> bool:
+        """Complete a ``close()`` at once instead of on the next loop iterations.
+
+        Only when nothing is buffered either way (an idle keep-alive connection): what
+        the loop would deliver is then known, and it is delivered now, in the same
+        order: the peer's ``eof_received()`` (after which it closes its side, unless it
+        stays half-open), then ``connection_lost(None)`` on this side and, if it closed,
+        on the peer's. Returns True if this side is gone.
+        """
+        peer = self._peer
+        if not self._closing or self._lost or self._outgoing or self._eof_pending:
+            return self._lost
+        if peer is not None and (peer._outgoing or peer._lost):
+            return False  # bytes (or a reset) in flight: leave it to the loop
+        if peer is not None and not self._eof_sent:
+            self._eof_sent = True
+            peer._peer_eof()
+        self._connection_lost(None, now=True)
+        if peer is not None and peer._closing and not peer._lost and not peer._outgoing:
+            peer._eof_sent = True  # nobody is left to tell
+            peer._connection_lost(None, now=True)
+        return True
 
     def abort(self) -> None:
         """Close at once, dropping buffered bytes; the peer sees a reset."""

@@ -156,7 +156,19 @@ class MemoryConnector(BaseConnector):
 
         Awaitable; awaiting also waits for the connections and the app's cleanup."""
         was_closed = self.closed
+        # Idle keep-alive connections have nothing in flight: their close is finished
+        # at once (both ends see it now) instead of over a few loop iterations, so
+        # awaiting the result has nothing to wait for.
+        idle: list[MemoryTransport] = []
+        if not was_closed:
+            for conns in self._conns.values():
+                for protocol, _ in conns:
+                    transport = protocol.transport
+                    if isinstance(transport, MemoryTransport):
+                        idle.append(transport)
         closing = super().close()
+        for transport in idle:
+            transport._finish_close()
         cleanup: asyncio.Task[None] | None = None
         runner, self._runner = self._runner, None
         if runner is not None and not was_closed:

@@ -31,11 +31,19 @@ from ._framing import (
     plain_response_framing,
 )
 from ._head import raise_line_too_long, validate_target
-from ._llhttp_base import CTL_RE, END_OF_MESSAGE, VERSIONS, LLParser
+from ._llhttp_base import (
+    CTL_RE,
+    END_OF_MESSAGE,
+    FIELD_NAMES,
+    PLAIN_FIELD_NAMES,
+    VERSIONS,
+    LLParser,
+    field_name,
+)
 from .compression import get_decoder
-from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
+from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
 from .events import EndOfMessage, Event, HttpVersion11, RequestHead, ResponseHead
-from .parser import PyRequestParser, PyResponseParser
+from .parser import PyRequestParser, PyResponseParser, complete_messages
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
@@ -105,7 +113,25 @@ class HttptoolsRequestParser(LLParser):
             or self._upgrade_reader is not None
         ):
             return super().feed_data(data)
-        return self._feed_between_messages(data)
+        # LLParser._feed_between_messages(), inline: the usual feed.
+        events = self._events = []
+        self._started_now = False
+        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
+        try:
+            try:
+                self._parser.feed_data(data)
+            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
+                self._llhttp_stopped(exc, data, True)
+                return events
+            if self._in_message:  # a message continues in the next feed
+                if self._in_head:
+                    self._check_partial_head(data)
+                else:
+                    self._idle = 0
+        except HttpProcessingError as exc:
+            self._error = exc
+            return complete_messages(events, exc)
+        return events
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -133,14 +159,19 @@ class HttptoolsRequestParser(LLParser):
         method_b: bytes = parser.get_method()
         target_b = self._url
         self._url = b""
-        # (llhttp accepts only token field names: decoding cannot fail.)
-        headers = CIMultiDictProxy(
-            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
-        )
-        if (
-            parser.should_keep_alive()
-            and CONNECTION not in headers
-            and _PROXY_CONNECTION not in headers
+        # A loop rather than a list comprehension: no extra frame (Python < 3.12).
+        plain_names = PLAIN_FIELD_NAMES
+        fields = []
+        only_plain = True  # no field with a say in framing or the connection
+        for n, v in raw:
+            name = plain_names.get(n)
+            if name is None:
+                name = FIELD_NAMES.get(n) or field_name(n)
+                only_plain = False
+            fields.append((name, v.decode("utf-8", "surrogateescape")))
+        headers = CIMultiDictProxy(CIMultiDict(fields))
+        if parser.should_keep_alive() and (
+            only_plain or (CONNECTION not in headers and _PROXY_CONNECTION not in headers)
         ):
             # Keep-alive without a connection option is HTTP/1.1: the one version with
             # a nonzero minor that llhttp accepts. get_http_version() costs a format().
@@ -160,11 +191,16 @@ class HttptoolsRequestParser(LLParser):
         method = _METHODS.get(method_b) or method_b.decode("ascii")
         if (
             plain
-            and CONTENT_LENGTH not in headers
-            and TRANSFER_ENCODING not in headers
-            and CONTENT_ENCODING not in headers
+            and (
+                only_plain
+                or (
+                    CONTENT_LENGTH not in headers
+                    and TRANSFER_ENCODING not in headers
+                    and CONTENT_ENCODING not in headers
+                )
+            )
             and method != "CONNECT"
-            and len(headers.getall(HOST, ())) < 2
+            and (len(raw) < 2 or len(headers.getall(HOST, ())) < 2)
         ):
             framing = _PLAIN  # what analyze() gives, without the call
         else:
@@ -177,22 +213,23 @@ class HttptoolsRequestParser(LLParser):
                 max_body_size=self.max_body_size,
             )
         self._framing = framing
-        self._events.append(
-            _new_tuple(
-                RequestHead,
-                (
-                    method,
-                    target_b.decode("utf-8", "surrogateescape"),
-                    version,
-                    headers,
-                    tuple(raw),
-                    framing.should_close,
-                    framing.compression,
-                    framing.upgrade,
-                    framing.chunked,
-                ),
+        target = target_b.decode("utf-8", "surrogateescape")
+        head: tuple[object, ...]
+        if framing is _PLAIN:  # (its fields as constants: no attribute reads)
+            head = (method, target, version, headers, tuple(raw), False, None, False, False)
+        else:
+            head = (
+                method,
+                target,
+                version,
+                headers,
+                tuple(raw),
+                framing.should_close,
+                framing.compression,
+                framing.upgrade,
+                framing.chunked,
             )
-        )
+        self._events.append(_new_tuple(RequestHead, head))
 
     def _after_upgrade(self, rest: bytes | bytearray) -> None:
         # llhttp stops right after the head of an upgrade or CONNECT request;
@@ -411,9 +448,12 @@ class HttptoolsResponseParser(LLParser):
         if line_len > self.max_line_size:
             raise_line_too_long("status line", self.max_line_size, line_len)
         # (build_headers() inline)
-        headers = CIMultiDictProxy(
-            CIMultiDict([(n.decode("ascii"), v.decode("utf-8", "surrogateescape")) for n, v in raw])
-        )
+        # A loop rather than a list comprehension: no extra frame (Python < 3.12).
+        names = FIELD_NAMES
+        fields = []
+        for n, v in raw:
+            fields.append((names.get(n) or field_name(n), v.decode("utf-8", "surrogateescape")))
+        headers = CIMultiDictProxy(CIMultiDict(fields))
         raw_headers = tuple(raw)
         if status < 200 and status != 101:
             self._interim = True

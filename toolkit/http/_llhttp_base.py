@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httptools
+from multidict import istr
 
 from . import _rules
 from ._framing import Framing
@@ -24,13 +25,45 @@ from .errors import (
 from .events import EndOfMessage, Event, HttpVersion, HttpVersion10, HttpVersion11
 from .parser import complete_messages
 
-__all__ = ["CTL_RE", "END_OF_MESSAGE", "VERSIONS", "LLParser", "translate"]
+__all__ = [
+    "CTL_RE",
+    "END_OF_MESSAGE",
+    "FIELD_NAMES",
+    "PLAIN_FIELD_NAMES",
+    "VERSIONS",
+    "LLParser",
+    "field_name",
+    "translate",
+]
 
 CTL_RE = _rules.CTL_IN_VALUE_RE
 #: The event for a message without trailers (immutable, so one instance serves all).
 END_OF_MESSAGE = EndOfMessage(None)
 #: ``get_http_version()`` results that need no parsing.
 VERSIONS = {"1.1": HttpVersion11, "1.0": HttpVersion10}
+#: Field names as received -> decoded, filled by :func:`field_name`. Names repeat from
+#: message to message: looking one up costs less than decoding it, and an ``istr``
+#: saves multidict from case-folding it again for each message.
+FIELD_NAMES: dict[bytes, istr] = {}
+#: The names of FIELD_NAMES that bear on neither the framing of a request nor its
+#: connection (all but those of _FRAMING_NAMES): a head with only these needs no
+#: :func:`~toolkit.http._framing.analyze` (Host aside: it must not repeat).
+PLAIN_FIELD_NAMES: dict[bytes, istr] = {}
+_FRAMING_NAMES = frozenset(
+    ("connection", "proxy-connection", "content-length", "transfer-encoding", "content-encoding")
+)
+# A peer that sends ever new names stops being cached past this many names.
+_FIELD_NAMES_MAX = 512
+
+
+def field_name(raw: bytes) -> istr:
+    """Decode a field name (ASCII; llhttp accepts only tokens) and remember it."""
+    name = istr(raw.decode("ascii"))
+    if len(FIELD_NAMES) < _FIELD_NAMES_MAX:
+        FIELD_NAMES[raw] = name
+        if name.lower() not in _FRAMING_NAMES:
+            PLAIN_FIELD_NAMES[raw] = name
+    return name
 
 
 def translate(exc: Exception, what: str) -> HttpProcessingError:

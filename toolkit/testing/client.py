@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from yarl import URL
 
-from toolkit.client.connector import TCPConnector
 from toolkit.client.connector_memory import MemoryConnector
 from toolkit.client.session import ClientSession
 from toolkit.cookiejar import CookieJar
@@ -119,6 +118,10 @@ class TestClient:
                 if self._server.transport == "memory":
                     kwargs["connector"] = MemoryConnector(self._server)
                 else:
+                    # Imported here: a suite that only serves from memory never needs
+                    # the TCP connector's modules (DNS, TLS, proxies).
+                    from toolkit.client.connector import TCPConnector
+
                     kwargs["connector"] = TCPConnector()
             jar = self._cookie_jar if self._cookie_jar is not None else CookieJar(unsafe=True)
             self._session = ClientSession(cookie_jar=jar, **kwargs)

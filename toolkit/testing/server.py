@@ -43,6 +43,9 @@ _PLAIN_HOST = re.compile(r"[a-z0-9.-]+")
 
 #: Servers started and not closed yet (the pytest plugin reports those a test leaves).
 live_servers: weakref.WeakSet[BaseTestServer] = weakref.WeakSet()
+#: How many test servers were started so far; each server keeps its number (``_serial``),
+#: so a check can tell the servers started after a point without listing the others.
+started_count = 0
 
 
 class BaseTestServer(abc.ABC):
@@ -83,6 +86,7 @@ class BaseTestServer(abc.ABC):
         self._root: URL | None = None
         self._closing = False
         self._closed = False
+        self._serial = -1
 
     def __repr__(self) -> str:
         where = str(self._root) if self._root is not None else "not started"
@@ -119,6 +123,9 @@ class BaseTestServer(abc.ABC):
             self.runner = None
             raise
         self._root = _root_url(self.scheme, self.host, self.port)
+        global started_count
+        self._serial = started_count
+        started_count += 1
         live_servers.add(self)
 
     @abc.abstractmethod

@@ -41,6 +41,7 @@ __all__ = ["AppKey", "Application", "CleanupError"]
 
 _T = TypeVar("_T")
 _EXPECT = hdrs.EXPECT
+_new_object = object.__new__
 # The path variables of a plain resource's match (read, never changed).
 _NO_MATCH: dict[str, str] = {}
 Handler = Callable[[Request], Awaitable["StreamResponse"]]
@@ -132,6 +133,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._middlewares: FrozenList[Middleware] = FrozenList(middlewares)
         self._middlewares_handlers: tuple[Middleware, ...] = ()
         self._run_middlewares: bool | None = None
+        self._plain_dispatch: UrlDispatcher | None = None  # set by freeze()
         # Set by pre_freeze(): whether on_response_prepare has receivers.
         self._has_prepare_handlers = False
         self._state: dict[str | AppKey[Any], Any] = {}
@@ -301,6 +303,10 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._frozen = True
         for subapp in self._subapps:
             subapp.freeze()
+        # _dispatch's shortcut: the stock router and no middleware anywhere.
+        router = self._router
+        if type(router) is UrlDispatcher and not self._run_middlewares:
+            self._plain_dispatch = router
 
     # -- sub-applications ----------------------------------------------------------------
 
@@ -385,7 +391,9 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         options.update(kwargs)
         if self._debug:
             options.setdefault("debug", True)
-        return Server(self._handle, request_factory=self._make_request, **options)
+        server = Server(self._handle, request_factory=self._make_request, **options)
+        server._dispatch = self._dispatch  # (see RequestHandler: used instead of _handle)
+        return server
 
     def _make_request(
         self,
@@ -397,16 +405,69 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         _cls: type[Request] = Request,
     ) -> Request:
         """Build the :class:`Request` for a parsed head (called by the protocol)."""
-        loop = self._loop if self._loop is not None else asyncio.get_running_loop()
-        return _cls(
-            message,
-            payload,
-            protocol,
-            writer,
-            task,
-            loop,
-            client_max_size=self._client_max_size,
-        )
+        loop = self._loop
+        if loop is None:
+            # The connection's loop: asyncio.get_running_loop() costs a getpid()
+            # system call per request (CPython checks for a fork each time).
+            try:
+                loop = protocol._loop
+            except AttributeError:
+                loop = asyncio.get_running_loop()
+        if _cls is not Request:
+            return _cls(
+                message,
+                payload,
+                protocol,
+                writer,
+                task,
+                loop,
+                client_max_size=self._client_max_size,
+            )
+        # BaseRequest.__init__ for what the protocol passes, without the call.
+        request: Request = _new_object(Request)
+        request._message = message
+        request._payload = payload
+        request._protocol = protocol
+        request._payload_writer = writer
+        request._task = task
+        request._loop = loop
+        request._client_max_size = self._client_max_size
+        return request
+
+    def _dispatch(self, request: BaseRequest) -> Awaitable[StreamResponse]:
+        """What answers ``request``: ``_handle(request)``, or the route handler's own
+        awaitable when the route is found in one step (the protocol's entry point:
+        one coroutine less per request)."""
+        dispatcher = self._plain_dispatch
+        if dispatcher is not None and type(request) is Request:
+            # The stock router, no middlewares, a path without variables
+            # (router._match_plain(), inline).
+            message = request._message
+            path = request._path
+            if path is None:
+                target = message.target
+                path = target.partition("?")[0] if target[:1] == "/" else "%"
+                path = request.path if "%" in path else path
+                request._path = path
+            table = dispatcher._plain_routes
+            if table is None:  # not built yet (the first request), or invalidated
+                dispatcher._match_plain(path, message.method)  # builds it
+                table = dispatcher._plain_routes
+            if table is not None:
+                entry = table.get(path)
+                if entry is not None:
+                    route = entry[0].get(message.method)
+                    if route is None:
+                        route = entry[1]
+                    if route is not None and _EXPECT not in message.headers:
+                        # The match info is made when asked for (request.match_info).
+                        request._route = route
+                        request._route_app = self
+                        if not self._has_prepare_handlers:
+                            request._run_prepare_hook = False
+                        handler: Handler = route._handler
+                        return handler(request)
+        return self._handle(request)
 
     async def _handle(self, request: BaseRequest) -> StreamResponse:
         """Route ``request`` and run its handler through the middlewares."""
@@ -417,27 +478,12 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         router = self._router
         route: ResourceRoute | None = None
         if type(router) is UrlDispatcher:
-            if type(request) is Request:
-                # request.path and request.method, inline (they are properties).
-                message = request._message
-                path = request._path
-                if path is None:
-                    target = message.target
-                    path = target.partition("?")[0] if target[:1] == "/" else "%"
-                    path = request.path if "%" in path else path
-                    request._path = path
-                route = router._match_plain(path, message.method)
-            else:
-                route = router._match_plain(request.path, request.method)
+            route = router._match_plain(request.path, request.method)
         if route is not None and not self._run_middlewares:
-            # The common case in one step: a plain path, no middlewares.
             request._match_info = UrlMappingMatchInfo._for_app(_NO_MATCH, route, self)
-            if type(request) is Request:
-                if not self._has_prepare_handlers:
-                    request._run_prepare_hook = False
-                if _EXPECT not in request._message.headers:  # request.headers, inline
-                    return await route._handler(request)
-            elif not request.headers.get(hdrs.EXPECT):
+            if type(request) is Request and not self._has_prepare_handlers:
+                request._run_prepare_hook = False
+            if not request.headers.get(hdrs.EXPECT):
                 return await route._handler(request)
         match_info: AbstractMatchInfo
         if route is not None:

@@ -6,31 +6,23 @@ One task per connection takes the requests in order (pipelining) and, for each o
 runs ``resp = await handler(request)``, ``await resp.prepare(request)`` and
 ``await resp.write_eof()``.
 
-Timeouts (one timer per connection, re-armed lazily):
-
-* ``read_headers_timeout`` — from the first byte of a request head (or from the
-  connection's opening) until the head is complete. A client that trickles a head
-  (slowloris) gets ``408 Request Timeout`` and the connection is closed.
-* ``keepalive_timeout`` — how long an idle keep-alive connection stays open between
-  requests.
-
+Keep-alive, closing and the timeouts (``read_headers_timeout``, ``keepalive_timeout``)
+live in :class:`toolkit.web._connection.ConnectionControl`, the base class.
 No timeout applies while a handler runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import socket
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from toolkit.http import Decoder, EndOfMessage, RequestHead, RequestParser, get_decoder
 from toolkit.http.errors import BadHttpMessage, HttpProcessingError
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
 
-from ._flow import FlowControlProtocol
+from ._connection import _BODY, _HEAD, _IDLE, ConnectionControl, UpgradeParser
 from ._server_errors import error_response, error_text, plain_response
 from .exceptions import HTTPException, PayloadAccessError, RequestPayloadError
 from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
@@ -48,19 +40,9 @@ __all__ = ["RequestHandler", "UpgradeParser"]
 
 _Handler = Callable[["BaseRequest"], Awaitable["StreamResponse"]]
 
-# Receiving states.
-_IDLE = 0  # between messages
-_HEAD = 1  # some bytes of a head arrived
-_BODY = 2  # a body is being received
-
-# How long a connection that got a 4xx for a malformed request waits for the client
-# to close its side before closing anyway.
-_LINGER_SECONDS = 2.0
 # Past this many queued pipelined requests the transport stops reading.
 _MAX_PIPELINED = 16
-# How long shutdown() waits for a closed transport to be gone (TLS waits for the
-# peer's close_notify) before aborting it, so no socket outlives the server.
-_CLOSE_GRACE_SECONDS = 1.0
+_new_object = object.__new__
 
 
 def _bad_return(handler: Any, resp: Any) -> RuntimeError:
@@ -70,27 +52,12 @@ def _bad_return(handler: Any, resp: Any) -> RuntimeError:
     )
 
 
-def _can_write_eof(transport: asyncio.Transport) -> bool:
-    try:
-        return bool(transport.can_write_eof())
-    except (AttributeError, NotImplementedError):
-        return False
-
-
 async def _read_to_end(payload: StreamReader) -> None:
     while not payload.is_eof():
         await payload.readany()
 
 
-class UpgradeParser(Protocol):
-    """What :meth:`RequestHandler.set_parser` accepts: a consumer of raw bytes."""
-
-    def feed_data(self, data: bytes) -> Any: ...
-
-    def feed_eof(self) -> Any: ...
-
-
-class RequestHandler(FlowControlProtocol):
+class RequestHandler(ConnectionControl):
     """An HTTP/1.1 server connection, created by :class:`~toolkit.web.Server`.
 
     Keyword arguments (all also accepted by ``Server``, ``AppRunner`` and ``run_app``):
@@ -125,16 +92,20 @@ class RequestHandler(FlowControlProtocol):
         auto_decompress: bool = True,
         timeout_ceil_threshold: float = 5,
     ) -> None:
-        super().__init__(loop)
+        super().__init__(
+            loop,
+            keepalive_timeout=keepalive_timeout,
+            read_headers_timeout=read_headers_timeout,
+            logger=logger,
+        )
         del timeout_ceil_threshold  # accepted for aiohttp compatibility; no rounding here
         self._manager = manager
-        self._request_handler: _Handler = manager.request_handler
+        self._request_handler: _Handler = (
+            getattr(manager, "_dispatch", None) or manager.request_handler
+        )
         self._request_factory = manager.request_factory
         self._handler_cancellation = manager.handler_cancellation
-        self.keepalive_timeout = keepalive_timeout
-        self.read_headers_timeout = read_headers_timeout
         self._tcp_keepalive = tcp_keepalive
-        self.logger = logger
         self.debug = loop.get_debug() if debug is None else debug
         self.access_logger: AbstractAccessLogger | None = (
             access_log_class(access_log, access_log_format) if access_log is not None else None
@@ -146,26 +117,8 @@ class RequestHandler(FlowControlProtocol):
         self._parser = RequestParser(
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
         )
-        self._task: asyncio.Task[None] | None = None
-        self._lost: asyncio.Future[None] | None = None
         self._tls = False
-        self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
-        self._messages = collections.deque()
-        self._waiter: asyncio.Future[None] | None = None
         self._payload: StreamReader | None = None  # body being received
-        self._receiving = _IDLE
-        self._busy = False  # a request is being handled
-        self._served = 0
-        self._keepalive = True
-        self._close = False  # finish queued work, then close
-        self._force_close = False  # close after the current response
-        self._input_closed = False  # stop feeding the parser (error, EOF)
-        self._upgraded: UpgradeParser | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._idle_since = 0.0
-        self._head_started = 0.0
-        self._linger: asyncio.TimerHandle | None = None
-        self._eof = False  # the client half-closed
 
     def __repr__(self) -> str:
         peer = self.transport.get_extra_info("peername") if self.transport else None
@@ -273,9 +226,17 @@ class RequestHandler(FlowControlProtocol):
                 and type(events[1]) is EndOfMessage
                 and type(events[0]) is RequestHead
             ):
-                # The usual feed, one whole request without a body: _dispatch(), inline.
+                # The usual feed, one whole request without a body: _dispatch() and
+                # _queue(), inline.
                 self._receiving = _IDLE
-                self._queue(events[0], EMPTY_PAYLOAD)
+                messages = self._messages
+                messages.append((events[0], EMPTY_PAYLOAD))
+                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
+                    self._pipeline_paused = True
+                    self._update_reading()
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
             elif events:
                 self._dispatch(events)
         except HttpProcessingError as exc:
@@ -387,57 +348,6 @@ class RequestHandler(FlowControlProtocol):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    # -- connection control -------------------------------------------------------------
-
-    def keep_alive(self, val: bool) -> None:
-        """Set whether the connection stays open after the current response."""
-        self._keepalive = val
-
-    def force_close(self) -> None:
-        """Close the connection after the current response (now, when idle)."""
-        self._force_close = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def close(self) -> None:
-        """Stop accepting requests: answer the ones received, then close."""
-        self._close = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def shutdown(self, timeout: float | None = 15.0) -> None:
-        """Graceful close: let the in-flight request finish within ``timeout``, then close."""
-        self.close()
-        self._force_close = True
-        upgraded_shutdown = getattr(self._upgraded, "shutdown", None)
-        if upgraded_shutdown is not None:
-            upgraded_shutdown()  # e.g. a WebSocket starts its close handshake (1001)
-        task = self._task
-        if task is not None and not task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(task), timeout)
-            except asyncio.TimeoutError:
-                task.cancel()
-                try:
-                    await asyncio.wait_for(asyncio.shield(task), 1.0)
-                except (asyncio.CancelledError, asyncio.TimeoutError):
-                    current = asyncio.current_task()
-                    if sys.version_info >= (3, 11) and current is not None and current.cancelling():
-                        raise
-        transport = self.transport
-        if transport is None:
-            return
-        if not transport.is_closing():  # (a 2nd close() detaches asyncio's TLS transport,
-            transport.close()  # after which abort() below would do nothing)
-        if self.transport is None:
-            return
-        self._lost = lost = self._loop.create_future()
-        try:
-            await asyncio.wait_for(lost, _CLOSE_GRACE_SECONDS)
-        except asyncio.TimeoutError:
-            if self.transport is not None:
-                self.transport.abort()
-
     def set_parser(self, parser: UpgradeParser) -> None:
         """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
 
@@ -460,55 +370,7 @@ class RequestHandler(FlowControlProtocol):
         """The peer address of the transport (None once it is closed)."""
         return self.transport.get_extra_info("peername") if self.transport else None
 
-    # -- timers -------------------------------------------------------------------------
-
-    def _deadline(self) -> float | None:
-        """When the connection times out in its current state (None: never)."""
-        if self._busy or self._messages or self._force_close:
-            return None
-        limit = self.read_headers_timeout
-        if self._receiving == _HEAD:
-            return None if limit is None else self._head_started + limit
-        if not self._served and limit is not None:  # a new connection that sent nothing
-            return self._idle_since + limit
-        if self._receiving == _IDLE and self.keepalive_timeout is not None:
-            return self._idle_since + self.keepalive_timeout  # 0: close once idle
-        return None
-
-    def _arm_timer(self) -> None:
-        deadline = self._deadline()
-        if deadline is None:
-            return
-        timer = self._timer
-        if timer is not None:
-            if timer.when() <= deadline:
-                return  # it fires first and re-arms itself
-            timer.cancel()
-        self._timer = self._loop.call_at(deadline, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        deadline = self._deadline()
-        if deadline is None or self.transport is None:
-            return
-        if self._loop.time() < deadline:
-            self._timer = self._loop.call_at(deadline, self._on_timer)
-            return
-        if self._receiving == _HEAD:
-            self.logger.debug("Request head not received in time; closing %r", self)
-            self._write_raw(
-                plain_response(408, "408 Request Timeout: the request head took too long")
-            )
-        self._force_close = True
-        self._input_closed = True
-        self.transport.close()
-
     # -- the request loop ---------------------------------------------------------------
-
-    def _write_raw(self, data: bytes) -> None:
-        transport = self.transport
-        if transport is not None and not transport.is_closing():
-            transport.write(data)
 
     async def _run(self) -> None:
         loop = self._loop
@@ -550,7 +412,14 @@ class RequestHandler(FlowControlProtocol):
                 manager.requests_count += 1
                 self._served += 1
                 self._keepalive = not message.should_close
-                writer = StreamWriter(self, loop)
+                # StreamWriter(self, loop), without the __init__ call.
+                writer = _new_object(StreamWriter)
+                writer._protocol = self
+                writer.loop = loop
+                # Instance attributes, not the class defaults: Response._send_plain
+                # reads them, and Python 3.11 reads class attributes the slow way.
+                writer._headers_written = writer.chunked = False
+                writer.length = writer._compress = None
                 if task is None:
                     task = self._task
                     assert task is not None
@@ -579,6 +448,7 @@ class RequestHandler(FlowControlProtocol):
                     break
                 try:
                     if type(resp) is Response and resp._send_plain(request):
+                        self._keepalive = resp._keep_alive is True  # keep_alive(), inline
                         if self._writing_paused or self.transport is None:
                             await self._drain_helper()
                     else:
@@ -613,26 +483,6 @@ class RequestHandler(FlowControlProtocol):
             # Unread input (a body, the next requests): linger so the response is not reset.
             unread = self._payload is not None or self._receiving != _IDLE or self._messages
             self._close_transport(linger=bool(unread) and not self._eof)
-
-    def _close_transport(self, *, linger: bool) -> None:
-        """Close the connection; with ``linger``, half-close first and drain the input.
-
-        Closing a socket that has unread input makes the kernel send a reset, which
-        can destroy the response still in flight; so the server sends FIN, keeps
-        reading (and dropping) input, and closes when the client does or after
-        a short grace period.
-        """
-        transport = self.transport
-        if transport is None or self._linger is not None:
-            return
-        if linger and _can_write_eof(transport) and not transport.is_closing():
-            self._input_closed = True
-            self._reading_paused = self._pipeline_paused = False
-            self._update_reading()
-            transport.write_eof()
-            self._linger = self._loop.call_later(_LINGER_SECONDS, transport.close)
-        else:
-            transport.close()
 
     def _handler_error(
         self, request: BaseRequest, writer: StreamWriter, exc: Exception

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from toolkit.multipart import MultipartReader
     from toolkit.web.app import Application
     from toolkit.web.response import StreamResponse
+    from toolkit.web.routing.abc import AbstractRoute
     from toolkit.web.routing.routes import UrlMappingMatchInfo
 
 __all__ = ["BaseRequest", "FileField", "Request"]
@@ -564,7 +565,27 @@ class BaseRequest(LazyState["RequestKey[Any]"], MutableMapping["str | RequestKey
 class Request(BaseRequest):
     """A request routed by an :class:`~toolkit.web.Application`."""
 
-    _match_info: UrlMappingMatchInfo | None = None
+    _match: UrlMappingMatchInfo | None = None
+    # Set by Application._dispatch's shortcut instead of a match info, which is then
+    # made on first use (most handlers never ask for it).
+    _route: AbstractRoute | None = None
+    _route_app: Application | None = None
+
+    @property
+    def _match_info(self) -> UrlMappingMatchInfo | None:
+        match = self._match
+        if match is None and self._route is not None:
+            from toolkit.web.routing.routes import UrlMappingMatchInfo
+
+            app = self._route_app
+            assert app is not None
+            match = self._match = UrlMappingMatchInfo._for_app({}, self._route, app)
+        return match
+
+    @_match_info.setter
+    def _match_info(self, match: UrlMappingMatchInfo | None) -> None:
+        self._match = match
+        self._route = None
 
     def clone(self, **kwargs: Any) -> Request:
         """Return a copy with some attributes replaced; keeps the match info."""
@@ -576,8 +597,9 @@ class Request(BaseRequest):
     @property
     def match_info(self) -> UrlMappingMatchInfo:
         """The routing result: path variables plus the handler, route and apps."""
-        assert self._match_info is not None, "the request has not been routed yet"
-        return self._match_info
+        match = self._match_info
+        assert match is not None, "the request has not been routed yet"
+        return match
 
     @property
     def app(self) -> Application:

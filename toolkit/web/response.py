@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor
+from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict
@@ -17,16 +18,15 @@ from multidict import CIMultiDict
 from toolkit import hdrs
 from toolkit.http import HttpVersion11
 from toolkit.payload import Payload, get_payload
+from toolkit.web import _helpers
 from toolkit.web._compression import ContentCoding, compress_bytes
 from toolkit.web._helpers import http_date_now, parse_content_type
 from toolkit.web.stream_response import (
-    _CHAIN,
     _CONNECTION,
     _CONTENT_LENGTH,
     _CONTENT_TYPE,
     _DATE,
     _DEFAULT_JSON_TYPE,
-    _JOIN,
     _NO_BODY_METHODS,
     _REASONS,
     _SERVER,
@@ -36,10 +36,14 @@ from toolkit.web.stream_response import (
     StreamResponse,
     without_content,
 )
-from toolkit.web.writer import StreamWriter
+from toolkit.web.writer import _COPY_LIMIT, _JOIN_LIMIT, StreamWriter
 
 if TYPE_CHECKING:
     from toolkit.web.request import BaseRequest
+
+_JOIN_LINES = "\r\n".join
+_JOIN_FIELD = ": ".join
+_SERVER_FIELD = "\r\nServer: " + SERVER_SOFTWARE
 
 __all__ = [
     "ContentCoding",
@@ -110,6 +114,10 @@ class Response(StreamResponse):
             real_headers[hdrs.CONTENT_TYPE] = f"application/octet-stream; charset={charset}"
         # StreamResponse.__init__, inline (this runs for every response).
         self._headers = real_headers
+        # What _send_plain reads, as instance attributes (Python 3.11 reads class
+        # attributes through an instance the slow way).
+        self._payload_writer = self._cookies = self._keep_alive = None
+        self._eof_sent = self._chunked = self._compression = False
         if status == 200 and reason is None:
             self._status = 200
             self._reason = "OK"
@@ -250,8 +258,10 @@ class Response(StreamResponse):
         carry a body, no Content-Length or Transfer-Encoding field set by hand, no
         cookies, compression or chunking, nothing to run before the head is sent.
         Returns False, having done nothing, for any other response (the caller then
-        takes the general path). Sends the same bytes as the general path; the
-        caller drains the transport if writing is paused.
+        takes the general path). Sends the same bytes as the general path. The
+        caller keeps the connection open or not as ``self._keep_alive`` says (what
+        prepare() passes to ``protocol.keep_alive()``) and drains the transport if
+        writing is paused.
         """
         writer = request._payload_writer
         body = self._body
@@ -276,41 +286,81 @@ class Response(StreamResponse):
         message = request._message
         status = self._status
         headers = self._headers
+        count = len(headers)
+        # The usual response (Response(text=...), json_response()): Content-Type alone.
+        only_type = count == 1 and _CONTENT_TYPE in headers
         if (
             message.version is not HttpVersion11
             or status < 200
             or status == 204
             or status == 304
             or message.method in _NO_BODY_METHODS
-            or _CONTENT_LENGTH in headers
-            or _TRANSFER_ENCODING in headers
+            or (not only_type and (_CONTENT_LENGTH in headers or _TRANSFER_ENCODING in headers))
         ):
             return False
-        # The one check of serialize_head() that the fields added below cannot fail,
-        # done on the fields set so far: CR or LF in a name or value (the reason is
-        # checked by set_status). The general path raises the error.
-        fields = _JOIN(_CHAIN(headers.items()))
-        if "\n" in fields or "\r" in fields:
+        # The head is serialized here, once: the fields set so far, then the ones added
+        # below, in the order the general path adds them (and sends them).
+        # serialize_head()'s check, on the fields set so far (the ones added below
+        # cannot fail it, the reason was checked by set_status): CR or LF in a name or
+        # value would make more line breaks than the separators put in.
+        text = (
+            f"HTTP/1.1 {status} {self._reason}\r\n{_JOIN_LINES(map(_JOIN_FIELD, headers.items()))}"
+        )
+        breaks = count or 1  # (no fields: the status line's CRLF alone)
+        if text.count("\n") != breaks or text.count("\r") != breaks:
             return False
-        headers[_CONTENT_LENGTH] = str(len(body))
-        if _CONTENT_TYPE not in headers:
-            headers[_CONTENT_TYPE] = "application/octet-stream"
-        if _DATE not in headers:
-            headers[_DATE] = http_date_now()
-        if _SERVER not in headers:
-            headers[_SERVER] = SERVER_SOFTWARE
+        length = str(len(body))
         keep_alive = self._keep_alive
         if keep_alive is None:
             keep_alive = self._keep_alive = not message.should_close
-        if not keep_alive and _CONNECTION not in headers:
-            headers[_CONNECTION] = "close"
-        protocol = request._protocol
-        if protocol is not None:
-            protocol.keep_alive(keep_alive)
+        if only_type:
+            # What the branches below add to Content-Type alone, in one step.
+            second, date = _helpers._date_cache  # http_date_now(), inline
+            if second != int(_time()):
+                date = http_date_now()
+            headers.extend(((_CONTENT_LENGTH, length), (_DATE, date), (_SERVER, SERVER_SOFTWARE)))
+            text += f"\r\nContent-Length: {length}\r\nDate: {date}{_SERVER_FIELD}"
+            if not keep_alive:
+                headers.add(_CONNECTION, "close")
+                text += "\r\nConnection: close"
+        else:
+            headers[_CONTENT_LENGTH] = length
+            text += ("\r\nContent-Length: " if count else "Content-Length: ") + length
+            if _CONTENT_TYPE not in headers:
+                headers[_CONTENT_TYPE] = "application/octet-stream"
+                text += "\r\nContent-Type: application/octet-stream"
+            if _DATE not in headers:
+                second, date = _helpers._date_cache  # http_date_now(), inline
+                if second != int(_time()):
+                    date = http_date_now()
+                headers[_DATE] = date
+                text += "\r\nDate: " + date
+            if _SERVER not in headers:
+                headers[_SERVER] = SERVER_SOFTWARE
+                text += _SERVER_FIELD
+            if not keep_alive and _CONNECTION not in headers:
+                headers[_CONNECTION] = "close"
+                text += "\r\nConnection: close"
+        # (The caller, the protocol, applies self._keep_alive to the connection.)
         self._must_be_empty_body = False
-        writer._write_message(f"HTTP/1.1 {status} {self._reason}", headers, body, checked=True)
         self._eof_sent = True
-        self._body_length = writer.output_size
+        # The whole message in one write (see StreamWriter._send).
+        writer._headers_written = writer._eof = True
+        transport = writer._protocol.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        head = (text + "\r\n\r\n").encode("utf-8")
+        size = len(body)
+        self._body_length = writer.output_size = len(head) + size
+        if size < _COPY_LIMIT:
+            transport.write(head + body)
+        elif writer._writev_ok():
+            transport.writelines((head, body))  # one writev, without copying the body
+        elif size <= _JOIN_LIMIT:
+            transport.write(head + body)
+        else:
+            transport.write(head)
+            transport.write(body)
         return True
 
 

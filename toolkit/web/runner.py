@@ -294,11 +294,15 @@ class BaseRunner(abc.ABC):
         :meth:`shutdown`; give in-flight requests ``shutdown_timeout`` seconds to finish,
         then close what is left; finally run the server's cleanup (``on_cleanup``).
         """
-        for site in list(self._sites):
+        sites = list(self._sites)
+        for site in sites:
             await site.stop()
         if self._server is not None:
-            # Let connections accepted just before the sites stopped start their requests.
-            await asyncio.sleep(0)
+            if sites:
+                # Let connections accepted just before the sites stopped start their
+                # requests (a runner without sites, e.g. an in-memory test server, has
+                # no accept in flight: its connections are made synchronously).
+                await asyncio.sleep(0)
             self._server.pre_shutdown()
             await self.shutdown()
             await self._server.shutdown(self._shutdown_timeout)
@@ -354,6 +358,19 @@ class ServerRunner(BaseRunner):
         pass
 
 
+_Application: type[Application] | None = None
+
+
+def _application_class() -> type[Application]:
+    """``web.Application`` (imported on first use: the app module imports this one)."""
+    global _Application
+    if _Application is None:
+        from .app import Application
+
+        _Application = Application
+    return _Application
+
+
 class AppRunner(BaseRunner):
     """Run an :class:`~toolkit.web.Application`: startup, shutdown and cleanup signals."""
 
@@ -367,11 +384,9 @@ class AppRunner(BaseRunner):
         access_log_class: type[AbstractAccessLogger] = AccessLogger,
         **kwargs: Any,
     ) -> None:
-        from .app import Application
-
-        if not isinstance(app, Application):
+        if not isinstance(app, _application_class()):
             raise TypeError(f"the first argument must be a web.Application, got {app!r}")
-        if not (
+        if access_log_class is not AccessLogger and not (
             isinstance(access_log_class, type)
             and issubclass(access_log_class, AbstractAccessLogger)
         ):

@@ -57,6 +57,9 @@ class Server:
         self._kwargs = kwargs
         self.requests_count = 0
         self.request_handler = handler
+        # A synchronous ``(request) -> awaitable`` the connections call instead of
+        # ``handler`` when set (Application: its handler's own coroutine when it can).
+        self._dispatch: Callable[[BaseRequest], Awaitable[StreamResponse]] | None = None
         self.request_factory: _RequestFactory = request_factory or self._make_request
         self.handler_cancellation = handler_cancellation
 

@@ -10,6 +10,7 @@ transport's write buffer is above its high-water mark.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any, Protocol
 
 from multidict import CIMultiDict, istr
@@ -24,12 +25,20 @@ _DATE = istr("Date")
 
 # Above this many bytes written since the last drain, write() drains by itself.
 _DRAIN_LIMIT = 0x10000
-# Head and body leave in one write below this body size: joined into one bytes
-# object below _COPY_LIMIT, else (uvloop) as one writelines() call.
-_COALESCE_LIMIT = 0x4000
+# Head and body leave in one write: joined into one bytes object below this body
+# size, else as one writelines() call where that is a single writev that copies
+# nothing (uvloop; asyncio from Python 3.12), else joined up to _JOIN_LIMIT (a copy
+# costs less than a second send and TCP segment), else written one after the other.
 _COPY_LIMIT = 0x800
-_join_lines = "\r\n".join
-_join_field = ": ".join
+_JOIN_LIMIT = 0x10000
+# Transports whose writelines() gathers the buffers into one system call (by the
+# qualified name of their class), and the answer for each class seen so far.
+_WRITEV_TRANSPORTS = (
+    ("uvloop.",)
+    if sys.version_info < (3, 12)
+    else ("uvloop.", "asyncio.selector_events._SelectorSocketTransport")
+)
+_gathering_transports: dict[type, bool] = {}
 
 
 class _WriterProtocol(Protocol):
@@ -135,13 +144,15 @@ class StreamWriter:
             self._head = None
             if len(data) < _COPY_LIMIT:
                 data = head + data
-            elif len(data) < _COALESCE_LIMIT and self._writev_ok():
-                # One write without copying the body (uvloop: a single writev).
+            elif self._writev_ok():
+                # One write without copying the body (a single writev).
                 size = len(head) + len(data)
                 self.buffer_size += size
                 self.output_size += size
                 self._protocol.transport.writelines((head, data))  # type: ignore[union-attr]
                 return
+            elif len(data) <= _JOIN_LIMIT:
+                data = head + data
             else:
                 self._write(head)
         if data:
@@ -152,7 +163,12 @@ class StreamWriter:
         transport = self._protocol.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Cannot write to closing transport")
-        return type(transport).__module__.startswith("uvloop")
+        cls = type(transport)
+        gathers = _gathering_transports.get(cls)
+        if gathers is None:
+            name = f"{cls.__module__}.{cls.__qualname__}"
+            gathers = _gathering_transports[cls] = name.startswith(_WRITEV_TRANSPORTS)
+        return gathers
 
     def send_headers(self) -> None:
         """Send the buffered head now, without waiting for body bytes."""
@@ -168,38 +184,6 @@ class StreamWriter:
         """:meth:`write_headers` without a coroutine (it never waits)."""
         self._head = serialize_head(status_line, headers)
         self._headers_written = True
-
-    def _write_message(
-        self, status_line: str, headers: CIMultiDict[str], body: bytes, *, checked: bool = False
-    ) -> bool:
-        """Write a whole response, head and body, in one go; True when the caller must
-        drain. For a fresh writer without codings or a length cap (else the
-        :meth:`write_headers` and :meth:`write_eof` path is needed), and headers
-        that include ``Date``. ``checked``: the caller made sure that no CR or LF
-        is in the status line or the fields."""
-        # serialize_head(), inline.
-        text = f"{status_line}\r\n{_join_lines(map(_join_field, headers.items()))}\r\n\r\n"
-        if not checked:
-            expected = len(headers) + 2
-            if text.count("\n") != expected or text.count("\r") != expected:
-                raise _splitting_error(status_line)
-        head = text.encode("utf-8")
-        self._headers_written = True
-        self._eof = True
-        protocol = self._protocol
-        transport = protocol.transport
-        if transport is None or transport.is_closing():
-            raise ConnectionResetError("Cannot write to closing transport")
-        size = len(body)
-        self.output_size += len(head) + size
-        if size < _COPY_LIMIT:
-            transport.write(head + body)
-        elif size < _COALESCE_LIMIT and type(transport).__module__.startswith("uvloop"):
-            transport.writelines((head, body))  # one writev, without copying the body
-        else:
-            transport.write(head)
-            transport.write(body)
-        return protocol._writing_paused
 
     async def write(self, chunk: bytes | bytearray | memoryview, *, drain: bool = True) -> None:
         """Write body bytes: compress, cap at ``length``, chunk, then send.
