@@ -37,11 +37,11 @@ from toolkit.client.redirects import (
 )
 from toolkit.client.response import ClientResponse
 from toolkit.client.timeouts import ClientTimeout
-from toolkit.client.tracing import Trace
 from toolkit.cookiejar import CookieJar
 
 if TYPE_CHECKING:
     from toolkit.client.session import ClientSession
+    from toolkit.client.tracing import Trace
     from toolkit.helpers import BasicAuth
 
 __all__ = ["RequestOptions", "auth_for", "send_following_redirects", "send_once"]

@@ -25,12 +25,12 @@ from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
 from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline
 from toolkit.client.tls import merge_ssl_params
-from toolkit.client.tracing import Trace, TraceConfig
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
 if TYPE_CHECKING:
     from toolkit.client.connector import BaseConnector
+    from toolkit.client.tracing import Trace, TraceConfig
     from toolkit.client.ws import _WSRequestContextManager
     from toolkit.cookiejar import AbstractCookieJar
     from toolkit.helpers import BasicAuth
@@ -385,14 +385,7 @@ class ClientSession:
             timer = RequestTimer(self._loop, total, real_timeout.ceil_threshold, self._deadlines)
         else:
             timer = _NO_TIMER
-        traces = (
-            [
-                Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
-                for config in trace_configs
-            ]
-            if trace_configs
-            else []
-        )
+        traces = self._start_traces(trace_configs, trace_request_ctx) if trace_configs else []
         for trace in traces:
             await trace.send_request_start(method, url, headers)
 
@@ -497,6 +490,17 @@ class ClientSession:
         exc_tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def _start_traces(
+        self, trace_configs: list[TraceConfig], trace_request_ctx: Any
+    ) -> list[Trace]:
+        # Only sessions that trace load the tracing module.
+        from toolkit.client.tracing import Trace
+
+        return [
+            Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+            for config in trace_configs
+        ]
 
     # ------------------------------------------------------------------ properties
 

@@ -8,8 +8,9 @@ callbacks appended to the matching ``on_*`` signal as ``await cb(session, ctx, p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -80,246 +81,101 @@ class Signal(list[Callback]):
             await callback(*args)
 
 
-class _Params:
-    """Base of the ``Trace*Params`` classes: small immutable value objects.
-
-    Plain ``__slots__`` classes rather than dataclasses, which cost milliseconds to
-    create at import for every client user. They behave as frozen dataclasses do:
-    fields by keyword or position, equality and hash over the fields, a readable
-    ``repr``, ``match`` by position, pickling; assigning a field raises
-    ``dataclasses.FrozenInstanceError`` (an ``AttributeError``).
-    """
-
-    __slots__ = ()
-    #: The fields, in positional order (each subclass's ``__slots__``).
-    _fields: ClassVar[tuple[str, ...]] = ()
-    __match_args__: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls) -> None:
-        cls.__match_args__ = cls._fields  # type: ignore[misc]
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({fields})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, _Params)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise _frozen(self, name)
-
-    def __delattr__(self, name: str) -> None:
-        raise _frozen(self, name)
-
-    def __reduce__(self) -> tuple[type[_Params], tuple[Any, ...]]:
-        return type(self), self._values()
-
-
-def _frozen(params: _Params, name: str) -> AttributeError:
-    from dataclasses import FrozenInstanceError  # only on this error path
-
-    return FrozenInstanceError(
-        f"cannot assign to field {name!r}: {type(params).__name__} is immutable"
-    )
-
-
-_set = object.__setattr__
-
-
-class TraceRequestStartParams(_Params):
-    """The parameters of ``on_request_start``."""
-
-    _fields = ("method", "url", "headers")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestStartParams:
     method: str
     url: URL
     headers: CIMultiDict[str]
 
-    def __init__(self, method: str, url: URL, headers: CIMultiDict[str]) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "headers", headers)
 
-
-class TraceRequestEndParams(_Params):
-    """The parameters of ``on_request_end``."""
-
-    _fields = ("method", "url", "headers", "response")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestEndParams:
     method: str
     url: URL
     headers: CIMultiDict[str]
     response: Any
 
-    def __init__(self, method: str, url: URL, headers: CIMultiDict[str], response: Any) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "headers", headers)
-        _set(self, "response", response)
 
-
-class TraceRequestExceptionParams(_Params):
-    """The parameters of ``on_request_exception``."""
-
-    _fields = ("method", "url", "headers", "exception")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestExceptionParams:
     method: str
     url: URL
     headers: CIMultiDict[str]
     exception: BaseException
 
-    def __init__(
-        self, method: str, url: URL, headers: CIMultiDict[str], exception: BaseException
-    ) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "headers", headers)
-        _set(self, "exception", exception)
 
-
-class TraceRequestRedirectParams(_Params):
-    """The parameters of ``on_request_redirect``."""
-
-    _fields = ("method", "url", "headers", "response")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestRedirectParams:
     method: str
     url: URL
     headers: CIMultiDict[str]
     response: Any
 
-    def __init__(self, method: str, url: URL, headers: CIMultiDict[str], response: Any) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "headers", headers)
-        _set(self, "response", response)
 
-
-class TraceRequestHeadersSentParams(_Params):
-    """The parameters of ``on_request_headers_sent``."""
-
-    _fields = ("method", "url", "headers")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestHeadersSentParams:
     method: str
     url: URL
     headers: CIMultiDict[str]
 
-    def __init__(self, method: str, url: URL, headers: CIMultiDict[str]) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "headers", headers)
 
-
-class TraceRequestChunkSentParams(_Params):
-    """The parameters of ``on_request_chunk_sent``."""
-
-    _fields = ("method", "url", "chunk")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceRequestChunkSentParams:
     method: str
     url: URL
     chunk: bytes
 
-    def __init__(self, method: str, url: URL, chunk: bytes) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "chunk", chunk)
 
-
-class TraceResponseChunkReceivedParams(_Params):
-    """The parameters of ``on_response_chunk_received``."""
-
-    _fields = ("method", "url", "chunk")
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceResponseChunkReceivedParams:
     method: str
     url: URL
     chunk: bytes
 
-    def __init__(self, method: str, url: URL, chunk: bytes) -> None:
-        _set(self, "method", method)
-        _set(self, "url", url)
-        _set(self, "chunk", chunk)
+
+@dataclass(frozen=True)
+class TraceConnectionQueuedStartParams:
+    pass
 
 
-class TraceConnectionQueuedStartParams(_Params):
-    """The parameters of ``on_connection_queued_start``."""
-
-    __slots__ = ()
-
-
-class TraceConnectionQueuedEndParams(_Params):
-    """The parameters of ``on_connection_queued_end``."""
-
-    __slots__ = ()
+@dataclass(frozen=True)
+class TraceConnectionQueuedEndParams:
+    pass
 
 
-class TraceConnectionCreateStartParams(_Params):
-    """The parameters of ``on_connection_create_start``."""
-
-    __slots__ = ()
-
-
-class TraceConnectionCreateEndParams(_Params):
-    """The parameters of ``on_connection_create_end``."""
-
-    __slots__ = ()
+@dataclass(frozen=True)
+class TraceConnectionCreateStartParams:
+    pass
 
 
-class TraceConnectionReuseconnParams(_Params):
-    """The parameters of ``on_connection_reuseconn``."""
+@dataclass(frozen=True)
+class TraceConnectionCreateEndParams:
+    pass
 
-    __slots__ = ()
+
+@dataclass(frozen=True)
+class TraceConnectionReuseconnParams:
+    pass
 
 
-class TraceDnsResolveHostStartParams(_Params):
-    """The parameters of ``on_dns_resolvehost_start``."""
-
-    _fields = ("host",)
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceDnsResolveHostStartParams:
     host: str
 
-    def __init__(self, host: str) -> None:
-        _set(self, "host", host)
 
-
-class TraceDnsResolveHostEndParams(_Params):
-    """The parameters of ``on_dns_resolvehost_end``."""
-
-    _fields = ("host",)
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceDnsResolveHostEndParams:
     host: str
 
-    def __init__(self, host: str) -> None:
-        _set(self, "host", host)
 
-
-class TraceDnsCacheHitParams(_Params):
-    """The parameters of ``on_dns_cache_hit``."""
-
-    _fields = ("host",)
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceDnsCacheHitParams:
     host: str
 
-    def __init__(self, host: str) -> None:
-        _set(self, "host", host)
 
-
-class TraceDnsCacheMissParams(_Params):
-    """The parameters of ``on_dns_cache_miss``."""
-
-    _fields = ("host",)
-    __slots__ = _fields
+@dataclass(frozen=True)
+class TraceDnsCacheMissParams:
     host: str
-
-    def __init__(self, host: str) -> None:
-        _set(self, "host", host)
 
 
 _SIGNALS = (
