@@ -43,6 +43,7 @@ from toolkit.http.ws import (
     Role,
     WebSocketReader,
     WebSocketWriter,
+    _framing,
     websocket_mask,
 )
 from toolkit.http.ws._mask import ACCELERATED, py_websocket_mask
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = run(args.repeats, args.small)
     print(f"aiotoolkit masking: {'C accelerator' if ACCELERATED else 'pure Python'}")
+    print(f"aiotoolkit framing: {'C accelerator' if _framing.ACCELERATED else 'pure Python'}")
     print(f"{'case':<40} {'ours ms':>10} {'theirs ms':>10} {'ratio':>7}")
     for name, ours, theirs in rows:
         print(f"{name:<40} {ours * 1e3:>10.2f} {theirs * 1e3:>10.2f} {theirs / ours:>7.2f}")

@@ -8,6 +8,7 @@ for :meth:`WebSocketBase.receive`. Replies the protocol requires (pongs, the clo
 reply, the close frame after a protocol error) are written at once, whether or not the
 application reads.
 
+The sending methods live in :class:`toolkit._ws_send.WebSocketSender`, the base class.
 ``web.WebSocketResponse`` and ``ClientWebSocketResponse`` mix this class in and add
 the handshake, :meth:`WebSocketBase._close_transport` and the error types of their side.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from toolkit.http.ws import (
@@ -29,8 +30,9 @@ from toolkit.http.ws import (
     WSMessage,
     WSMsgType,
     WSState,
-    WSStateError,
 )
+
+from ._ws_send import WebSocketSender, write_buffer_probe
 
 __all__ = ["WebSocketBase", "FlowControl", "DEFAULT_CLOSE_TIMEOUT"]
 
@@ -44,7 +46,7 @@ _READ_HIGH_WATER = 2**17
 # Seconds a failed connection waits for the peer to close before closing itself.
 _LINGER_SECONDS = 2.0
 _TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
-_DATA_TYPES = frozenset({_TEXT, _BINARY})
+_WS_CLOSED = WSState.CLOSED
 _PING, _PONG, _ERROR = WSMsgType.PING, WSMsgType.PONG, WSMsgType.ERROR
 
 
@@ -56,40 +58,7 @@ class FlowControl(Protocol):
     def resume_reading(self) -> None: ...
 
 
-def _size(msg: WSMessage) -> int:
-    data = msg.data
-    return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
-
-
-def _buffer_size_probe(transport: asyncio.BaseTransport) -> Callable[[], int] | None:
-    """``transport.get_write_buffer_size`` if the transport implements it."""
-    get_size = getattr(transport, "get_write_buffer_size", None)
-    if get_size is None:
-        return None
-    try:
-        size = get_size()
-    except (NotImplementedError, AttributeError, RuntimeError):
-        return None
-    return get_size if isinstance(size, int) else None
-
-
-class _Sent:
-    """Returned by :meth:`WebSocketBase.ping`/``pong``: the frame is already written.
-
-    Awaiting it waits for the write buffer to drain (aiohttp 3 style); not awaiting
-    it is fine too (aiohttp 2 called ``ping()`` without ``await``).
-    """
-
-    __slots__ = ("_drain",)
-
-    def __init__(self, drain: Callable[[], Awaitable[None]]) -> None:
-        self._drain = drain
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return self._drain().__await__()
-
-
-class WebSocketBase:
+class WebSocketBase(WebSocketSender):
     """Messages, the close handshake and the heartbeat over an attached transport."""
 
     def __init__(
@@ -147,7 +116,7 @@ class WebSocketBase:
         self._flow = flow
         self._drain_fn = drain
         self._loop = loop
-        self._buffer_size = _buffer_size_probe(transport)
+        self._buffer_size = write_buffer_probe(transport)
         self._reset_heartbeat()
 
     def _close_transport(self) -> None:
@@ -156,15 +125,8 @@ class WebSocketBase:
         if transport is not None:
             transport.close()
 
-    def _closing_error(self, what: str) -> Exception:
-        """The exception for sending on a WebSocket that is closing."""
-        return RuntimeError(f"cannot send {what}: the WebSocket is closing or closed")
-
     def _heartbeat_error(self) -> BaseException:
         return asyncio.TimeoutError(f"No PONG received after {self._pong_heartbeat} seconds")
-
-    def _not_started(self) -> Exception:
-        return RuntimeError("Call .prepare() first")
 
     # -- feeding (protocol callbacks) ---------------------------------------------------
 
@@ -176,12 +138,18 @@ class WebSocketBase:
         messages = conn.receive_data(data)
         if self._heartbeat is not None:
             self._reset_heartbeat()
+        if not messages:
+            if conn.state is _WS_CLOSED:
+                self._connection_done(conn)
+            return
         queue = self._queue
         control = False
+        queued = self._queued
         for msg in messages:
             kind = msg.type
             if kind is _TEXT or kind is _BINARY:
-                self._queued += len(msg.data)
+                # only data messages count for flow control (control ones are tiny)
+                queued += len(msg.data)
                 queue.append(msg)
                 continue
             control = True
@@ -190,27 +158,28 @@ class WebSocketBase:
                     self._exception = msg.data
             elif self._autoping and (kind is _PING or kind is _PONG):
                 continue  # the engine answered the ping; a pong only feeds the heartbeat
-            else:
-                self._queued += _size(msg)
             queue.append(msg)
-        if control:  # only control frames and errors make the engine answer
+        waiter = self._read_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        self._queued = queued
+        if queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
+            self._paused = True
+            self._flow.pause_reading()
+        if control:  # only control frames and errors make the engine answer or end
             reply = conn.data_to_send()
             if reply:
                 self._write(reply)
-        if messages:
-            waiter = self._read_waiter
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
-            if self._queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
-                self._paused = True
-                self._flow.pause_reading()
-        # Only a CLOSE or an ERROR (always the last message) can end the connection.
-        if (not messages or messages[-1].type not in _DATA_TYPES) and conn.state is WSState.CLOSED:
-            self._cancel_heartbeat()
-            if conn.exception() is not None:
-                self._linger()  # let the peer read our close frame before we hang up
-            else:
-                self._hang_up()  # both close frames exchanged
+            if conn.state is _WS_CLOSED:
+                self._connection_done(conn)
+
+    def _connection_done(self, conn: WSConnection) -> None:
+        """The engine is CLOSED: both close frames passed, or it failed."""
+        self._cancel_heartbeat()
+        if conn.exception() is not None:
+            self._linger()  # let the peer read our close frame before we hang up
+        else:
+            self._hang_up()  # both close frames exchanged
 
     def _feed_eof(self, exc: BaseException | None = None) -> None:
         """The transport reached its end (or was lost)."""
@@ -255,10 +224,14 @@ class WebSocketBase:
 
         Raises ``asyncio.TimeoutError`` when nothing arrives within ``timeout`` seconds.
         """
+        if not self._queue:
+            await self._wait(timeout)
+        return self._pop() if self._queue else WS_CLOSED_MESSAGE
+
+    async def _wait(self, timeout: float | None) -> None:
+        """Wait until a message is queued or the stream ended (at most ``timeout`` s)."""
         deadline = None
-        while not self._queue:
-            if self._eof:
-                return WS_CLOSED_MESSAGE
+        while not self._queue and not self._eof:
             loop = self._loop
             assert loop is not None
             waiter = self._read_waiter = loop.create_future()
@@ -271,20 +244,21 @@ class WebSocketBase:
                     await asyncio.wait_for(waiter, max(deadline - loop.time(), 0))
             finally:
                 self._read_waiter = None
-        return self._pop()
 
     def _pop(self) -> WSMessage:
         """Take the first queued message, resuming reading below the low-water mark."""
         msg = self._queue.popleft()
-        data = msg.data
-        if type(data) is str or type(data) is bytes:
-            self._queued -= len(data)
-        else:
-            self._queued -= _size(msg)
-        if self._paused and self._queued <= _READ_HIGH_WATER // 2 and self._flow is not None:
+        kind = msg.type
+        if kind is _TEXT or kind is _BINARY:
+            self._queued -= len(msg.data)
+            if self._paused:
+                self._resume_below_low_water()
+        return msg
+
+    def _resume_below_low_water(self) -> None:
+        if self._queued <= _READ_HIGH_WATER // 2 and self._flow is not None:
             self._paused = False
             self._flow.resume_reading()
-        return msg
 
     # -- heartbeat ----------------------------------------------------------------------
 
@@ -341,99 +315,6 @@ class WebSocketBase:
     def exception(self) -> BaseException | None:
         """The error that ended the connection, if any."""
         return self._exception
-
-    # -- sending ------------------------------------------------------------------------
-
-    def _write(self, data: bytes) -> None:
-        transport = self._transport
-        if data and transport is not None and not transport.is_closing():
-            transport.write(data)
-
-    async def _drain(self) -> None:
-        if self._drain_fn is not None:
-            await self._drain_fn()
-
-    def _connection_for_send(self, what: str) -> WSConnection:
-        conn = self._conn
-        if conn is None:
-            raise self._not_started()
-        transport = self._transport
-        if self._closed or conn.close_sent or transport is None or transport.is_closing():
-            raise self._closing_error(what)
-        return conn
-
-    def _compress_arg(self, compress: int | None) -> int | None:
-        conn = self._conn
-        return compress if conn is not None and conn.deflate is not None else None
-
-    async def send_frame(
-        self, message: bytes, opcode: WSMsgType | int, compress: int | None = None
-    ) -> None:
-        """Send one message (or control frame) with ``opcode``."""
-        conn = self._connection_for_send(f"a frame with opcode {int(opcode):#x}")
-        if opcode == WSMsgType.CLOSE:
-            raise ValueError("use close() to send a close frame")
-        self._write(conn.send_frame(message, int(opcode), self._compress_arg(compress)))
-        await self._drain()
-
-    def _write_data(
-        self, data: str | bytes | bytearray | memoryview, compress: int | None, what: str
-    ) -> bool:
-        """Write one data message's frames; True when the caller must wait for drain."""
-        conn = self._conn
-        transport = self._transport
-        if conn is None or transport is None or self._closed or transport.is_closing():
-            self._connection_for_send(what)  # raises
-            return False
-        level = compress if conn.deflate is not None else None
-        try:
-            if isinstance(data, str):
-                frame = conn.send_str(data, level)
-            else:
-                frame = conn.send_bytes(data, level)
-        except WSStateError:  # the engine already sent its close frame (autoclose)
-            raise self._closing_error(what) from None
-        transport.write(frame)
-        get_size = self._buffer_size
-        return get_size is None or get_size() > 0
-
-    async def send_str(self, data: str, compress: int | None = None) -> None:
-        """Send a text message; ``TypeError`` unless ``data`` is a ``str``."""
-        if not isinstance(data, str):
-            raise TypeError(f"data argument must be str ({type(data)!r})")
-        if self._write_data(data, compress, "a text message"):
-            await self._drain()
-
-    async def send_bytes(
-        self, data: bytes | bytearray | memoryview, compress: int | None = None
-    ) -> None:
-        """Send a binary message; ``TypeError`` unless ``data`` is bytes-like."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        if self._write_data(data, compress, "a binary message"):
-            await self._drain()
-
-    async def send_json(
-        self,
-        data: Any,
-        compress: int | None = None,
-        *,
-        dumps: Callable[[Any], str] = json.dumps,
-    ) -> None:
-        """Send ``dumps(data)`` as a text message."""
-        await self.send_str(dumps(data), compress=compress)
-
-    def ping(self, message: str | bytes = b"") -> _Sent:
-        """Send a ping (at most 125 bytes); awaiting the result is optional."""
-        conn = self._connection_for_send("a ping")
-        self._write(conn.ping(message))
-        return _Sent(self._drain)
-
-    def pong(self, message: str | bytes = b"") -> _Sent:
-        """Send an unsolicited pong; awaiting the result is optional."""
-        conn = self._connection_for_send("a pong")
-        self._write(conn.pong(message))
-        return _Sent(self._drain)
 
     # -- closing ------------------------------------------------------------------------
 
@@ -529,7 +410,7 @@ class WebSocketBase:
 
     # -- receiving ----------------------------------------------------------------------
 
-    async def receive(self, timeout: float | None = None) -> WSMessage:
+    async def receive(self, timeout: float | None = None, *, _iterating: bool = False) -> WSMessage:
         """Wait for the next message.
 
         TEXT and BINARY messages are returned as they are; PING and PONG only when
@@ -537,6 +418,8 @@ class WebSocketBase:
         already when ``autoclose`` is on); then CLOSING or CLOSED. A protocol error
         gives an ERROR message whose data is the exception. ``timeout`` (or the
         ``receive_timeout`` given at construction) raises ``asyncio.TimeoutError``.
+        (``_iterating``: ``async for`` calls in here directly and ends on
+        CLOSE, CLOSING and CLOSED, which saves a coroutine per message.)
         """
         if self._conn is None:
             raise self._not_started()
@@ -549,17 +432,19 @@ class WebSocketBase:
                 self._conn_lost += 1
                 if self._conn_lost >= _CONNLOST_THRESHOLD:
                     raise RuntimeError("WebSocket connection is closed.")
+                if _iterating:
+                    raise StopAsyncIteration
                 return WS_CLOSED_MESSAGE
             if self._closing:
+                if _iterating:
+                    raise StopAsyncIteration
                 return WS_CLOSING_MESSAGE
-            if queue:  # a message is waiting already: no future, no suspension
-                msg = self._pop()
-            else:
+            if not queue:
                 self._waiting = True
                 try:
                     if receive_timeout:
-                        msg = await self._read(receive_timeout)
-                    else:  # _read() inlined: one coroutine level less per message
+                        await self._wait(receive_timeout)
+                    else:  # _wait() inlined: one coroutine level less per message
                         while not queue and not self._eof:
                             loop = self._loop
                             assert loop is not None
@@ -568,20 +453,29 @@ class WebSocketBase:
                                 await waiter
                             finally:
                                 self._read_waiter = None
-                        msg = self._pop() if queue else WS_CLOSED_MESSAGE
                 finally:
                     self._waiting = False
                     close_wait = self._close_wait
                     if close_wait is not None and not close_wait.done():
                         close_wait.set_result(None)
+            if queue:
+                msg = queue.popleft()
+                kind = msg.type
+                if kind is _TEXT or kind is _BINARY:  # _pop(), inline
+                    self._queued -= len(msg.data)
+                    if self._paused:
+                        self._resume_below_low_water()
+                    return msg
+            else:
+                msg = WS_CLOSED_MESSAGE
             kind = msg.type
-            if kind is _TEXT or kind is _BINARY:
-                return msg
             if kind is WSMsgType.CLOSE:
                 self._closing = True
                 self._close_code = msg.data
                 if not self._closed and self._autoclose:
                     await self.close(code=msg.data or WSCloseCode.OK)
+                if _iterating:
+                    raise StopAsyncIteration
                 return msg
             if kind is WSMsgType.ERROR:
                 # The engine sent its close frame already; the linger timer (or the
@@ -600,6 +494,8 @@ class WebSocketBase:
                     if self._close_code is not None
                     else WSCloseCode.ABNORMAL_CLOSURE
                 )
+                if _iterating:
+                    raise StopAsyncIteration
                 return msg
             if (kind is WSMsgType.PING or kind is WSMsgType.PONG) and self._autoping:
                 continue
@@ -631,8 +527,6 @@ class WebSocketBase:
     def __aiter__(self) -> WebSocketBase:
         return self
 
-    async def __anext__(self) -> WSMessage:
-        msg = await self.receive()
-        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-            raise StopAsyncIteration
-        return msg
+    def __anext__(self) -> Coroutine[Any, Any, WSMessage]:
+        # receive() itself raises StopAsyncIteration: no wrapping coroutine per message
+        return self.receive(_iterating=True)

@@ -12,8 +12,6 @@ from ._writer import WebSocketWriter, random_bytes
 
 __all__ = ["WSState", "WSStateError", "WSConnection"]
 
-_TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
-
 
 class WSState(Enum):
     """Where the close handshake stands (RFC 6455 §7)."""
@@ -21,6 +19,9 @@ class WSState(Enum):
     OPEN = "open"  # no close frame sent or received
     CLOSING = "closing"  # one side has sent its close frame
     CLOSED = "closed"  # both close frames exchanged, or the connection failed
+
+
+_CLOSED = WSState.CLOSED
 
 
 class WSStateError(RuntimeError):
@@ -119,20 +120,26 @@ class WSConnection:
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[WSMessage]:
         """Consume received bytes; returns the messages they complete."""
-        if self._state is WSState.CLOSED or self._close_received:
+        if self._close_received or self._state is _CLOSED:
             return []
         messages: list[WSMessage] = []
+        # WebSocketReader.feed_into(), inline: one call less per read
+        reader = self.reader
+        ready = reader._ready
+        pos = 0
+        if ready is not None and type(data) is bytes:
+            pos = ready(data, 0, messages)
+            if pos == len(data):
+                return messages
         try:
-            self.reader.feed_into(data, messages)
+            control = reader._feed(data, pos, messages)
         except WebSocketError as exc:
             self._react(messages)
             self._fail(exc)
             messages.append(WSMessage(WSMsgType.ERROR, exc, None))
             return messages
-        for msg in messages:
-            if msg.type is not _TEXT and msg.type is not _BINARY:
-                self._react(messages)
-                break
+        if control:
+            self._react(messages)
         return messages
 
     def receive_eof(self) -> None:
@@ -216,6 +223,10 @@ class WSConnection:
             raise TypeError(f"data argument must be str ({type(data)!r})")
         if self._close_sent:
             self._check_can_send("a text message")
+        if compress is None and not self._outgoing:
+            encode = self.writer.plain_encode
+            if encode is not None:
+                return encode(0x81, data)
         frame = self.writer.send_text(data, compress)
         return self._flush(frame) if self._outgoing else frame
 
@@ -227,6 +238,10 @@ class WSConnection:
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
         if self._close_sent:
             self._check_can_send("a binary message")
+        if compress is None and not self._outgoing:
+            encode = self.writer.plain_encode
+            if encode is not None:
+                return encode(0x82, data)
         frame = self.writer.send_bytes(data, compress)
         return self._flush(frame) if self._outgoing else frame
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 
 from ._deflate import DeflateDecompressor, DeflateParams
+from ._framing import scanner_for
 from ._mask import websocket_mask, websocket_mask_chunks
 from ._models import (
     MAX_CONTROL_PAYLOAD,
@@ -68,7 +69,7 @@ class WebSocketReader:
         if max_msg_size < 0:
             raise ValueError(f"max_msg_size must be >= 0, got {max_msg_size}")
         self.role = role
-        self.max_msg_size = max_msg_size
+        self._max_msg_size = max_msg_size
         self._is_server = role is Role.SERVER
         self._mask_bit = 0x80 if self._is_server else 0
         self._inflater: DeflateDecompressor | None = (
@@ -94,6 +95,26 @@ class WebSocketReader:
         self._parts: list[bytes] = []
         self._text_parts: list[str] = []
         self._utf8: Utf8Decoder | None = None
+        self._got_control = False  # a control message was read by this feed
+        # the C reader of whole simple messages (None: pure Python); ``_ready``
+        # is it too while no frame or message is in progress, else None
+        self._scan = scanner_for(WSMessage, _TEXT_TYPE, _BINARY_TYPE, self._is_server, max_msg_size)
+        self._ready = self._scan
+
+    @property
+    def max_msg_size(self) -> int:
+        """The bound on an assembled, decompressed message (0: no bound)."""
+        return self._max_msg_size
+
+    @max_msg_size.setter
+    def max_msg_size(self, value: int) -> None:
+        if value < 0:
+            raise ValueError(f"max_msg_size must be >= 0, got {value}")
+        self._max_msg_size = value
+        if self._scan is not None:
+            idle = self._ready is not None
+            self._scan = scanner_for(WSMessage, _TEXT_TYPE, _BINARY_TYPE, self._is_server, value)
+            self._ready = self._scan if idle else None
 
     @property
     def close_received(self) -> bool:
@@ -106,18 +127,30 @@ class WebSocketReader:
         self.feed_into(data, out)
         return out
 
-    def feed_into(self, data: bytes | bytearray | memoryview, out: list[WSMessage]) -> None:
-        """Like :meth:`feed_data` but append to ``out``.
+    def feed_into(self, data: bytes | bytearray | memoryview, out: list[WSMessage]) -> bool:
+        """Like :meth:`feed_data` but append to ``out``; True if a control message was.
 
         Messages completed before an error stay in ``out`` when the error is
         raised.
         """
+        ready = self._ready
+        if ready is not None and type(data) is bytes:
+            # between messages with nothing buffered: C reads every whole simple
+            # message; the state machine below takes over where it stops
+            pos = ready(data, 0, out)
+            if pos == len(data):
+                return False
+            return self._feed(data, pos, out)
+        return self._feed(data, 0, out)
+
+    def _feed(self, data: bytes | bytearray | memoryview, pos: int, out: list[WSMessage]) -> bool:
         if self._error is not None:
             raise self._error
         if self._close_received:
-            return
+            return False
+        self._got_control = False
         buf = self._buf
-        if buf:  # the start of a frame header was left over
+        if buf:  # the start of a frame header was left over (then pos is 0)
             buf += data
             data = bytes(buf)
             buf.clear()
@@ -125,8 +158,8 @@ class WebSocketReader:
             data = bytes(data)
         # The parser reads straight from the received bytes; only an incomplete
         # header (at most 13 bytes) is kept in ``_buf`` for the next call.
-        pos = 0
         end = len(data)
+        scan = self._scan
         try:
             while not self._close_received:
                 if self._in_frame:
@@ -136,15 +169,23 @@ class WebSocketReader:
                 elif end - pos < 2:
                     break
                 else:
+                    if scan is not None and not self._msg_opcode:
+                        pos = scan(data, pos, out)  # C, as in feed_into()
+                        if end - pos < 2:
+                            break
                     new_pos = self._read_frame(data, pos, end, out)
                     if new_pos < 0:
                         break
                     pos = new_pos
         except WebSocketError as exc:
             self._error = exc
+            self._ready = None
             raise
         if pos < end and not self._close_received:
             buf += memoryview(data)[pos:]
+        idle = not (buf or self._in_frame or self._msg_opcode or self._close_received)
+        self._ready = scan if idle else None
+        return self._got_control
 
     # -- frames -------------------------------------------------------------
 
@@ -202,7 +243,7 @@ class WebSocketReader:
                         payload = websocket_mask(data[pos + 2 : start], data[start:stop])
                     else:
                         payload = data[start:stop]
-                    if self.max_msg_size and length > self.max_msg_size:
+                    if self._max_msg_size and length > self._max_msg_size:
                         self._msg_size = 0
                         self._check_size(length)
                     if b0 == 0x82:
@@ -246,7 +287,7 @@ class WebSocketReader:
                 payload = self._inflate(payload, False) + self._inflate(b"", True)
                 out.append(self._whole_message(opcode, payload))
             else:
-                if self.max_msg_size and length > self.max_msg_size:
+                if self._max_msg_size and length > self._max_msg_size:
                     self._msg_size = 0
                     self._check_size(length)
                 out.append(self._whole_message(opcode, payload))
@@ -315,11 +356,11 @@ class WebSocketReader:
             self._check_size(length)
 
     def _check_size(self, length: int) -> None:
-        if self.max_msg_size and self._msg_size + length > self.max_msg_size:
+        if self._max_msg_size and self._msg_size + length > self._max_msg_size:
             raise WebSocketError(
                 WSCloseCode.MESSAGE_TOO_BIG,
                 f"message size {self._msg_size + length} exceeds the limit "
-                f"of {self.max_msg_size} bytes",
+                f"of {self._max_msg_size} bytes",
             )
 
     # -- message assembly ---------------------------------------------------
@@ -333,7 +374,7 @@ class WebSocketReader:
 
     def _inflate(self, chunk: bytes, final: bool) -> bytes:
         assert self._inflater is not None
-        limit = self.max_msg_size - self._msg_size if self.max_msg_size else None
+        limit = self._max_msg_size - self._msg_size if self._max_msg_size else None
         try:
             if final:
                 out, exceeded = self._inflater.finish(limit)
@@ -344,7 +385,7 @@ class WebSocketReader:
         if exceeded:
             raise WebSocketError(
                 WSCloseCode.MESSAGE_TOO_BIG,
-                f"decompressed message exceeds the limit of {self.max_msg_size} bytes",
+                f"decompressed message exceeds the limit of {self._max_msg_size} bytes",
             )
         self._msg_size += len(out)
         return out
@@ -384,6 +425,7 @@ class WebSocketReader:
         self._utf8 = None
 
     def _control_message(self, opcode: int, payload: bytes) -> WSMessage:
+        self._got_control = True
         if opcode == _PING:
             return WSMessage(WSMsgType.PING, payload, "")
         if opcode == _PONG:

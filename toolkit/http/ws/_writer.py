@@ -6,6 +6,7 @@ import os
 import struct
 from collections.abc import Callable
 
+from . import _framing
 from ._deflate import DeflateCompressor, DeflateParams
 from ._mask import websocket_mask, websocket_mask_inplace
 from ._models import MAX_CONTROL_PAYLOAD, Role, WSCloseCode, WSMsgType
@@ -17,6 +18,7 @@ _CONTROL_OPCODES = frozenset({WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG})
 _HEAD7 = struct.Struct("!BB").pack
 _HEAD16 = struct.Struct("!BBH").pack
 _HEAD64 = struct.Struct("!BBQ").pack
+Buffer = bytes | bytearray | memoryview
 # From this payload size a masked frame is built in one bytearray, masked in place.
 _INPLACE_AT = 1 << 16
 
@@ -140,10 +142,7 @@ class WebSocketWriter:
         mask_key: Callable[[int], bytes] = random_bytes,
         compress_level: int = -1,
     ) -> None:
-        if max_fragment_size is not None and max_fragment_size < 1:
-            raise ValueError(f"max_fragment_size must be >= 1, got {max_fragment_size}")
         self.role = role
-        self.max_fragment_size = max_fragment_size
         self._use_mask = role is Role.CLIENT
         self._mask_key = mask_key
         self.deflate = deflate
@@ -151,6 +150,29 @@ class WebSocketWriter:
         self._compressor: DeflateCompressor | None = (
             deflate.compressor(role is Role.CLIENT, compress_level) if deflate else None
         )
+        # C: ``encode(b0, payload)`` of a final, uncompressed frame (None: pure Python)
+        self._c_encode: Callable[[int, str | Buffer], bytes] | None = None
+        if _framing.encode is not None:
+            if not self._use_mask:
+                self._c_encode = _framing.encode
+            elif mask_key is random_bytes:
+                self._c_encode = _framing.encode_masked
+        #: ``_c_encode`` while messages go out as one uncompressed frame, else None
+        self.plain_encode: Callable[[int, str | Buffer], bytes] | None = None
+        self.max_fragment_size = max_fragment_size
+
+    @property
+    def max_fragment_size(self) -> int | None:
+        """The largest payload of one frame of a data message (None: no limit)."""
+        return self._max_fragment_size
+
+    @max_fragment_size.setter
+    def max_fragment_size(self, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ValueError(f"max_fragment_size must be >= 1, got {value}")
+        self._max_fragment_size = value
+        plain = value is None and self._compressor is None
+        self.plain_encode = self._c_encode if plain else None
 
     @property
     def compress(self) -> bool:
@@ -195,7 +217,7 @@ class WebSocketWriter:
             # never exceed the window the peer agreed to decode for us
             bits = min(compress, self._compressor.window_bits)
             payload, rsv1 = DeflateCompressor(bits, True, self._level).compress(payload), True
-        size = self.max_fragment_size
+        size = self._max_fragment_size
         if size is None or len(payload) <= size:
             return self._frame(payload, opcode, True, rsv1)
         view = memoryview(payload)
@@ -216,7 +238,11 @@ class WebSocketWriter:
 
     def send_text(self, text: str, compress: int | None = None) -> bytes:
         """Encode a text message."""
-        if compress is None and self._compressor is None and self.max_fragment_size is None:
+        if compress is None:
+            encode = self.plain_encode
+            if encode is not None:
+                return encode(0x81, text)
+        if compress is None and self._compressor is None and self._max_fragment_size is None:
             payload = text.encode("utf-8")
             n = len(payload)
             if n < 126 and not self._use_mask:  # the server's short text message
@@ -228,8 +254,12 @@ class WebSocketWriter:
         self, data: bytes | bytearray | memoryview, compress: int | None = None
     ) -> bytes:
         """Encode a binary message."""
-        if compress is None and self._compressor is None and self.max_fragment_size is None:
-            return self._plain(data, 0x82)
+        if compress is None:
+            encode = self.plain_encode
+            if encode is not None:
+                return encode(0x82, data)
+            if self._compressor is None and self._max_fragment_size is None:
+                return self._plain(data, 0x82)
         return self.send_frame(data, WSMsgType.BINARY, compress)
 
     def ping(self, message: str | bytes = b"") -> bytes:
