@@ -382,3 +382,18 @@ async def test_reading_resumes_when_the_body_ends(open_conn: Any) -> None:
     assert payload.is_eof()  # whole body buffered, nobody read it yet
     assert not proto._reading_paused and not proto.should_close
     assert await payload.read() == body
+
+
+async def test_protocol_is_freed_without_the_garbage_collector() -> None:
+    # Its read timer calls back through a weak reference: no protocol <-> timer cycle.
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        proto = ResponseHandler(asyncio.get_running_loop())
+        ref = weakref.ref(proto)
+        del proto
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -276,3 +276,17 @@ def test_any_writes_arrive_whole_and_in_order(chunks: list[bytes], pause: bool) 
         assert flow == ["pause_writing", "resume_writing"] * (len(flow) // 2)
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("how", ["close", "abort"])
+async def test_the_ends_let_go_of_each_other_once_both_are_gone(how: str) -> None:
+    # No reference cycle is left behind for the garbage collector.
+    a, b, ta, tb = await pipe()
+    ta.write(b"bye")
+    getattr(ta, how)()
+    await asyncio.wait_for(a.lost, 1)
+    await asyncio.wait_for(b.lost, 1)
+    await settle()
+    assert ta._peer is None and tb._peer is None
+    ta.write(b"ignored")  # writes after the end are still dropped quietly
+    assert ta.get_write_buffer_size() == 0

@@ -279,3 +279,23 @@ async def test_make_handler_passes_handler_args_and_debug() -> None:
     protocol = server()
     assert protocol.debug is True
     assert protocol.keepalive_timeout == 5.0
+
+
+def test_signals_hold_their_application_weakly() -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        app = web.Application()
+        assert app.on_startup._owner is app
+        assert "owner=<Application" in repr(app.on_cleanup)
+        signal = app.on_shutdown
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None  # freed at once: no cycle through the signals
+        assert signal._owner is None
+    finally:
+        gc.enable()
+    assert web.Signal(owner=None)._owner is None
+    assert web.Signal(owner=3)._owner == 3  # objects without weak references: kept as is

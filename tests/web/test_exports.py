@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -187,3 +189,44 @@ def test_helpers_are_not_shadowed_by_modules() -> None:
     import types
 
     assert not isinstance(toolkit.web.run_app, types.ModuleType)
+
+
+def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
+    # What a plain HTTP test does: build an app, open a session. The modules it does not
+    # need load on first use only (a fresh interpreter: this one has them all).
+    code = (
+        "import sys, asyncio\n"
+        "from toolkit import web\n"
+        "from toolkit.client.session import ClientSession\n"
+        "async def hello(request):\n"
+        "    return web.Response(text='hello')\n"
+        "async def main():\n"
+        "    app = web.Application()\n"
+        "    app.router.add_get('/', hello)\n"
+        "    session = ClientSession()\n"
+        "    await session.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m in {\n"
+        "    'toolkit.web.fileresponse', 'toolkit.web.staticfiles', 'toolkit.web.routedef',\n"
+        "    'toolkit.web.views', 'toolkit.web.middlewares', 'toolkit.web.websocket',\n"
+        "    'toolkit.client.ws', 'toolkit.web.worker'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("FileResponse", "fileresponse"),
+        ("StaticResource", "staticfiles"),
+        ("RouteTableDef", "routedef"),
+        ("View", "views"),
+        ("normalize_path_middleware", "middlewares"),
+    ],
+)
+def test_lazy_names_are_the_modules_objects(name: str, module: str) -> None:
+    assert getattr(toolkit.web, name) is getattr(
+        importlib.import_module(f"toolkit.web.{module}"), name
+    )

@@ -234,7 +234,10 @@ class MemoryTransport(asyncio.Transport):
         else:
             self._loop.call_soon(self._call_connection_lost, exc)
         peer = self._peer
-        if peer is not None and peer._outgoing:
+        if peer is not None and peer._lost:
+            # Both ends are gone: let go of each other (no cycle left for the collector).
+            self._peer = peer._peer = None
+        elif peer is not None and peer._outgoing:
             peer._schedule_flush()  # it finds us gone and resets
 
     def _call_connection_lost(self, exc: Exception | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -38,6 +39,19 @@ _object_new = object.__new__
 _FRESH_PARSER_METHODS = frozenset({"HEAD", "CONNECT"})
 
 
+def _weak_timeout_callback(protocol: ResponseHandler) -> Callable[[], None]:
+    """``protocol._on_read_timeout`` without a strong reference: the protocol owns its
+    read timer, and a bound method there would make a cycle for the garbage collector."""
+    ref = weakref.ref(protocol)
+
+    def on_timeout() -> None:
+        target = ref()
+        if target is not None:
+            target._on_read_timeout()
+
+    return on_timeout
+
+
 class ResponseHandler(asyncio.Protocol):
     """Reads responses off one connection; see the module docstring."""
 
@@ -50,7 +64,7 @@ class ResponseHandler(asyncio.Protocol):
         self._read_until_eof = True
         self._read_bufsize = 2**16
         self._timer: Any = None
-        self._read_timer = ReadTimer(self._loop, None, self._on_read_timeout)
+        self._read_timer = ReadTimer(self._loop, None, _weak_timeout_callback(self))
 
         self._responses: collections.deque[tuple[ResponseHead, StreamReader]] = collections.deque()
         self._head_waiter: asyncio.Future[None] | None = None

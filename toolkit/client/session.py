@@ -154,11 +154,8 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._request_class = request_class
         self._response_class = response_class
-        if ws_response_class is None:
-            from toolkit.client.ws import ClientWebSocketResponse
-
-            ws_response_class = ClientWebSocketResponse
-        self._ws_response_class = ws_response_class
+        # None: ClientWebSocketResponse, imported on first use (see _ws_response_class).
+        self._ws_response_class_arg = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
         self._auto_decompress = auto_decompress
@@ -460,6 +457,16 @@ class ClientSession:
     def detach(self) -> None:
         """Let go of the connector without closing it; the session becomes closed."""
         self._connector = None
+
+    @property
+    def _ws_response_class(self) -> type[Any]:
+        """The WebSocket response class; the default's module loads on first use."""
+        cls = self._ws_response_class_arg
+        if cls is None:
+            from toolkit.client.ws import ClientWebSocketResponse
+
+            cls = self._ws_response_class_arg = ClientWebSocketResponse
+        return cls
 
     @property
     def closed(self) -> bool:

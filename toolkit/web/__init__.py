@@ -1,8 +1,9 @@
 """aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses).
 
-The WebSocket names and the gunicorn workers are imported on first use (see
-``_LAZY``): a test suite that serves plain HTTP loads neither the WebSocket engine
-nor gunicorn.
+The WebSocket names, the gunicorn workers and what a plain HTTP test does not use
+(file responses and static files, route tables, class-based views, the stock
+middlewares) are imported on first use (see ``_LAZY``): a test suite that
+serves plain HTTP loads none of them.
 """
 
 from __future__ import annotations
@@ -79,16 +80,9 @@ from toolkit.web.exceptions import (
     PayloadAccessError,
     RequestPayloadError,
 )
-from toolkit.web.fileresponse import (
-    FileResponse,
-)
 from toolkit.web.log import (
     AbstractAccessLogger,
     AccessLogger,
-)
-from toolkit.web.middlewares import (
-    middleware,
-    normalize_path_middleware,
 )
 from toolkit.web.protocol import (
     RequestHandler,
@@ -104,22 +98,6 @@ from toolkit.web.response import (
     StreamResponse,
     json_bytes_response,
     json_response,
-)
-from toolkit.web.routedef import (
-    AbstractRouteDef,
-    RouteDef,
-    RouteTableDef,
-    StaticDef,
-    delete,
-    get,
-    head,
-    options,
-    patch,
-    post,
-    put,
-    route,
-    static,
-    view,
 )
 from toolkit.web.routing import (
     AbstractMatchInfo,
@@ -164,15 +142,29 @@ from toolkit.web.signals import (
     FrozenList,
     Signal,
 )
-from toolkit.web.staticfiles import (
-    StaticResource,
-)
-from toolkit.web.views import (
-    View,
-)
 
 if TYPE_CHECKING:
     from toolkit.http.ws import WSMsgType
+    from toolkit.web.fileresponse import FileResponse
+    from toolkit.web.middlewares import middleware, normalize_path_middleware
+    from toolkit.web.routedef import (
+        AbstractRouteDef,
+        RouteDef,
+        RouteTableDef,
+        StaticDef,
+        delete,
+        get,
+        head,
+        options,
+        patch,
+        post,
+        put,
+        route,
+        static,
+        view,
+    )
+    from toolkit.web.staticfiles import StaticResource
+    from toolkit.web.views import View
     from toolkit.web.websocket import WebSocketReady, WebSocketResponse
     from toolkit.web.worker import GunicornUVLoopWebWorker, GunicornWebWorker
 
@@ -315,6 +307,25 @@ __all__ = [
 
 #: Public names imported on first access, and the module each comes from.
 _LAZY = {
+    "FileResponse": "toolkit.web.fileresponse",
+    "middleware": "toolkit.web.middlewares",
+    "normalize_path_middleware": "toolkit.web.middlewares",
+    "AbstractRouteDef": "toolkit.web.routedef",
+    "RouteDef": "toolkit.web.routedef",
+    "RouteTableDef": "toolkit.web.routedef",
+    "StaticDef": "toolkit.web.routedef",
+    "delete": "toolkit.web.routedef",
+    "get": "toolkit.web.routedef",
+    "head": "toolkit.web.routedef",
+    "options": "toolkit.web.routedef",
+    "patch": "toolkit.web.routedef",
+    "post": "toolkit.web.routedef",
+    "put": "toolkit.web.routedef",
+    "route": "toolkit.web.routedef",
+    "static": "toolkit.web.routedef",
+    "view": "toolkit.web.routedef",
+    "StaticResource": "toolkit.web.staticfiles",
+    "View": "toolkit.web.views",
     "WSMsgType": "toolkit.http.ws",
     "WebSocketReady": "toolkit.web.websocket",
     "WebSocketResponse": "toolkit.web.websocket",

@@ -145,8 +145,9 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._on_shutdown: Signal = Signal(self)
         self._on_cleanup: Signal = Signal(self)
         self._cleanup_ctx = CleanupContext()
-        self._on_startup.append(self._cleanup_ctx._on_startup)
-        self._on_cleanup.append(self._cleanup_ctx._on_cleanup)
+        # (straight into the lists: MutableSequence.append goes through insert())
+        self._on_startup._items.append(self._cleanup_ctx._on_startup)
+        self._on_cleanup._items.append(self._cleanup_ctx._on_cleanup)
         self._client_max_size = client_max_size
 
     # -- state -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ read-only once it starts serving.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, MutableSequence
 from typing import Any, SupportsIndex, TypeVar, overload
 
@@ -91,11 +92,21 @@ class Signal(FrozenList[Callable[..., Awaitable[Any]]]):
     receiver propagates to the sender and the remaining receivers do not run.
     """
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_owner_ref",)
 
     def __init__(self, owner: object) -> None:
         super().__init__()
-        self._owner = owner
+        # Held weakly when it can be: the owner (an Application) holds its signals, and
+        # a strong reference back would leave a reference cycle for the collector.
+        try:
+            self._owner_ref: Callable[[], object] = weakref.ref(owner)
+        except TypeError:
+            self._owner_ref = lambda: owner
+
+    @property
+    def _owner(self) -> object:
+        """The object whose signal this is (None once it was garbage-collected)."""
+        return self._owner_ref()
 
     async def send(self, *args: Any, **kwargs: Any) -> None:
         """Await every receiver in order with the given arguments."""

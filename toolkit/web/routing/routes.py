@@ -7,6 +7,7 @@ import contextlib
 import functools
 import inspect
 import re
+import types
 import warnings
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,8 @@ async def default_expect_handler(request: Request) -> None:
 
 
 def _is_async_callable(handler: Any) -> bool:
+    if type(handler) is types.FunctionType and handler.__code__.co_flags & inspect.CO_COROUTINE:
+        return True  # the usual handler, an async def function: one flag test
     while isinstance(handler, functools.partial):
         handler = handler.func
     return inspect.iscoroutinefunction(handler) or (
@@ -89,7 +92,7 @@ class BaseRoute(AbstractRoute):
     ) -> None:
         if expect_handler is None:
             expect_handler = default_expect_handler
-        if not asyncio.iscoroutinefunction(expect_handler):
+        elif not asyncio.iscoroutinefunction(expect_handler):
             raise TypeError(f"expect_handler must be an async function, got {expect_handler!r}")
         method = method.upper()
         if not _METHOD_RE.match(method):
