@@ -60,13 +60,10 @@ def _modules(impl: str) -> tuple[Any, Any]:
 def _serve(impl: str, port: int) -> None:
     """Child process: an echo WebSocket server of ``impl`` on 127.0.0.1:``port``."""
     _, web = _modules(impl)
-    if impl == "toolkit":
-        from toolkit.web.websocket import WebSocketResponse
-    else:
-        WebSocketResponse = web.WebSocketResponse
+    response_class: Any = web.WebSocketResponse
 
     async def echo(request: Any) -> Any:
-        ws = WebSocketResponse(max_msg_size=0)
+        ws = response_class(max_msg_size=0)
         await ws.prepare(request)
         async for msg in ws:
             if msg.type == 1:  # TEXT

@@ -29,6 +29,7 @@ import sys
 import timeit
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,6 +49,7 @@ from toolkit.http.ws import (
 )
 from toolkit.http.ws._mask import ACCELERATED, py_websocket_mask
 
+ws_apply_mask_c: Callable[[Any, Any], bytes] | None
 try:
     from websockets.speedups import apply_mask as ws_apply_mask_c
 except ImportError:  # pragma: no cover - depends on the wheel

@@ -48,6 +48,13 @@ _LINGER_SECONDS = 2.0
 _TEXT, _BINARY = WSMsgType.TEXT, WSMsgType.BINARY
 _WS_CLOSED = WSState.CLOSED
 _PING, _PONG, _ERROR = WSMsgType.PING, WSMsgType.PONG, WSMsgType.ERROR
+_Future = asyncio.Future
+
+
+def _time_out(waiter: asyncio.Future[None]) -> None:
+    """The receive timeout expired: fail the waiting ``receive()``."""
+    if not waiter.done():
+        waiter.set_exception(asyncio.TimeoutError())
 
 
 class FlowControl(Protocol):
@@ -97,6 +104,8 @@ class WebSocketBase(WebSocketSender):
         self._close_wait: asyncio.Future[None] | None = None
         self._conn_lost = 0
         self._heartbeat_cb: asyncio.TimerHandle | None = None
+        self._heartbeat_due = 0.0  # loop time the next ping is due
+        self._heartbeat_at = 0.0  # loop time _heartbeat_cb fires
         self._pong_cb: asyncio.TimerHandle | None = None
         self._linger_cb: asyncio.TimerHandle | None = None
 
@@ -135,9 +144,32 @@ class WebSocketBase(WebSocketSender):
         conn = self._conn
         if conn is None or self._eof:
             return
-        messages = conn.receive_data(data)
         if self._heartbeat is not None:
             self._reset_heartbeat()
+        # The reader's C scanner, set while it waits for a new frame and the connection
+        # can receive (WSConnection.receive_data() runs the same code first).
+        scan = conn.reader._ready
+        if scan is not None and type(data) is bytes:
+            messages: list[WSMessage] = []
+            pos = scan(data, 0, messages)
+            if pos == len(data):
+                # only whole TEXT/BINARY messages: nothing to answer, no state change
+                queue = self._queue
+                queued = self._queued
+                for msg in messages:
+                    queued += len(msg.data)
+                    queue.append(msg)
+                self._queued = queued
+                waiter = self._read_waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+                if queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
+                    self._paused = True
+                    self._flow.pause_reading()
+                return
+            messages = conn.receive_rest(data, pos, messages)
+        else:
+            messages = conn.receive_data(data)
         if not messages:
             if conn.state is _WS_CLOSED:
                 self._connection_done(conn)
@@ -234,14 +266,19 @@ class WebSocketBase(WebSocketSender):
         while not self._queue and not self._eof:
             loop = self._loop
             assert loop is not None
-            waiter = self._read_waiter = loop.create_future()
+            waiter = self._read_waiter = _Future()
             try:
                 if timeout is None:
                     await waiter
                 else:
                     if deadline is None:
                         deadline = loop.time() + timeout
-                    await asyncio.wait_for(waiter, max(deadline - loop.time(), 0))
+                    # one timer instead of wait_for()'s extra future and callbacks
+                    timer = loop.call_at(deadline, _time_out, waiter)
+                    try:
+                        await waiter
+                    finally:
+                        timer.cancel()
             finally:
                 self._read_waiter = None
 
@@ -271,20 +308,35 @@ class WebSocketBase(WebSocketSender):
             self._pong_cb = None
 
     def _reset_heartbeat(self) -> None:
-        """Traffic arrived: the next ping is due ``heartbeat`` seconds from now."""
-        if self._heartbeat is None or self._loop is None or self._closed:
+        """Traffic arrived: the next ping is due ``heartbeat`` seconds from now.
+
+        Only the due time moves; the one timer re-checks it when it fires (no timer
+        handle is cancelled and created per message).
+        """
+        loop = self._loop
+        if self._heartbeat is None or loop is None or self._closed:
             return
-        self._cancel_heartbeat()
-        self._heartbeat_cb = self._loop.call_later(self._heartbeat, self._send_heartbeat)
+        self._heartbeat_due = due = loop.time() + self._heartbeat
+        if self._pong_cb is not None:  # the peer is alive
+            self._pong_cb.cancel()
+            self._pong_cb = None
+        if self._heartbeat_cb is None:
+            self._heartbeat_at = due
+            self._heartbeat_cb = loop.call_at(due, self._send_heartbeat)
 
     def _send_heartbeat(self) -> None:
         self._heartbeat_cb = None
         conn = self._conn
-        if conn is None or self._closed or conn.close_sent or self._loop is None:
+        loop = self._loop
+        if conn is None or self._closed or conn.close_sent or loop is None:
+            return
+        if self._heartbeat_due > self._heartbeat_at:  # traffic since: not due yet
+            self._heartbeat_at = due = self._heartbeat_due
+            self._heartbeat_cb = loop.call_at(due, self._send_heartbeat)
             return
         assert self._pong_heartbeat is not None
         self._write(conn.ping())
-        self._pong_cb = self._loop.call_later(self._pong_heartbeat, self._pong_not_received)
+        self._pong_cb = loop.call_later(self._pong_heartbeat, self._pong_not_received)
 
     def _pong_not_received(self) -> None:
         self._pong_cb = None
@@ -446,9 +498,9 @@ class WebSocketBase(WebSocketSender):
                         await self._wait(receive_timeout)
                     else:  # _wait() inlined: one coroutine level less per message
                         while not queue and not self._eof:
-                            loop = self._loop
-                            assert loop is not None
-                            waiter = self._read_waiter = loop.create_future()
+                            # (a Future of the running loop: cheaper than
+                            # loop.create_future(), which passes loop= by keyword)
+                            waiter = self._read_waiter = _Future()
                             try:
                                 await waiter
                             finally:

@@ -111,14 +111,22 @@ class WebSocketSender:
         transport = self._transport
         if conn is None or transport is None or self._closed or transport.is_closing():
             raise self._send_error("a text message")
-        try:
-            frame = conn.send_str(data, compress if conn.deflate is not None else None)
-        except WSStateError:  # the engine already sent its close frame (autoclose)
-            raise self._closing_error("a text message") from None
+        encode = conn.writer.plain_encode
+        if encode is not None and not conn._close_sent and not conn._outgoing:
+            # WSConnection.send_str() inline: C builds the frame, nothing queued before it
+            frame = encode(0x81, data)
+        else:
+            frame = self._encode_text(conn, data, compress)
         transport.write(frame)
         get_size = self._buffer_size
         if get_size is None or get_size():
             await self._drain()
+
+    def _encode_text(self, conn: WSConnection, data: Any, compress: int | None) -> bytes:
+        try:
+            return conn.send_str(data, compress if conn.deflate is not None else None)
+        except WSStateError:  # the engine already sent its close frame (autoclose)
+            raise self._closing_error("a text message") from None
 
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
@@ -130,14 +138,22 @@ class WebSocketSender:
         transport = self._transport
         if conn is None or transport is None or self._closed or transport.is_closing():
             raise self._send_error("a binary message")
-        try:
-            frame = conn.send_bytes(data, compress if conn.deflate is not None else None)
-        except WSStateError:
-            raise self._closing_error("a binary message") from None
+        encode = conn.writer.plain_encode
+        if encode is not None and not conn._close_sent and not conn._outgoing:
+            # WSConnection.send_bytes() inline: C builds the frame, nothing queued before it
+            frame = encode(0x82, data)
+        else:
+            frame = self._encode_binary(conn, data, compress)
         transport.write(frame)
         get_size = self._buffer_size
         if get_size is None or get_size():
             await self._drain()
+
+    def _encode_binary(self, conn: WSConnection, data: Any, compress: int | None) -> bytes:
+        try:
+            return conn.send_bytes(data, compress if conn.deflate is not None else None)
+        except WSStateError:
+            raise self._closing_error("a binary message") from None
 
     async def send_json(
         self,

@@ -204,3 +204,22 @@ async def test_request_timers_with_long_timeouts_share_a_deadline() -> None:
         group._fire()
     assert [timer.expired for timer in timers] == [True, False, True]
     assert shared == {}
+
+
+async def test_drop_idle_deadlines_cancels_only_groups_nobody_waits_on() -> None:
+    from toolkit.client.timeouts import RequestTimer, drop_idle_deadlines
+
+    loop = asyncio.get_running_loop()
+    shared: dict[float, SharedDeadline] = {}
+    idle = RequestTimer(loop, 60, 5, shared)
+    idle.cancel()
+    idle_group = next(iter(shared.values()))
+    busy = RequestTimer(loop, 600, 5, shared)
+    assert len(shared) == 2
+    drop_idle_deadlines(shared)
+    assert list(shared.values()) != [idle_group] and len(shared) == 1
+    assert idle_group._handle.cancelled()
+    assert not next(iter(shared.values()))._handle.cancelled()
+    busy.cancel()
+    drop_idle_deadlines(shared)
+    assert shared == {}

@@ -101,6 +101,8 @@ async def test_echo_text_binary_json(serve: Serve) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         ws = WebSocketResponse()
         await ws.prepare(request)
+        # An upgraded connection has no keep-alive or head timer left on the loop.
+        assert request.protocol._timer is None
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:
                 await ws.send_str(msg.data + "/answer")

@@ -435,7 +435,9 @@ class ClientSession:
                 await trace.send_request_exception(method, url, headers, exc)
             raise
         if isinstance(timer, RequestTimer):
-            if resp._connection is not None:
+            # The deadline covers the body too; a 101 has none: what follows is another
+            # protocol (a WebSocket keeps the connection for its own lifetime).
+            if resp._connection is not None and resp.status != 101:
                 resp._add_release_callback(timer.cancel)
             else:
                 timer.cancel()

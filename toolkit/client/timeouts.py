@@ -103,7 +103,7 @@ class SharedDeadline:
     cancelling one timer handle each. The group leaves ``table`` when it fires.
     """
 
-    __slots__ = ("_members", "_table", "_when")
+    __slots__ = ("_handle", "_members", "_table", "_when")
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, when: float, table: dict[float, SharedDeadline]
@@ -112,7 +112,7 @@ class SharedDeadline:
         self._table = table
         self._when = when
         table[when] = self
-        loop.call_at(when, self._fire)
+        self._handle = loop.call_at(when, self._fire)
 
     def add(self, callback: Callable[[], None]) -> _Member:
         """Run ``callback`` at this group's time, unless the returned member is cancelled."""
@@ -126,6 +126,19 @@ class SharedDeadline:
         members, self._members = self._members, set()
         for member in members:
             member()
+
+
+def drop_idle_deadlines(table: dict[float, SharedDeadline]) -> None:
+    """Cancel the loop timers of the groups in ``table`` that no deadline waits on.
+
+    Groups outlive their last member so that the next request in the same second can
+    join them; but a scheduled timer costs every pass of the event loop, so a session
+    about to spend minutes on one long-lived connection (a WebSocket) drops them.
+    """
+    for when, group in list(table.items()):
+        if not group._members:
+            group._handle.cancel()
+            del table[when]
 
 
 class TimeoutHandle:

@@ -41,6 +41,7 @@ from .exceptions import (
     ServerTimeoutError,
     WSServerHandshakeError,
 )
+from .timeouts import drop_idle_deadlines
 
 if TYPE_CHECKING:
     from toolkit.helpers import BasicAuth
@@ -305,6 +306,7 @@ async def _connect(
     except BaseException:
         resp.close()
         raise
+    drop_idle_deadlines(session._deadlines)
     return ws
 
 

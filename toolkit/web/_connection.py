@@ -165,6 +165,12 @@ class ConnectionControl(FlowControlProtocol):
             timer.cancel()
         self._timer = self._loop.call_at(deadline, self._on_timer)
 
+    def _cancel_timer(self) -> None:
+        # An idle scheduled timer still costs the event loop on every pass.
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _on_timer(self) -> None:
         self._timer = None
         deadline = self._deadline()

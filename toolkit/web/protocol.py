@@ -149,9 +149,7 @@ class RequestHandler(ConnectionControl):
         self.transport = None
         self._force_close = True
         self._input_closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         if self._linger is not None:
             self._linger.cancel()
         if self._payload is not None:
@@ -354,6 +352,7 @@ class RequestHandler(ConnectionControl):
         Bytes already received after the upgrade request are fed at once.
         """
         self._upgraded = parser
+        self._cancel_timer()  # an upgraded connection has no keep-alive or head timeout
         tail = self._parser.trailing_data
         self._pipeline_paused = False
         self._update_reading()

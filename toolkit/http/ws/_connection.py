@@ -124,15 +124,24 @@ class WSConnection:
             return []
         messages: list[WSMessage] = []
         # WebSocketReader.feed_into(), inline: one call less per read
-        reader = self.reader
-        ready = reader._ready
+        ready = self.reader._ready
         pos = 0
         if ready is not None and type(data) is bytes:
             pos = ready(data, 0, messages)
             if pos == len(data):
                 return messages
+        return self.receive_rest(data, pos, messages)
+
+    def receive_rest(
+        self, data: bytes | bytearray | memoryview, pos: int, messages: list[WSMessage]
+    ) -> list[WSMessage]:
+        """:meth:`receive_data` of ``data[pos:]``, appending to ``messages``.
+
+        For a caller that ran the reader's C scanner (``reader._ready``) over
+        ``data[:pos]`` itself; returns ``messages``.
+        """
         try:
-            control = reader._feed(data, pos, messages)
+            control = self.reader._feed(data, pos, messages)
         except WebSocketError as exc:
             self._react(messages)
             self._fail(exc)
