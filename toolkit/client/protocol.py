@@ -272,6 +272,11 @@ class ResponseHandler(asyncio.Protocol):
         """After an upgrade, send raw bytes to ``receiver`` (trailing data first)."""
         self._data_receiver = receiver
         self._eof_receiver = on_eof
+        if receiver is not None and self._upgraded:
+            # Reads go straight to the receiver: asyncio looks data_received up per call.
+            self.data_received = receiver  # type: ignore[method-assign,assignment]
+        else:
+            self.__dict__.pop("data_received", None)
         if receiver is not None and self._trailing_data:
             receiver(self.trailing_data)
 

@@ -353,6 +353,8 @@ class RequestHandler(ConnectionControl):
         """
         self._upgraded = parser
         self._cancel_timer()  # an upgraded connection has no keep-alive or head timeout
+        # Reads go straight to the parser: asyncio looks data_received up per call.
+        self.data_received = parser.feed_data  # type: ignore[method-assign]
         tail = self._parser.trailing_data
         self._pipeline_paused = False
         self._update_reading()
