@@ -7,9 +7,7 @@ the protocol feeds; it is also a mutable mapping for per-request state.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
-import re
 import socket
 import string
 import warnings
@@ -23,11 +21,11 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from toolkit import hdrs
-from toolkit.helpers import ETag, parse_etags
 from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
+from toolkit.web._conditional import ConditionalHeaders
 from toolkit.web._forms import FileField, read_multipart_form
-from toolkit.web._helpers import parse_content_type, parse_forwarded, parse_http_date
+from toolkit.web._helpers import parse_content_type, parse_forwarded
 from toolkit.web._keys import LazyState, RequestKey
 from toolkit.web.exceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 
@@ -43,12 +41,15 @@ __all__ = ["BaseRequest", "FileField", "Request"]
 _POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})
 _FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _SENTINEL: Any = object()
 _T = TypeVar("_T")
 
 
-class BaseRequest(LazyState["RequestKey[Any]"], MutableMapping["str | RequestKey[Any]", Any]):
+class BaseRequest(
+    ConditionalHeaders,
+    LazyState["RequestKey[Any]"],
+    MutableMapping["str | RequestKey[Any]", Any],
+):
     """An HTTP request as the handler sees it.
 
     Constructed by the protocol (see the toolkit.web seam) or by
@@ -382,56 +383,6 @@ class BaseRequest(LazyState["RequestKey[Any]"], MutableMapping["str | RequestKey
         """The Content-Length header as an int, or ``None``."""
         value = self._message.headers.get(hdrs.CONTENT_LENGTH)
         return int(value) if value is not None else None
-
-    def _date_header(self, name: str) -> datetime.datetime | None:
-        return parse_http_date(self._message.headers.get(name))
-
-    @property
-    def if_modified_since(self) -> datetime.datetime | None:
-        """If-Modified-Since as an aware datetime (``None`` if absent or invalid)."""
-        return self._date_header(hdrs.IF_MODIFIED_SINCE)
-
-    @property
-    def if_unmodified_since(self) -> datetime.datetime | None:
-        """If-Unmodified-Since as an aware datetime (``None`` if absent or invalid)."""
-        return self._date_header(hdrs.IF_UNMODIFIED_SINCE)
-
-    @property
-    def if_range(self) -> datetime.datetime | None:
-        """If-Range as an aware datetime (``None`` if absent, invalid or an ETag)."""
-        return self._date_header(hdrs.IF_RANGE)
-
-    @property
-    def if_match(self) -> tuple[ETag, ...] | None:
-        """The ETags of If-Match (``None`` without the header)."""
-        return parse_etags(self._message.headers.get(hdrs.IF_MATCH))
-
-    @property
-    def if_none_match(self) -> tuple[ETag, ...] | None:
-        """The ETags of If-None-Match (``None`` without the header)."""
-        return parse_etags(self._message.headers.get(hdrs.IF_NONE_MATCH))
-
-    @property
-    def http_range(self) -> slice:
-        """The Range header as a slice; :class:`ValueError` when malformed."""
-        rng = self._message.headers.get(hdrs.RANGE)
-        start: int | None = None
-        end: int | None = None
-        if rng is not None:
-            match = _RANGE_RE.match(rng.strip())
-            if match is None:
-                raise ValueError(f"range not in acceptable format: {rng!r}")
-            start = int(match.group(1)) if match.group(1) else None
-            end = int(match.group(2)) if match.group(2) else None
-            if start is None and end is not None:
-                start, end = -end, None  # a suffix: the last `end` bytes
-            elif start is not None and end is not None:
-                end += 1  # inclusive in the header, exclusive in a slice
-                if start >= end:
-                    raise ValueError(f"range start cannot be after its end: {rng!r}")
-            if start is None and end is None:
-                raise ValueError(f"no start or end of range specified: {rng!r}")
-        return slice(start, end, 1)
 
     # -- body --------------------------------------------------------------------------------
 
