@@ -41,9 +41,9 @@ from ._llhttp_base import (
     field_name,
 )
 from .compression import get_decoder
-from .errors import BadHttpMessage, BadStatusLine, HttpProcessingError, PayloadTooLarge
+from .errors import BadHttpMessage, BadStatusLine, PayloadTooLarge
 from .events import EndOfMessage, Event, HttpVersion11, RequestHead, ResponseHead
-from .parser import PyRequestParser, PyResponseParser, complete_messages
+from .parser import PyRequestParser, PyResponseParser
 
 __all__ = ["HttptoolsRequestParser", "HttptoolsResponseParser"]
 
@@ -113,25 +113,7 @@ class HttptoolsRequestParser(LLParser):
             or self._upgrade_reader is not None
         ):
             return super().feed_data(data)
-        # LLParser._feed_between_messages(), inline: the usual feed.
-        events = self._events = []
-        self._started_now = False
-        self._check_fields = len(data) >= self._quick_feed or self._check_ctl
-        try:
-            try:
-                self._parser.feed_data(data)
-            except (httptools.HttpParserUpgrade, httptools.HttpParserError) as exc:
-                self._llhttp_stopped(exc, data, True)
-                return events
-            if self._in_message:  # a message continues in the next feed
-                if self._in_head:
-                    self._check_partial_head(data)
-                else:
-                    self._idle = 0
-        except HttpProcessingError as exc:
-            self._error = exc
-            return complete_messages(events, exc)
-        return events
+        return self._feed_between_messages(data)
 
     def on_url(self, url: bytes) -> None:
         self._url += url
