@@ -224,17 +224,9 @@ class RequestHandler(ConnectionControl):
                 and type(events[1]) is EndOfMessage
                 and type(events[0]) is RequestHead
             ):
-                # The usual feed, one whole request without a body: _dispatch() and
-                # _queue(), inline.
+                # The usual feed, one whole request without a body: _dispatch(), inline.
                 self._receiving = _IDLE
-                messages = self._messages
-                messages.append((events[0], EMPTY_PAYLOAD))
-                if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
-                    self._pipeline_paused = True
-                    self._update_reading()
-                waiter = self._waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                self._queue(events[0], EMPTY_PAYLOAD)
             elif events:
                 self._dispatch(events)
         except HttpProcessingError as exc:
