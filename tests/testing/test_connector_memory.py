@@ -143,7 +143,8 @@ async def test_test_server_target_must_be_started() -> None:
     await server.close()
 
 
-async def test_server_closing_disconnects_the_client() -> None:
+async def _start_slow_server() -> tuple[TestServer, asyncio.Event]:
+    """A started in-memory server whose one route sets the event, then hangs for 10 s."""
     started = asyncio.Event()
 
     async def slow(request: web.Request) -> web.Response:
@@ -155,6 +156,11 @@ async def test_server_closing_disconnects_the_client() -> None:
     app.router.add_get("/", slow)
     server = TestServer(app, transport="memory", shutdown_timeout=0.01)
     await server.start_server()
+    return server, started
+
+
+async def test_server_closing_disconnects_the_client() -> None:
+    server, started = await _start_slow_server()
     async with ClientSession(connector=MemoryConnector(server)) as session:
         task = asyncio.ensure_future(session.get("http://x/"))
         await started.wait()
@@ -222,17 +228,7 @@ async def test_closing_finishes_idle_connections_at_once() -> None:
 
 
 async def test_closing_with_a_response_in_flight_still_works() -> None:
-    started = asyncio.Event()
-
-    async def slow(request: web.Request) -> web.Response:
-        started.set()
-        await asyncio.sleep(10)
-        return web.Response()
-
-    app = web.Application()
-    app.router.add_get("/", slow)
-    server = TestServer(app, transport="memory", shutdown_timeout=0.01)
-    await server.start_server()
+    server, started = await _start_slow_server()
     try:
         connector = MemoryConnector(server)
         session = ClientSession(connector=connector)
