@@ -1,12 +1,10 @@
-"""The ``Trace*Params`` value objects (frozen dataclasses), and tracing loaded only when used."""
+"""The ``Trace*Params`` value objects: frozen dataclasses, compared and hashed by their fields."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import pickle
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -85,17 +83,3 @@ def test_repr_and_match_by_position() -> None:
             assert (method, url, chunk) == ("PUT", URL_, b"x")
         case _:
             pytest.fail("no match")
-
-
-def test_sessions_that_do_not_trace_do_not_load_tracing() -> None:
-    code = (
-        "import sys, asyncio, toolkit\n"
-        "async def main():\n"
-        "    async with toolkit.ClientSession() as session:\n"
-        "        pass\n"
-        "asyncio.run(main())\n"
-        "print('toolkit.client.tracing' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
