@@ -1,8 +1,7 @@
 """Run ``async def`` tests and fixtures on a fresh event loop per test.
 
 Each test gets its own loop, created before its fixtures are set up and closed
-after they are torn down, so async fixtures and the test share one loop (a
-synchronous test only if it uses an async fixture or ``loop``; made by
+after they are torn down, so async fixtures and the test share one loop (made by
 :mod:`pytest_plugin.loops`, which reuses the wake-up socket pair and, when nothing was
 left in it, the selector of the previous test's closed loop). The test and its fixture
 steps run through :mod:`pytest_plugin.running`. Tests that pytest-asyncio or anyio's
