@@ -95,8 +95,6 @@ _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
 _OUTER_KEY = pytest.StashKey[
     tuple[asyncio.AbstractEventLoop | None, str | None, pytest.Item | None]
 ]()
-#: Whether the test is checked for leaks (set at setup; its loop may come later).
-_CHECKED_KEY = pytest.StashKey[bool]()
 #: The session's settings, read once: (leak mode, --block-network).
 _SETTINGS_KEY = pytest.StashKey[tuple[str, bool]]()
 _current_loop: asyncio.AbstractEventLoop | None = None
@@ -107,10 +105,6 @@ _current_foreign: str | None = None
 
 
 def _loop() -> asyncio.AbstractEventLoop:
-    if _current_loop is None and _current_item is not None and _current_foreign is None:
-        # A synchronous test that asked for a loop late (getfixturevalue of an async
-        # fixture, or of ``loop``): it gets one now.
-        return _start_loop(_current_item)
     if _current_loop is None:
         if _current_foreign is not None:
             raise RuntimeError(
@@ -147,7 +141,7 @@ def pytest_fixture_setup(
     fixture stays untouched for the tests they run.
     """
     func = fixturedef.func
-    if not is_async_fixture(func) or _current_item is None or _current_foreign is not None:
+    if _current_loop is None or not is_async_fixture(func):
         return (yield)
     if fixturedef.scope != "function":
         if asyncio_plugin_active(request.config):
@@ -272,41 +266,6 @@ def _checks_leaks(item: pytest.Item, mode: str, marker: pytest.Mark | None) -> b
     return any(name in _CHECKED_FIXTURES for name in names)
 
 
-def _needs_loop(item: pytest.Item) -> bool:
-    """True if ``item`` is an ``async def`` test or uses an async fixture (or ``loop``).
-
-    Other tests get no loop up front (a new loop is most of what the plugin would
-    cost a synchronous test); one asking for a loop later gets it then (:func:`_loop`).
-    """
-    if inspect.iscoroutinefunction(getattr(item, "obj", None)):
-        return True
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    defs_by_name = info.name2fixturedefs
-    for name in info.names_closure:
-        if name == "loop":
-            return True
-        defs = defs_by_name.get(name)
-        if defs and is_async_fixture(defs[-1].func):
-            return True
-    return False
-
-
-def _start_loop(item: pytest.Item) -> asyncio.AbstractEventLoop:
-    """Create the test's loop (and its leak recorder when the test is checked)."""
-    global _current_loop
-    loop: asyncio.AbstractEventLoop = item.config.stash[_LOOP_FACTORY_KEY]()
-    asyncio.set_event_loop(loop)
-    item.stash[_LOOP_KEY] = loop
-    _current_loop = loop
-    if item.stash.get(_CHECKED_KEY, False):
-        item.stash[_LEAKS_KEY] = LeakRecorder(loop)
-        # Reported by the recorder instead (pytest restores the filters after the test).
-        warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
-    return loop
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop, _current_foreign, _current_item
@@ -317,12 +276,15 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     item.stash[_OUTER_KEY] = (_current_loop, _current_foreign, _current_item)
     _current_item = item
     _current_foreign = foreign_runner(item)
-    _current_loop = None
     if _current_foreign is None:
-        checked = _checks_leaks(item, leaks_mode, leaks_marker)
-        item.stash[_CHECKED_KEY] = checked
-        if checked or _needs_loop(item):
-            _start_loop(item)
+        loop = config.stash[_LOOP_FACTORY_KEY]()
+        asyncio.set_event_loop(loop)
+        item.stash[_LOOP_KEY] = loop
+        _current_loop = loop
+        if _checks_leaks(item, leaks_mode, leaks_marker):
+            item.stash[_LEAKS_KEY] = LeakRecorder(loop)
+            # Reported by the recorder instead (pytest restores the filters after the test).
+            warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
     if block_all or block_marked:
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()

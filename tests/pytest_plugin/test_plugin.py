@@ -69,40 +69,6 @@ def test_async_tests_and_fixtures_run_without_other_plugins(isolated: pytest.Pyt
     result.assert_outcomes(passed=2)
 
 
-def test_sync_tests_get_a_loop_only_when_they_need_one(isolated: pytest.Pytester) -> None:
-    isolated.makepyfile(
-        """
-        import asyncio
-        import pytest
-        import pytest_plugin.plugin as plugin
-
-        @pytest.fixture
-        async def value():
-            await asyncio.sleep(0)
-            return asyncio.get_running_loop()
-
-        def test_plain():
-            assert plugin._current_loop is None
-
-        def test_with_an_async_fixture(value):
-            assert plugin._current_loop is value
-            assert not value.is_closed()
-
-        def test_asks_late(request):
-            assert plugin._current_loop is None
-            loop = request.getfixturevalue("value")
-            assert plugin._current_loop is loop
-            assert request.getfixturevalue("loop") is loop
-
-        def test_loop_fixture(loop):
-            assert isinstance(loop, asyncio.AbstractEventLoop)
-            assert not loop.is_running()
-        """
-    )
-    result = run(isolated)
-    result.assert_outcomes(passed=4)
-
-
 def test_async_test_that_fails_is_reported(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """
