@@ -69,6 +69,33 @@ def test_async_tests_and_fixtures_run_without_other_plugins(isolated: pytest.Pyt
     result.assert_outcomes(passed=2)
 
 
+def test_sync_tests_have_a_current_loop_too(isolated: pytest.Pytester) -> None:
+    # A common pattern in hypothesis tests (which cannot be async): after an async test
+    # set and cleared the thread's loop, asyncio.get_event_loop() must still work.
+    isolated.makepyfile(
+        """
+        import asyncio
+
+        async def test_first():
+            await asyncio.sleep(0)
+
+        seen = []
+
+        def test_then_sync():
+            loop = asyncio.get_event_loop()
+            assert not loop.is_closed()
+            assert loop.run_until_complete(asyncio.sleep(0, result=7)) == 7
+            seen.append(loop)
+
+        def test_each_its_own():
+            loop = asyncio.get_event_loop()
+            assert loop is not seen[0] and seen[0].is_closed()
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=3)
+
+
 def test_async_test_that_fails_is_reported(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """
