@@ -1,7 +1,7 @@
 """Small helpers shared by the client and the server.
 
 Credentials live in :mod:`toolkit.auth` and proxy settings in :mod:`toolkit.proxy_env`;
-both are re-exported here for convenience.
+both are re-exported here for convenience (the proxy settings on first use).
 """
 
 from __future__ import annotations
@@ -15,12 +15,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from multidict import MultiDict, MultiDictProxy
 
+from ._lazy import lazy_load
 from .auth import BasicAuth, basicauth_from_netrc, netrc_from_env, strip_auth_from_url
-from .proxy_env import ProxyInfo, get_env_proxy_for_url, proxies_from_env, should_bypass_proxy
+
+if TYPE_CHECKING:
+    from .proxy_env import (
+        ProxyInfo,
+        get_env_proxy_for_url,
+        proxies_from_env,
+        should_bypass_proxy,
+    )
 
 __all__ = (
     "ETAG_ANY",
@@ -49,6 +57,16 @@ __all__ = (
 )
 
 _T = TypeVar("_T")
+
+#: Re-exported names whose module loads on first use: only trust_env sessions need it.
+_LAZY = dict.fromkeys(
+    ("ProxyInfo", "get_env_proxy_for_url", "proxies_from_env", "should_bypass_proxy"),
+    "toolkit.proxy_env",
+)
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_load(globals(), _LAZY, name)
 
 
 class _Sentinel(enum.Enum):
@@ -158,9 +176,10 @@ def get_charset(content_type: str | None) -> str | None:
 
 ETAG_ANY = "*"
 _QUOTED_ETAG = r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
-_QUOTED_ETAG_RE = re.compile(_QUOTED_ETAG)
-_LIST_QUOTED_ETAG_RE = re.compile(rf"({_QUOTED_ETAG})(?:\s*,\s*|$)|(.)")
-_ETAG_VALUE_RE = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
+# Given to re's functions, which compile them on first use (and cache them): only
+# conditional requests need them, and compiling at import costs every program.
+_LIST_QUOTED_ETAG = rf"({_QUOTED_ETAG})(?:\s*,\s*|$)|(.)"
+_ETAG_VALUE = r"[\x21\x23-\x7e\x80-\xff]*"
 
 
 @dataclass(frozen=True)
@@ -173,7 +192,7 @@ class ETag:
 
 def validate_etag_value(value: str) -> None:
     """Raise :class:`ValueError` unless ``value`` may appear between ETag quotes."""
-    if value != ETAG_ANY and not _ETAG_VALUE_RE.fullmatch(value):
+    if value != ETAG_ANY and not re.fullmatch(_ETAG_VALUE, value):
         raise ValueError(f"Value {value!r} is not a valid etag. Maybe it contains '\"'?")
 
 
@@ -188,7 +207,7 @@ def parse_etags(header: str | None) -> tuple[ETag, ...] | None:
     if header == ETAG_ANY:
         return (ETag(ETAG_ANY),)
     tags: list[ETag] = []
-    for match in _LIST_QUOTED_ETAG_RE.finditer(header):
+    for match in re.finditer(_LIST_QUOTED_ETAG, header):
         if match.group(4) is not None:  # garbage: stop at the first bad member
             break
         tags.append(ETag(match.group(3), is_weak=bool(match.group(2))))

@@ -14,7 +14,6 @@ import functools
 import inspect
 import io
 import json
-import mimetypes
 import os
 import types
 from abc import ABC, abstractmethod
@@ -177,6 +176,8 @@ class Payload(ABC):
         if content_type is not sentinel and content_type is not None:
             self._headers[hdrs.CONTENT_TYPE] = content_type
         elif self._filename is not None:
+            import mimetypes  # (only payloads named after a file guess their type)
+
             guessed = mimetypes.guess_type(self._filename)[0]
             self._headers[hdrs.CONTENT_TYPE] = guessed or self._default_content_type
         else:

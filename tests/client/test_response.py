@@ -84,6 +84,30 @@ async def test_content_type_default() -> None:
     assert resp.content_disposition is None
 
 
+def _email_content_type(raw: str) -> tuple[str, dict[str, str]]:
+    from email.parser import HeaderParser
+
+    message = HeaderParser().parsestr("Content-Type: " + raw)
+    params = message.get_params(()) or []
+    return message.get_content_type(), {str(k).lower(): str(v) for k, v in params[1:]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["text", "/", "Plain", ";", " ", "\t", "charset", "=", "utf-8", '"'])
+        | st.sampled_from(["*", "'", "x+y", "%", "_", "a.b", "\u00e9", ","]),
+        max_size=12,
+    ).map("".join)
+)
+def test_content_type_parsing_agrees_with_the_email_package(raw: str) -> None:
+    # The usual values take a fast path; every value must parse as the email package does.
+    from toolkit.client.response import _parse_content_type
+
+    content_type, params = _parse_content_type(raw)
+    assert (content_type, dict(params)) == _email_content_type(raw)
+
+
 async def test_content_disposition() -> None:
     headers = [("Content-Disposition", 'attachment; filename="report.xls"; size=3')]
     resp, _ = await fetch(fixed(200, headers, b"x"))

@@ -307,6 +307,8 @@ class BaseConnector:
                 return Connection(self, key, protocol, self._loop or self._get_loop())
         timeout = timeout or DEFAULT_TIMEOUT
         connect_timeout = timeout.connect if timeout.connect else self._conn_timeout
+        if not connect_timeout:  # (the default): no deadline to set up
+            return await self._connect(req, traces, timeout)
         url = getattr(req, "url", None)
 
         def error() -> BaseException:

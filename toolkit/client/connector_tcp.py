@@ -377,6 +377,10 @@ async def _staggered_connect(
     """Happy eyeballs: start an attempt every ``delay`` s (or on failure); first one wins."""
     if not addrs:
         raise OSError(None, "no address to connect to")
+    if len(addrs) == 1:
+        # Nothing to race (a literal IP, a single DNS answer): connect in this task,
+        # without a task per attempt and asyncio.wait() around it.
+        return await _connect_one(loop, addrs[0], local_addr)
     errors: list[OSError] = []
     pending: set[asyncio.Task[socket.socket]] = set()
     remaining = list(addrs)

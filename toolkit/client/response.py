@@ -10,7 +10,6 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Generator, Mapping
-from email.parser import HeaderParser
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,11 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientResponse", "ContentDisposition"]
 
-_DIGITS_RE = re.compile(r"[0-9]+")
-_JSON_RE = re.compile(r"^application/(?:[\w.+-]+?\+)?json")
-_LINK_SPLIT_RE = re.compile(r",(?=\s*<)")
-_LINK_RE = re.compile(r"^\s*<(.*)>(.*)$", re.DOTALL)
-_LINK_PARAM_RE = re.compile(r"^\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$")
+# Patterns of properties many programs never use: given to re's functions, which
+# compile them on first use (and cache them) instead of at import.
+_JSON_PATTERN = r"application/(?:[\w.+-]+?\+)?json"
+_LINK_SPLIT_PATTERN = r",(?=\s*<)"
+_LINK_PATTERN = r"(?s)\s*<(.*)>(.*)$"
+_LINK_PARAM_PATTERN = r"\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$"
 
 
 class ContentDisposition(NamedTuple):
@@ -60,10 +60,26 @@ _DONE = _Done()  # stateless: one instance serves every release()
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
 
+#: ``type/subtype`` with at most one ``name=value`` parameter, all made of ASCII letters,
+#: digits and ``_.+-``: no quoting, no RFC 2231 (``*``, ``'``), nothing the email package
+#: would read differently.
+_SIMPLE_CONTENT_TYPE_RE = re.compile(
+    r"[ \t]*([\w.+-]+/[\w.+-]+)(?:[ \t]*;[ \t]*([\w.+-]+)=([\w.+-]+))?[ \t]*", re.ASCII
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _parse_content_type(raw: str) -> tuple[str, Mapping[str, str]]:
+    simple = _SIMPLE_CONTENT_TYPE_RE.fullmatch(raw)
+    if simple is not None:  # the usual value: parsed without loading the email package
+        content_type, name, value = simple.groups()
+        if name is None:
+            return content_type.lower(), _NO_PARAMS
+        return content_type.lower(), MappingProxyType({name.lower(): value})
     # The email package parses quoting and RFC 2231 exactly but costs ~100 us a call;
     # servers send the same few Content-Type values over and over.
+    from email.parser import HeaderParser
+
     message = HeaderParser().parsestr("Content-Type: " + raw)
     content_type = message.get_content_type()
     params = message.get_params(()) or []
@@ -366,7 +382,10 @@ class ClientResponse:
     def content_length(self) -> int | None:
         """The Content-Length header as an int, None when absent or not a number."""
         value = self._headers.get(hdrs.CONTENT_LENGTH) if self._headers is not None else None
-        if value is None or not _DIGITS_RE.fullmatch(value.strip()):
+        if value is None:
+            return None
+        digits = value.strip()
+        if not (digits.isascii() and digits.isdigit()):
             return None
         return int(value)
 
@@ -392,14 +411,14 @@ class ClientResponse:
         links: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
         values = self._headers.getall("Link", ()) if self._headers is not None else ()
         for value in values:
-            for part in _LINK_SPLIT_RE.split(value):
-                match = _LINK_RE.match(part)
+            for part in re.split(_LINK_SPLIT_PATTERN, value):
+                match = re.match(_LINK_PATTERN, part)
                 if match is None:
                     continue
                 target, params_text = match.groups()
                 link: MultiDict[str | URL] = MultiDict()
                 for param in params_text.split(";"):
-                    pmatch = _LINK_PARAM_RE.match(param)
+                    pmatch = re.match(_LINK_PARAM_PATTERN, param)
                     if pmatch is None:
                         continue
                     key, _, pvalue, _ = pmatch.groups()
@@ -440,8 +459,10 @@ class ClientResponse:
         self._parse_type()
         declared = self._content_params.get("charset")
         if declared:
-            with contextlib.suppress(LookupError, ValueError):
+            try:
                 return codecs.lookup(declared).name
+            except (LookupError, ValueError):
+                pass  # an unknown charset: as if none were declared
         assert self._content_type is not None
         if self._content_type in ("application/json", "application/rdap+json"):
             return "utf-8"  # RFC 8259: JSON text is UTF-8
@@ -473,7 +494,7 @@ class ClientResponse:
             actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
             expected = content_type.lower()
             matches = (
-                _JSON_RE.match(actual) is not None
+                re.match(_JSON_PATTERN, actual) is not None
                 if expected == "application/json"
                 else expected in actual
             )
