@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import netrc
 import os
-import platform
+import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yarl import URL
+
+if TYPE_CHECKING:
+    import netrc  # loaded by netrc_from_env(): most sessions never read a .netrc
 
 __all__ = (
     "BasicAuth",
@@ -90,6 +92,8 @@ def netrc_from_env() -> netrc.netrc | None:
     Returns None when there is no such file or it cannot be parsed (a warning is logged
     when the file was named explicitly or exists but is broken).
     """
+    import netrc
+
     netrc_env = os.environ.get("NETRC")
     if netrc_env is not None:
         netrc_path = Path(netrc_env)
@@ -99,7 +103,7 @@ def netrc_from_env() -> netrc.netrc | None:
         except RuntimeError as exc:
             client_logger.debug("Could not resolve home directory for .netrc lookup: %s", exc)
             return None
-        name = "_netrc" if platform.system() == "Windows" else ".netrc"
+        name = "_netrc" if sys.platform == "win32" else ".netrc"
         netrc_path = home_dir / name
     try:
         return netrc.netrc(str(netrc_path))

@@ -1,5 +1,5 @@
 """A plain GET loads none of the modules only some programs need (cookie jar files,
-exact Content-Type parsing, file type guessing)."""
+exact Content-Type parsing, file type guessing, .netrc files)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ async def main():
     await server.close()
 
 asyncio.run(main())
-print(sorted(m for m in sys.modules if m in {"pickle", "email.parser", "mimetypes"}))
+print(sorted(m for m in sys.modules if m in {"pickle", "email.parser", "mimetypes", "netrc"}))
 """
 
 
