@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from toolkit.http.ws import (
     WS_CLOSED_MESSAGE,
@@ -32,7 +32,7 @@ from toolkit.http.ws import (
     WSState,
 )
 
-from ._ws_send import WebSocketSender, write_buffer_probe
+from ._ws_send import FlowControl, PausableWriter, WebSocketSender, _new_receiving, _Receiving
 
 __all__ = ["WebSocketBase", "FlowControl", "DEFAULT_CLOSE_TIMEOUT"]
 
@@ -55,14 +55,6 @@ def _time_out(waiter: asyncio.Future[None]) -> None:
     """The receive timeout expired: fail the waiting ``receive()``."""
     if not waiter.done():
         waiter.set_exception(asyncio.TimeoutError())
-
-
-class FlowControl(Protocol):
-    """What the connection's protocol object offers for read flow control."""
-
-    def pause_reading(self) -> None: ...
-
-    def resume_reading(self) -> None: ...
 
 
 class WebSocketBase(WebSocketSender):
@@ -89,7 +81,7 @@ class WebSocketBase(WebSocketSender):
         self._transport: asyncio.Transport | None = None
         self._flow: FlowControl | None = None
         self._drain_fn: Callable[[], Awaitable[None]] | None = None
-        self._buffer_size: Callable[[], int] | None = None
+        self._write_flow: PausableWriter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: collections.deque[WSMessage] = collections.deque()
         self._queued = 0
@@ -108,6 +100,10 @@ class WebSocketBase(WebSocketSender):
         self._heartbeat_at = 0.0  # loop time _heartbeat_cb fires
         self._pong_cb: asyncio.TimerHandle | None = None
         self._linger_cb: asyncio.TimerHandle | None = None
+        # What receive() or ``async for`` returned while nothing was queued: the next
+        # data message is set on it directly (no coroutine per message).
+        self._direct: asyncio.Future[WSMessage] | None = None
+        self._direct_iterating = False
 
     # -- wiring (called by the subclass once the handshake is done) ---------------------
 
@@ -125,7 +121,8 @@ class WebSocketBase(WebSocketSender):
         self._flow = flow
         self._drain_fn = drain
         self._loop = loop
-        self._buffer_size = write_buffer_probe(transport)
+        # drain only while the protocol says writing is paused (no buffer size query)
+        self._write_flow = cast(PausableWriter, flow) if hasattr(flow, "_writing_paused") else None
         self._reset_heartbeat()
 
     def _close_transport(self) -> None:
@@ -133,9 +130,6 @@ class WebSocketBase(WebSocketSender):
         transport = self._transport
         if transport is not None:
             transport.close()
-
-    def _heartbeat_error(self) -> BaseException:
-        return asyncio.TimeoutError(f"No PONG received after {self._pong_heartbeat} seconds")
 
     # -- feeding (protocol callbacks) ---------------------------------------------------
 
@@ -154,15 +148,24 @@ class WebSocketBase(WebSocketSender):
             pos = scan(data, 0, messages)
             if pos == len(data):
                 # only whole TEXT/BINARY messages: nothing to answer, no state change
+                direct = self._direct
+                if direct is not None and messages:
+                    self._direct = None
+                    self._waiting = False
+                    if self._close_wait is not None:
+                        self._stop_waiting()
+                    if not direct.done():  # (done: its task was cancelled)
+                        direct.set_result(messages[0])
+                        if len(messages) == 1:
+                            return
+                        del messages[0]
                 queue = self._queue
                 queued = self._queued
                 for msg in messages:
                     queued += len(msg.data)
                     queue.append(msg)
                 self._queued = queued
-                waiter = self._read_waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                self._wake_reader()
                 if queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
                     self._paused = True
                     self._flow.pause_reading()
@@ -191,10 +194,8 @@ class WebSocketBase(WebSocketSender):
             elif self._autoping and (kind is _PING or kind is _PONG):
                 continue  # the engine answered the ping; a pong only feeds the heartbeat
             queue.append(msg)
-        waiter = self._read_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
         self._queued = queued
+        self._wake_reader()
         if queued > _READ_HIGH_WATER and not self._paused and self._flow is not None:
             self._paused = True
             self._flow.pause_reading()
@@ -239,6 +240,46 @@ class WebSocketBase(WebSocketSender):
         waiter = self._read_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        direct = self._direct
+        if direct is not None and (self._queue or self._eof):
+            self._direct = None
+            if direct.done():  # its task was cancelled
+                self._stop_waiting()
+                return
+            # not a plain data message: the full receive() runs in a task of its own
+            assert self._loop is not None
+            task = self._loop.create_task(self._receive_into(direct))
+            direct.add_done_callback(lambda fut: task.cancel() if fut.cancelled() else None)
+
+    async def _receive_into(self, direct: asyncio.Future[WSMessage]) -> None:
+        """Run receive() for the caller that awaits ``direct`` and pass the outcome on."""
+        self._stop_waiting()  # the caller's wait ends here, as in receive()
+        try:
+            msg = await self._receive(None, self._direct_iterating, waited=True)
+        except asyncio.CancelledError:
+            direct.cancel()
+            raise
+        except Exception as exc:  # StopAsyncIteration included
+            if not direct.done():
+                direct.set_exception(exc)
+        else:
+            if not direct.done():
+                direct.set_result(msg)
+
+    def _stop_waiting(self) -> None:
+        """The receiving caller's wait is over: so is close()'s wait for it."""
+        self._waiting = False
+        close_wait = self._close_wait
+        if close_wait is not None and not close_wait.done():
+            close_wait.set_result(None)
+
+    def _receiving(self) -> bool:
+        """Whether a receive() waits (forgetting a direct future whose task went away)."""
+        direct = self._direct
+        if direct is not None and direct.done():
+            self._direct = None
+            self._stop_waiting()
+        return self._waiting
 
     def _linger(self) -> None:
         transport = self._transport
@@ -252,10 +293,7 @@ class WebSocketBase(WebSocketSender):
         self._linger_cb = self._loop.call_later(_LINGER_SECONDS, self._linger_expired)
 
     async def _read(self, timeout: float | None = None) -> WSMessage:
-        """The next queued message; ``WS_CLOSED_MESSAGE`` once the stream ended.
-
-        Raises ``asyncio.TimeoutError`` when nothing arrives within ``timeout`` seconds.
-        """
+        """The next queued message, CLOSED at the end; TimeoutError after ``timeout`` s."""
         if not self._queue:
             await self._wait(timeout)
         return self._pop() if self._queue else WS_CLOSED_MESSAGE
@@ -297,46 +335,7 @@ class WebSocketBase(WebSocketSender):
             self._paused = False
             self._flow.resume_reading()
 
-    # -- heartbeat ----------------------------------------------------------------------
-
-    def _cancel_heartbeat(self) -> None:
-        if self._heartbeat_cb is not None:
-            self._heartbeat_cb.cancel()
-            self._heartbeat_cb = None
-        if self._pong_cb is not None:
-            self._pong_cb.cancel()
-            self._pong_cb = None
-
-    def _reset_heartbeat(self) -> None:
-        """Traffic arrived: the next ping is due ``heartbeat`` seconds from now.
-
-        Only the due time moves; the one timer re-checks it when it fires (no timer
-        handle is cancelled and created per message).
-        """
-        loop = self._loop
-        if self._heartbeat is None or loop is None or self._closed:
-            return
-        self._heartbeat_due = due = loop.time() + self._heartbeat
-        if self._pong_cb is not None:  # the peer is alive
-            self._pong_cb.cancel()
-            self._pong_cb = None
-        if self._heartbeat_cb is None:
-            self._heartbeat_at = due
-            self._heartbeat_cb = loop.call_at(due, self._send_heartbeat)
-
-    def _send_heartbeat(self) -> None:
-        self._heartbeat_cb = None
-        conn = self._conn
-        loop = self._loop
-        if conn is None or self._closed or conn.close_sent or loop is None:
-            return
-        if self._heartbeat_due > self._heartbeat_at:  # traffic since: not due yet
-            self._heartbeat_at = due = self._heartbeat_due
-            self._heartbeat_cb = loop.call_at(due, self._send_heartbeat)
-            return
-        assert self._pong_heartbeat is not None
-        self._write(conn.ping())
-        self._pong_cb = loop.call_later(self._pong_heartbeat, self._pong_not_received)
+    # -- heartbeat (the timers are in WebSocketSender) ---------------------------------
 
     def _pong_not_received(self) -> None:
         self._pong_cb = None
@@ -347,7 +346,7 @@ class WebSocketBase(WebSocketSender):
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._exception = exc
         self._cancel_heartbeat()
-        if self._waiting:
+        if self._receiving():
             self._queue.append(WSMessage(WSMsgType.ERROR, exc, None))
             self._wake_reader()
         self._hang_up()
@@ -421,10 +420,12 @@ class WebSocketBase(WebSocketSender):
                 self._finish(WSCloseCode.ABNORMAL_CLOSURE, exc)
                 return True
 
-        if self._waiting:
+        if self._receiving():
             # A receive() in another task will take the next message; wait for it.
             assert self._loop is not None
             waiter = self._close_wait = self._loop.create_future()
+            if self._direct is not None:  # wake up too if that receive() is cancelled
+                self._direct.add_done_callback(lambda _: self._receiving())
             try:
                 await waiter
             finally:
@@ -462,7 +463,7 @@ class WebSocketBase(WebSocketSender):
 
     # -- receiving ----------------------------------------------------------------------
 
-    async def receive(self, timeout: float | None = None, *, _iterating: bool = False) -> WSMessage:
+    def receive(self, timeout: float | None = None) -> Awaitable[WSMessage]:
         """Wait for the next message.
 
         TEXT and BINARY messages are returned as they are; PING and PONG only when
@@ -470,46 +471,53 @@ class WebSocketBase(WebSocketSender):
         already when ``autoclose`` is on); then CLOSING or CLOSED. A protocol error
         gives an ERROR message whose data is the exception. ``timeout`` (or the
         ``receive_timeout`` given at construction) raises ``asyncio.TimeoutError``.
-        (``_iterating``: ``async for`` calls in here directly and ends on
-        CLOSE, CLOSING and CLOSED, which saves a coroutine per message.)
+
+        The result is awaitable and, like a coroutine, can be given to
+        ``asyncio.create_task()``. While nothing is queued it is a future that
+        :meth:`_feed_data` completes with the next data message.
         """
+        if not (
+            self._queue or self._waiting or self._closed or self._closing or self._eof
+        ) and not (timeout or self._receive_timeout or self._conn is None):
+            self._waiting = True
+            self._direct_iterating = False
+            receiving = _new_receiving(_Receiving)
+            receiving._future = self._direct = _Future()
+            return receiving
+        return self._receive(timeout, False)
+
+    async def _receive(
+        self, timeout: float | None, _iterating: bool, waited: bool = False
+    ) -> WSMessage:
+        """receive(); ``_iterating`` (``async for``): CLOSE, CLOSING, CLOSED end it;
+        ``waited``: the caller's wait is over already (its direct future was woken)."""
         if self._conn is None:
             raise self._not_started()
         receive_timeout = timeout or self._receive_timeout
         queue = self._queue
         while True:
-            if self._waiting:
-                raise RuntimeError("Concurrent call to receive() is not allowed")
-            if self._closed:
-                self._conn_lost += 1
-                if self._conn_lost >= _CONNLOST_THRESHOLD:
-                    raise RuntimeError("WebSocket connection is closed.")
-                if _iterating:
-                    raise StopAsyncIteration
-                return WS_CLOSED_MESSAGE
-            if self._closing:
-                if _iterating:
-                    raise StopAsyncIteration
-                return WS_CLOSING_MESSAGE
-            if not queue:
-                self._waiting = True
-                try:
-                    if receive_timeout:
+            if waited:
+                waited = False
+            else:
+                if self._waiting and self._receiving():
+                    raise RuntimeError("Concurrent call to receive() is not allowed")
+                if self._closed:
+                    self._conn_lost += 1
+                    if self._conn_lost >= _CONNLOST_THRESHOLD:
+                        raise RuntimeError("WebSocket connection is closed.")
+                    if _iterating:
+                        raise StopAsyncIteration
+                    return WS_CLOSED_MESSAGE
+                if self._closing:
+                    if _iterating:
+                        raise StopAsyncIteration
+                    return WS_CLOSING_MESSAGE
+                if not queue:
+                    self._waiting = True
+                    try:
                         await self._wait(receive_timeout)
-                    else:  # _wait() inlined: one coroutine level less per message
-                        while not queue and not self._eof:
-                            # (a Future of the running loop: cheaper than
-                            # loop.create_future(), which passes loop= by keyword)
-                            waiter = self._read_waiter = _Future()
-                            try:
-                                await waiter
-                            finally:
-                                self._read_waiter = None
-                finally:
-                    self._waiting = False
-                    close_wait = self._close_wait
-                    if close_wait is not None and not close_wait.done():
-                        close_wait.set_result(None)
+                    finally:
+                        self._stop_waiting()
             if queue:
                 msg = queue.popleft()
                 kind = msg.type
@@ -579,6 +587,13 @@ class WebSocketBase(WebSocketSender):
     def __aiter__(self) -> WebSocketBase:
         return self
 
-    def __anext__(self) -> Coroutine[Any, Any, WSMessage]:
-        # receive() itself raises StopAsyncIteration: no wrapping coroutine per message
-        return self.receive(_iterating=True)
+    def __anext__(self) -> Awaitable[WSMessage]:
+        # no coroutine per message: a future, or _receive() that raises StopAsyncIteration
+        if not (
+            self._queue or self._waiting or self._closed or self._closing or self._eof
+        ) and not (self._receive_timeout or self._conn is None):  # receive()'s test
+            self._waiting = True
+            self._direct_iterating = True
+            direct = self._direct = _Future()
+            return direct
+        return self._receive(None, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any
 
 import pytest
@@ -154,56 +155,50 @@ async def test_going_away_without_an_answer_hangs_up() -> None:
     assert transport.closed
 
 
-class SizedTransport(FakeTransport):
+class WriteFlow(FakeFlow):
+    """A flow whose transport paused writing (``pause_writing`` sets the flag)."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.pending = 0
-
-    def get_write_buffer_size(self) -> int:
-        return self.pending
+        self._writing_paused = False
 
 
-class UnsizedTransport(FakeTransport):
-    def get_write_buffer_size(self) -> int:
-        raise NotImplementedError
-
-
-async def _count_drains(transport: FakeTransport) -> tuple[WebSocketBase, list[int]]:
+async def _count_drains(flow: FakeFlow) -> tuple[WebSocketBase, list[int], FakeTransport]:
     drains: list[int] = []
 
     async def drain() -> None:
         drains.append(1)
 
     ws = WebSocketBase()
+    transport = FakeTransport()
     ws._attach(
         WSConnection(Role.SERVER),
         transport,  # type: ignore[arg-type]
-        flow=FakeFlow(),
+        flow=flow,
         drain=drain,
         loop=asyncio.get_running_loop(),
     )
-    return ws, drains
+    return ws, drains, transport
 
 
-async def test_send_skips_drain_only_when_the_write_buffer_is_empty() -> None:
-    transport = SizedTransport()
-    ws, drains = await _count_drains(transport)
+async def test_send_drains_only_while_writing_is_paused() -> None:
+    flow = WriteFlow()
+    ws, drains, transport = await _count_drains(flow)
     await ws.send_str("a")
     await ws.send_bytes(b"b")
     assert drains == []
-    transport.pending = 10
+    flow._writing_paused = True
     await ws.send_str("c")
     await ws.send_bytes(b"d")
     assert len(drains) == 2
     assert bytes(transport.written) == b"\x81\x01a\x82\x01b\x81\x01c\x82\x01d"
 
 
-async def test_send_always_drains_without_a_buffer_size() -> None:
-    for transport in (FakeTransport(), UnsizedTransport()):
-        ws, drains = await _count_drains(transport)
-        await ws.send_str("a")
-        await ws.send_bytes(b"b")
-        assert len(drains) == 2
+async def test_send_always_drains_without_a_write_pause_flag() -> None:
+    ws, drains, _ = await _count_drains(FakeFlow())
+    await ws.send_str("a")
+    await ws.send_bytes(b"b")
+    assert len(drains) == 2
 
 
 async def test_receive_takes_a_queued_message_without_waiting() -> None:
@@ -312,3 +307,89 @@ async def test_cancelling_a_timed_receive_cancels_its_timer() -> None:
     assert len(live) <= before
     ws._feed_data(SERVER.send_text("still works"))
     assert (await ws.receive()).data == "still works"
+
+
+# -- receive() and ``async for`` without a coroutine per message: while nothing is
+# -- queued they hand out a future that _feed_data completes with the next message.
+
+
+async def test_a_waiting_receive_works_as_a_task_and_with_wait_for() -> None:
+    ws, _, _ = make()
+    task = asyncio.create_task(ws.receive())  # still a coroutine as far as asyncio goes
+    await asyncio.sleep(0)
+    ws._feed_data(SERVER.send_text("one"))
+    assert (await task).data == "one"
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(ws.receive(), 0.01)  # cancels the waiting future
+    ws._feed_data(SERVER.send_text("two"))  # not lost to the cancelled wait
+    assert (await ws.receive()).data == "two"
+
+
+async def test_a_second_receive_while_one_waits_is_refused() -> None:
+    ws, _, _ = make()
+    first = asyncio.ensure_future(ws.receive())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="Concurrent"):
+        await ws.receive()
+    ws._feed_data(SERVER.send_bytes(b"x"))
+    assert (await first).data == b"x"
+
+
+async def test_async_for_ends_on_close_and_pings_do_not_wake_it() -> None:
+    ws, transport, _ = make()
+    got: list[Any] = []
+
+    async def consume() -> None:
+        async for msg in ws:
+            got.append(msg.data)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0)
+    ws._feed_data(SERVER.ping(b"p"))  # answered by the engine, not a message
+    await asyncio.sleep(0)
+    ws._feed_data(SERVER.send_text("a") + SERVER.send_text("b"))
+    await asyncio.sleep(0)
+    ws._feed_data(SERVER.close(1000))
+    await asyncio.wait_for(task, 5)
+    assert got == ["a", "b"]
+    assert ws.closed and ws.close_code == 1000 and transport.closed
+
+
+async def test_eof_ends_a_waiting_receive_with_closed() -> None:
+    ws, _, _ = make()
+    waiting = asyncio.ensure_future(ws.receive())
+    await asyncio.sleep(0)
+    ws._feed_eof()
+    assert (await asyncio.wait_for(waiting, 5)).type is WSMsgType.CLOSED
+    assert ws.close_code == 1006
+
+
+async def test_close_does_not_wait_for_a_cancelled_receive() -> None:
+    ws, _, _ = make(timeout=0.05)
+    receiving = asyncio.create_task(ws.receive())
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(ws.close())
+    await asyncio.sleep(0)
+    receiving.cancel()
+    assert await asyncio.wait_for(closing, 5) is True  # no answer: gives up after 0.05 s
+    assert ws.closed
+
+
+async def test_sends_are_written_at_the_call_and_fail_when_awaited() -> None:
+    ws, transport, _ = make()
+    pending = ws.send_str("now")
+    assert sent_by_client(bytes(transport.written))[0].data == "now"
+    await pending
+    await asyncio.create_task(ws.send_bytes(b"task"))  # type: ignore[arg-type]
+    done = ws.send_str("again")
+    # A coroutine to asyncio on every version: from Python 3.12 create_task() refuses
+    # generator-based coroutines, so what a send returns must not be one.
+    assert asyncio.iscoroutine(done) and not inspect.isgenerator(done)
+    await done
+    bad = ws.send_str(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        await bad
+    transport.closed = True
+    late = ws.send_bytes(b"late")
+    with pytest.raises(RuntimeError, match="closing"):
+        await late
