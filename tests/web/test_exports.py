@@ -209,7 +209,8 @@ def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
         "print(sorted(m for m in sys.modules if m in {\n"
         "    'toolkit.web.fileresponse', 'toolkit.web.staticfiles', 'toolkit.web.routedef',\n"
         "    'toolkit.web.views', 'toolkit.web.middlewares', 'toolkit.web.websocket',\n"
-        "    'toolkit.client.ws', 'toolkit.client.tracing', 'toolkit.web.worker'}))\n"
+        "    'toolkit.client.ws', 'toolkit.client.tracing', 'toolkit.web.worker',\n"
+        "    'toolkit.web._forms', 'toolkit.multipart'}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -224,6 +225,7 @@ def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
         ("RouteTableDef", "routedef"),
         ("View", "views"),
         ("normalize_path_middleware", "middlewares"),
+        ("FileField", "_forms"),
     ],
 )
 def test_lazy_names_are_the_modules_objects(name: str, module: str) -> None:

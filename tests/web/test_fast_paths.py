@@ -7,6 +7,8 @@ shortcuts: these tests pin that they answer exactly like the slow paths.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from hypothesis import given, settings, strategies as st
 
@@ -125,7 +127,12 @@ def test_lazy_path_matches_the_url(suffix: str) -> None:
             assert fast.path == slow.rel_url.path
             assert fast._raw_path_part == slow.rel_url.raw_path
 
-    asyncio.get_event_loop().run_until_complete(check())
+    # A loop of its own: the thread may have no current loop after async tests.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(check())
+    finally:
+        loop.close()
 
 
 async def test_state_mappings_start_empty_and_are_created_on_first_write() -> None:
@@ -280,3 +287,38 @@ async def test_objects_made_without_init_have_what_init_sets() -> None:
     assert set(vars(reference)) <= set(vars(request))
     assert request._loop is loop
     protocol.connection_lost(None)
+
+
+async def test_connections_share_the_stock_access_logger_only() -> None:
+    class Custom(web.AccessLogger):
+        pass
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hello")
+
+    stock = web.Server(hello)
+    assert stock().access_logger is stock().access_logger
+    custom = web.Server(hello, access_log_class=Custom)
+    assert custom().access_logger is not custom().access_logger
+    assert type(custom().access_logger) is Custom
+    assert web.Server(hello, access_log=None)().access_logger is None
+
+
+async def test_lifecycle_signals_still_run_when_set() -> None:
+    calls: list[str] = []
+    app = web.Application()
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        calls.append("ctx start")
+        yield
+        calls.append("ctx end")
+
+    async def on_shutdown(app: web.Application) -> None:
+        calls.append("shutdown")
+
+    app.cleanup_ctx.append(ctx)
+    app.on_shutdown.append(on_shutdown)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await runner.cleanup()
+    assert calls == ["ctx start", "shutdown", "ctx end"]

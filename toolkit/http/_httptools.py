@@ -67,6 +67,8 @@ _METHODS = {
 class HttptoolsRequestParser(LLParser):
     """Parses requests with llhttp; same interface and rules as :class:`PyRequestParser`."""
 
+    __slots__ = ("_upgrade_reader", "_url", "max_body_size")
+
     _what = "request head"
     _start_line = "request line"
 
@@ -268,6 +270,16 @@ class HttptoolsRequestParser(LLParser):
 
 class HttptoolsResponseParser(LLParser):
     """Parses responses with llhttp; same interface and rules as :class:`PyResponseParser`."""
+
+    __slots__ = (
+        "_interim",
+        "_methods",
+        "_methods_at_start",
+        "_pure",
+        "_reason",
+        "decompress",
+        "max_decompressed_size",
+    )
 
     _what = "response head"
     _start_line = "status line"

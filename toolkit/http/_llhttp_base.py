@@ -103,6 +103,35 @@ def translate(exc: Exception, what: str) -> HttpProcessingError:
 class LLParser:
     """State and callbacks shared by the llhttp-backed request and response parsers."""
 
+    # Slots: the response parser has 31 attributes, one past what CPython 3.11 keeps
+    # without building a dict per instance (one parser per connection).
+    __slots__ = (
+        "_body_bytes",
+        "_bound",
+        "_check_ctl",
+        "_check_fields",
+        "_closed",
+        "_decoder",
+        "_error",
+        "_events",
+        "_fields",
+        "_framing",
+        "_head_bytes",
+        "_idle",
+        "_in_head",
+        "_in_message",
+        "_parser",
+        "_partial",
+        "_paused",
+        "_quick_feed",
+        "_started_now",
+        "_trailing",
+        "lenient",
+        "max_field_size",
+        "max_headers",
+        "max_line_size",
+    )
+
     _what = "message head"
     _start_line = "start line"
     _parser: Any

@@ -1,7 +1,7 @@
 """aiotoolkit's web server: aiohttp.web's API (applications, routing, requests, responses).
 
 The WebSocket names, the gunicorn workers and what a plain HTTP test does not use
-(file responses and static files, route tables, class-based views, the stock
+(form parsing, file responses and static files, route tables, class-based views, the stock
 middlewares) are imported on first use (see ``_LAZY``): a test suite that
 serves plain HTTP loads none of them.
 """
@@ -89,7 +89,6 @@ from toolkit.web.protocol import (
 )
 from toolkit.web.request import (
     BaseRequest,
-    FileField,
     Request,
 )
 from toolkit.web.response import (
@@ -145,6 +144,7 @@ from toolkit.web.signals import (
 
 if TYPE_CHECKING:
     from toolkit.http.ws import WSMsgType
+    from toolkit.web._forms import FileField
     from toolkit.web.fileresponse import FileResponse
     from toolkit.web.middlewares import middleware, normalize_path_middleware
     from toolkit.web.routedef import (
@@ -307,6 +307,7 @@ __all__ = [
 
 #: Public names imported on first access, and the module each comes from.
 _LAZY = {
+    "FileField": "toolkit.web._forms",
     "FileResponse": "toolkit.web.fileresponse",
     "middleware": "toolkit.web.middlewares",
     "normalize_path_middleware": "toolkit.web.middlewares",

@@ -57,6 +57,29 @@ class UpgradeParser(Protocol):
 class ConnectionControl(FlowControlProtocol):
     """The connection state a request handler shares with its timer and closing logic."""
 
+    __slots__ = (
+        "_busy",
+        "_close",
+        "_eof",
+        "_force_close",
+        "_head_started",
+        "_idle_since",
+        "_input_closed",
+        "_keepalive",
+        "_linger",
+        "_lost",
+        "_messages",
+        "_receiving",
+        "_served",
+        "_task",
+        "_timer",
+        "_upgraded",
+        "_waiter",
+        "keepalive_timeout",
+        "logger",
+        "read_headers_timeout",
+    )
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,

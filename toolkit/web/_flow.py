@@ -15,6 +15,17 @@ __all__ = ["FlowControlProtocol"]
 class FlowControlProtocol(asyncio.Protocol):
     """Base of :class:`~toolkit.web.protocol.RequestHandler`: pausing and draining."""
 
+    # Slots down to RequestHandler: with its 40 attributes in a __dict__, CPython 3.11
+    # outgrows the shared key table (30 keys) and builds a dict per connection.
+    __slots__ = (
+        "_drain_waiter",
+        "_loop",
+        "_pipeline_paused",
+        "_reading_paused",
+        "_writing_paused",
+        "transport",
+    )
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None

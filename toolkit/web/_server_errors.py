@@ -7,7 +7,6 @@ that goes through the normal ``prepare`` path (``on_response_prepare`` included)
 
 from __future__ import annotations
 
-import html
 import traceback
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -63,6 +62,8 @@ def error_response(
 
     text = error_text(status, exc, debug)
     if "text/html" in request.headers.get("Accept", ""):
+        import html  # (its entity tables are big; error pages are rare)
+
         title, _, detail = text.partition("\n\n")
         body = f"<html><head><title>{html.escape(title)}</title></head><body>"
         body += f"<h1>{html.escape(title)}</h1>"

@@ -56,7 +56,8 @@ class AbstractAccessLogger(abc.ABC):
     """Base class of access loggers: subclass it and implement :meth:`log`.
 
     The server creates one instance per connection as
-    ``access_log_class(access_log, access_log_format)`` and calls :meth:`log` after
+    ``access_log_class(access_log, access_log_format)`` (connections share the stock
+    :class:`AccessLogger`, which keeps no state of its own) and calls :meth:`log` after
     each response when :attr:`enabled` is true.
     """
 

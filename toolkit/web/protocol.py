@@ -14,6 +14,8 @@ No timeout applies while a handler runs.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -30,8 +32,6 @@ from .response import Response
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
-    import logging
-
     from .request import BaseRequest
     from .response import StreamResponse
     from .server import Server
@@ -43,6 +43,12 @@ _Handler = Callable[["BaseRequest"], Awaitable["StreamResponse"]]
 # Past this many queued pipelined requests the transport stops reading.
 _MAX_PIPELINED = 16
 _new_object = object.__new__
+
+
+@functools.lru_cache(maxsize=16)
+def _stock_access_logger(access_log: logging.Logger, log_format: str) -> AccessLogger:
+    """The stock access logger keeps no per-connection state: connections share one."""
+    return AccessLogger(access_log, log_format)
 
 
 def _bad_return(handler: Any, resp: Any) -> RuntimeError:
@@ -70,6 +76,26 @@ class RequestHandler(ConnectionControl):
     ``debug`` (tracebacks in 500 responses; default: the loop's debug mode),
     ``tcp_keepalive``.
     """
+
+    # (__dict__: set_parser() replaces data_received on the instance.)
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_auto_decompress",
+        "_decoder",
+        "_handler_cancellation",
+        "_lingering_time",
+        "_manager",
+        "_parser",
+        "_payload",
+        "_read_bufsize",
+        "_request_factory",
+        "_request_handler",
+        "_tcp_keepalive",
+        "_tls",
+        "access_logger",
+        "debug",
+    )
 
     def __init__(
         self,
@@ -107,9 +133,12 @@ class RequestHandler(ConnectionControl):
         self._handler_cancellation = manager.handler_cancellation
         self._tcp_keepalive = tcp_keepalive
         self.debug = loop.get_debug() if debug is None else debug
-        self.access_logger: AbstractAccessLogger | None = (
-            access_log_class(access_log, access_log_format) if access_log is not None else None
-        )
+        self.access_logger: AbstractAccessLogger | None = None
+        if access_log is not None:
+            if access_log_class is AccessLogger:
+                self.access_logger = _stock_access_logger(access_log, access_log_format)
+            else:
+                self.access_logger = access_log_class(access_log, access_log_format)
         self._lingering_time = lingering_time
         self._auto_decompress = auto_decompress
         self._decoder: Decoder | None = None
@@ -132,7 +161,9 @@ class RequestHandler(ConnectionControl):
         self.transport = cast(asyncio.Transport, transport)
         if self._tcp_keepalive:
             sock = transport.get_extra_info("socket")
-            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            if sock is not None:
+                # (No family check: sock.family builds an enum member each time; a
+                # socket that has no keep-alive, e.g. a Unix one, refuses or ignores it.)
                 try:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 except OSError:

@@ -24,19 +24,29 @@ from toolkit import hdrs
 from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
 from toolkit.web._conditional import ConditionalHeaders
-from toolkit.web._forms import FileField, read_multipart_form
 from toolkit.web._helpers import parse_content_type, parse_forwarded
 from toolkit.web._keys import LazyState, RequestKey
 from toolkit.web.exceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 
 if TYPE_CHECKING:
     from toolkit.multipart import MultipartReader
+    from toolkit.web._forms import FileField
     from toolkit.web.app import Application
     from toolkit.web.response import StreamResponse
     from toolkit.web.routing.abc import AbstractRoute
     from toolkit.web.routing.routes import UrlMappingMatchInfo
 
 __all__ = ["BaseRequest", "FileField", "Request"]
+
+
+def __getattr__(name: str) -> Any:
+    # FileField lives in the forms module, imported on first use (see post()).
+    if name == "FileField":
+        from toolkit.web._forms import FileField
+
+        return FileField
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})
 _FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
@@ -454,6 +464,10 @@ class BaseRequest(
         if ctype not in _FORM_TYPES:
             self._post = MultiDictProxy(MultiDict())
             return self._post
+        # (The forms module, and the multipart and tempfile modules it needs, are
+        # imported on the first form: many test suites never read one.)
+        from toolkit.web._forms import FileField, read_multipart_form
+
         out: MultiDict[str | bytes | FileField] = MultiDict()
         try:
             if ctype == "multipart/form-data":

@@ -194,7 +194,7 @@ class UnixSite(BaseSite):
 class SockSite(BaseSite):
     """Listen on an already bound socket ``sock`` (used by the gunicorn workers)."""
 
-    __slots__ = ("_name", "_sock")
+    __slots__ = ("_address", "_name", "_sock")
 
     def __init__(
         self,
@@ -209,16 +209,20 @@ class SockSite(BaseSite):
             runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
         )
         self._sock = sock
-        scheme = self._scheme()
-        if hasattr(socket, "AF_UNIX") and sock.family == socket.AF_UNIX:
-            self._name = f"{scheme}://unix:{sock.getsockname()}:"
-        else:
-            host, port = sock.getsockname()[:2]
-            self._name = str(URL.build(scheme=scheme, host=host, port=port))
+        self._address = sock.getsockname()
+        self._name: str | None = None  # built when first asked for
 
     @property
     def name(self) -> str:
         """The URL of the socket's address."""
+        if self._name is None:
+            scheme = self._scheme()
+            address = self._address
+            if isinstance(address, tuple):  # (IPv4 and IPv6 addresses)
+                host, port = address[:2]
+                self._name = str(URL.build(scheme=scheme, host=host, port=port))
+            else:  # a Unix socket's path
+                self._name = f"{scheme}://unix:{address}:"
         return self._name
 
     async def start(self) -> None:

@@ -46,8 +46,8 @@ class Server:
         loop: asyncio.AbstractEventLoop | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = sorted(set(kwargs) - _PROTOCOL_KWARGS)
-        if unknown:
+        if not _PROTOCOL_KWARGS.issuperset(kwargs):
+            unknown = sorted(set(kwargs) - _PROTOCOL_KWARGS)
             raise TypeError(
                 f"Server got unexpected keyword argument(s) {', '.join(unknown)}; "
                 f"accepted: {', '.join(sorted(_PROTOCOL_KWARGS))}"

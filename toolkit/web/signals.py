@@ -95,7 +95,9 @@ class Signal(FrozenList[Callable[..., Awaitable[Any]]]):
     __slots__ = ("_owner_ref",)
 
     def __init__(self, owner: object) -> None:
-        super().__init__()
+        # FrozenList.__init__ without the call (four signals per Application).
+        self._frozen = False
+        self._items = []
         # Held weakly when it can be: the owner (an Application) holds its signals, and
         # a strong reference back would leave a reference cycle for the collector.
         try:

@@ -46,7 +46,7 @@ class Resource(AbstractResource):
         """Add a route for ``method``; a method can be registered once per resource."""
         method = method.upper()
         for route in self._routes:
-            if route.method == method or route.method == hdrs.METH_ANY:
+            if route._method == method or route._method == hdrs.METH_ANY:
                 raise RuntimeError(
                     f"added route will never be executed, method {route.method} is already "
                     f"registered on {self.canonical!r}"

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 _METHOD_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_KNOWN_METHODS = hdrs.METH_ALL | {hdrs.METH_ANY}
+_CO_COROUTINE = inspect.CO_COROUTINE
 ExpectHandler = Callable[["Request"], Awaitable["StreamResponse | None"]]
 
 CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -56,7 +58,7 @@ async def default_expect_handler(request: Request) -> None:
 
 
 def _is_async_callable(handler: Any) -> bool:
-    if type(handler) is types.FunctionType and handler.__code__.co_flags & inspect.CO_COROUTINE:
+    if type(handler) is types.FunctionType and handler.__code__.co_flags & _CO_COROUTINE:
         return True  # the usual handler, an async def function: one flag test
     while isinstance(handler, functools.partial):
         handler = handler.func
@@ -94,10 +96,13 @@ class BaseRoute(AbstractRoute):
             expect_handler = default_expect_handler
         elif not asyncio.iscoroutinefunction(expect_handler):
             raise TypeError(f"expect_handler must be an async function, got {expect_handler!r}")
-        method = method.upper()
-        if not _METHOD_RE.match(method):
-            raise ValueError(f"{method!r} is not a valid HTTP method")
-        if isinstance(handler, type):
+        if method not in _KNOWN_METHODS:  # (known names are valid and upper case)
+            method = method.upper()
+            if not _METHOD_RE.match(method):
+                raise ValueError(f"{method!r} is not a valid HTTP method")
+        if type(handler) is types.FunctionType and handler.__code__.co_flags & _CO_COROUTINE:
+            pass  # the usual handler, an async def function
+        elif isinstance(handler, type):
             if not issubclass(handler, AbstractView):
                 raise TypeError(
                     f"a class handler must subclass AbstractView (web.View), got {handler!r}"
