@@ -192,25 +192,31 @@ def test_helpers_are_not_shadowed_by_modules() -> None:
 
 
 def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
-    # What a plain HTTP test does: build an app, open a session. The modules it does not
-    # need load on first use only (a fresh interpreter: this one has them all).
+    # What a plain HTTP test does: build an app, serve it, GET it with a session. The
+    # modules it does not need (ours, and stdlib ones for cookie jar files, exact
+    # Content-Type parsing, file type guessing, .netrc files) load on first use only
+    # (a fresh interpreter: this one has them all).
     code = (
         "import sys, asyncio\n"
         "from toolkit import web\n"
         "from toolkit.client.session import ClientSession\n"
+        "from toolkit.testing.server import TestServer\n"
         "async def hello(request):\n"
         "    return web.Response(text='hello')\n"
         "async def main():\n"
         "    app = web.Application()\n"
         "    app.router.add_get('/', hello)\n"
-        "    session = ClientSession()\n"
-        "    await session.close()\n"
+        "    async with TestServer(app) as server, ClientSession() as session:\n"
+        "        async with session.get(server.make_url('/')) as resp:\n"
+        "            assert await resp.text() == 'hello'\n"
+        "            assert (resp.content_type, resp.charset) == ('text/plain', 'utf-8')\n"
         "asyncio.run(main())\n"
         "print(sorted(m for m in sys.modules if m in {\n"
         "    'toolkit.web.fileresponse', 'toolkit.web.staticfiles', 'toolkit.web.routedef',\n"
         "    'toolkit.web.views', 'toolkit.web.middlewares', 'toolkit.web.websocket',\n"
         "    'toolkit.client.ws', 'toolkit.client.tracing', 'toolkit.web.worker',\n"
-        "    'toolkit.web._forms', 'toolkit.multipart'}))\n"
+        "    'toolkit.web._forms', 'toolkit.multipart',\n"
+        "    'pickle', 'email.parser', 'mimetypes', 'netrc'}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
