@@ -59,6 +59,10 @@ def _server_tls_context(host: str, cert_dir: Path) -> tuple[ssl.SSLContext, Path
     return context, ca_path
 
 
+class _CommandError(Exception):
+    """A failure to report in one line, without a traceback (a port in use …)."""
+
+
 async def _serve(args: argparse.Namespace) -> None:
     from toolkit import web
     from toolkit.testing.httpbin import make_httpbin_app
@@ -72,7 +76,10 @@ async def _serve(args: argparse.Namespace) -> None:
             context, ca_path = _server_tls_context(args.host, cert_dir)
             sites.append(web.TCPSite(runner, args.host, args.tls_port, ssl_context=context))
         for site in sites:
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                raise _CommandError(f"cannot serve on {site.name}: {exc.strerror or exc}") from exc
         for site in sites:
             print(f"serving {site.name}", flush=True)
         if args.tls:
@@ -92,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``toolkit`` command line; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        asyncio.run(_serve(args))
+        try:
+            asyncio.run(_serve(args))
+        except _CommandError as exc:
+            print(f"toolkit serve: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
