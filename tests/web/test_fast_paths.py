@@ -127,12 +127,7 @@ def test_lazy_path_matches_the_url(suffix: str) -> None:
             assert fast.path == slow.rel_url.path
             assert fast._raw_path_part == slow.rel_url.raw_path
 
-    # A loop of its own: the thread may have no current loop after async tests.
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(check())
-    finally:
-        loop.close()
+    asyncio.get_event_loop().run_until_complete(check())
 
 
 async def test_state_mappings_start_empty_and_are_created_on_first_write() -> None:

@@ -244,11 +244,7 @@ def test_range_semantics_match_rfc(tmp_path_factory: Any, size: int, first: Any,
         await resp.write_eof()
         return resp.status, bytes(request.writer.body)
 
-    loop = asyncio.new_event_loop()  # (the thread may have no current loop)
-    try:
-        status, body = loop.run_until_complete(run())
-    finally:
-        loop.close()
+    status, body = asyncio.get_event_loop().run_until_complete(run())
     expected = expected_range(size, first, last)
     if expected == 416:
         assert status == 416, header

@@ -323,12 +323,7 @@ def test_any_request_target_gives_a_request(suffix: str) -> None:
             assert isinstance(request.query_string, str)
             assert request.raw_path == target
 
-    # A loop of its own: the thread may have no current loop after async tests.
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(build())
-    finally:
-        loop.close()
+    asyncio.get_event_loop().run_until_complete(build())
 
 
 @pytest.mark.parametrize(

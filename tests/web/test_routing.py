@@ -212,11 +212,7 @@ def test_url_for_round_trips_through_resolve(value: str) -> None:
     async def resolve() -> web.AbstractMatchInfo:
         return await router.resolve(make_request("GET", url.raw_path))
 
-    loop = asyncio.new_event_loop()  # (the thread may have no current loop)
-    try:
-        info = loop.run_until_complete(resolve())
-    finally:
-        loop.close()
+    info = asyncio.get_event_loop().run_until_complete(resolve())
     assert info.http_exception is None, url
     assert info["name"] == value  # type: ignore[index]
 
