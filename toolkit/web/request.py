@@ -21,6 +21,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_load
 from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
 from toolkit.web._conditional import ConditionalHeaders
@@ -39,13 +40,12 @@ if TYPE_CHECKING:
 __all__ = ["BaseRequest", "FileField", "Request"]
 
 
-def __getattr__(name: str) -> Any:
-    # FileField lives in the forms module, imported on first use (see post()).
-    if name == "FileField":
-        from toolkit.web._forms import FileField
+#: FileField lives in the forms module, imported on first use (see post()).
+_LAZY = {"FileField": "toolkit.web._forms"}
 
-        return FileField
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    return lazy_load(globals(), _LAZY, name)
 
 
 _POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})

@@ -100,9 +100,7 @@ class BaseRoute(AbstractRoute):
             method = method.upper()
             if not _METHOD_RE.match(method):
                 raise ValueError(f"{method!r} is not a valid HTTP method")
-        if type(handler) is types.FunctionType and handler.__code__.co_flags & _CO_COROUTINE:
-            pass  # the usual handler, an async def function
-        elif isinstance(handler, type):
+        if isinstance(handler, type):
             if not issubclass(handler, AbstractView):
                 raise TypeError(
                     f"a class handler must subclass AbstractView (web.View), got {handler!r}"
