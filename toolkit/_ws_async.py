@@ -151,7 +151,7 @@ class WebSocketBase(WebSocketSender):
                 direct = self._direct
                 if direct is not None and messages:
                     self._direct = None
-                    self._waiting = False
+                    self._waiting = False  # _stop_waiting() inline: once per message
                     if self._close_wait is not None:
                         self._stop_waiting()
                     if not direct.done():  # (done: its task was cancelled)
