@@ -106,15 +106,36 @@ def _server_options(*, tls: bool, memory: bool, kwargs: dict[str, Any]) -> dict[
     return options
 
 
-@_factory_fixture
-async def http_server() -> AsyncIterator[ServerFactory]:
-    """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
-    returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
-    from toolkit.testing.server import TestServer
+class _Factory:
+    """What a factory fixture gives a test: it makes test servers or clients and
+    closes them (last made, first closed) when the test ends."""
 
-    servers: list[TestServer] = []
+    __slots__ = ("_made",)
 
-    async def factory(
+    def __init__(self) -> None:
+        self._made: list[Any] = []
+
+    @property
+    def pending(self) -> bool:
+        """True while something it made is left to close."""
+        return bool(self._made)
+
+    async def close(self) -> None:
+        """Close everything made so far (a closed object is not closed twice)."""
+        made = self._made
+        while made:
+            await made.pop().close()
+
+
+class HttpServers(_Factory):
+    """The value of ``http_server``: ``await http_server(app, *, port=None, tls=False,
+    memory=False, **kw)`` returns a started :class:`~toolkit.testing.TestServer` (``kw``
+    go to its runner)."""
+
+    __slots__ = ()
+
+    async def __call__(
+        self,
         app: Any,
         *,
         port: int | None = None,
@@ -122,28 +143,24 @@ async def http_server() -> AsyncIterator[ServerFactory]:
         memory: bool = False,
         **kwargs: Any,
     ) -> TestServer:
+        from toolkit.testing.server import TestServer
+
         options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
         server = TestServer(app, port=port, **options)
-        servers.append(server)
+        self._made.append(server)
         await server.start_server()
         return server
 
-    try:
-        yield factory
-    finally:
-        while servers:
-            await servers.pop().close()
 
+class RawServers(_Factory):
+    """The value of ``raw_server``: ``await raw_server(handler, *, port=None, tls=False,
+    memory=False, **kw)`` returns a started :class:`~toolkit.testing.RawTestServer` for a
+    bare handler."""
 
-@_factory_fixture
-async def raw_server() -> AsyncIterator[RawServerFactory]:
-    """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
-    returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
-    from toolkit.testing.server import RawTestServer
+    __slots__ = ()
 
-    servers: list[RawTestServer] = []
-
-    async def factory(
+    async def __call__(
+        self,
         handler: Any,
         *,
         port: int | None = None,
@@ -151,35 +168,30 @@ async def raw_server() -> AsyncIterator[RawServerFactory]:
         memory: bool = False,
         **kwargs: Any,
     ) -> RawTestServer:
+        from toolkit.testing.server import RawTestServer
+
         options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
         server = RawTestServer(handler, port=port, **options)
-        servers.append(server)
+        self._made.append(server)
         await server.start_server()
         return server
 
-    try:
-        yield factory
-    finally:
-        while servers:
-            await servers.pop().close()
 
-
-@_factory_fixture
-async def http_client() -> AsyncIterator[ClientFactory]:
-    """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
-    memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.
+class HttpClients(_Factory):
+    """The value of ``http_client``: ``await http_client(app_or_server, *,
+    server_kwargs=None, tls=False, memory=False, **session_kwargs)`` returns a started
+    :class:`~toolkit.testing.TestClient`.
 
     Given an application, the client serves it on a new :class:`TestServer`
     (``server_kwargs`` go to it; ``tls``/``memory`` choose its transport). Given a
     server, the client uses it as it is. For an HTTPS server the session trusts the
     test CA (``tls_client_context``) unless a ``connector`` is given.
     """
-    from toolkit.testing.client import TestClient
-    from toolkit.testing.server import BaseTestServer, TestServer
 
-    clients: list[TestClient] = []
+    __slots__ = ()
 
-    async def factory(
+    async def __call__(
+        self,
         app_or_server: Any,
         *,
         server_kwargs: dict[str, Any] | None = None,
@@ -187,6 +199,9 @@ async def http_client() -> AsyncIterator[ClientFactory]:
         memory: bool = False,
         **kwargs: Any,
     ) -> TestClient:
+        from toolkit.testing.client import TestClient
+        from toolkit.testing.server import BaseTestServer, TestServer
+
         server: BaseTestServer
         if isinstance(app_or_server, BaseTestServer):
             if server_kwargs or tls or memory:
@@ -207,15 +222,48 @@ async def http_client() -> AsyncIterator[ClientFactory]:
 
             kwargs["connector"] = TCPConnector(ssl=_fixture_value("tls_client_context"))
         client = TestClient(server, **kwargs)
-        clients.append(client)
+        self._made.append(client)
         await client.start_server()
         return client
 
+
+@_factory_fixture
+async def http_server() -> AsyncIterator[ServerFactory]:
+    """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
+    returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
+    factory = HttpServers()
     try:
         yield factory
     finally:
-        while clients:
-            await clients.pop().close()
+        await factory.close()
+
+
+@_factory_fixture
+async def raw_server() -> AsyncIterator[RawServerFactory]:
+    """Factory: ``await raw_server(handler, *, port=None, tls=False, memory=False, **kw)``
+    returns a started :class:`~toolkit.testing.RawTestServer` for a bare handler."""
+    factory = RawServers()
+    try:
+        yield factory
+    finally:
+        await factory.close()
+
+
+@_factory_fixture
+async def http_client() -> AsyncIterator[ClientFactory]:
+    """Factory: ``await http_client(app_or_server, *, server_kwargs=None, tls=False,
+    memory=False, **session_kwargs)`` returns a started :class:`~toolkit.testing.TestClient`.
+
+    Given an application, the client serves it on a new :class:`TestServer`
+    (``server_kwargs`` go to it; ``tls``/``memory`` choose its transport). Given a
+    server, the client uses it as it is. For an HTTPS server the session trusts the
+    test CA (``tls_client_context``) unless a ``connector`` is given.
+    """
+    factory = HttpClients()
+    try:
+        yield factory
+    finally:
+        await factory.close()
 
 
 @pytest.fixture

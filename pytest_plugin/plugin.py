@@ -38,6 +38,7 @@ from .coexist import (
     eager_setup_fixtures,
     foreign_runner,
 )
+from .direct import close_factories, direct_factories
 from .fixtures import (
     aiohttp_client,
     aiohttp_raw_server,
@@ -90,6 +91,7 @@ _CHECKED_FIXTURES = frozenset(
 _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
+_DIRECT_KEY = pytest.StashKey[list[Any]]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
 _OUTER_KEY = pytest.StashKey[
@@ -281,6 +283,9 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         asyncio.set_event_loop(loop)
         item.stash[_LOOP_KEY] = loop
         _current_loop = loop
+        direct = direct_factories(item)
+        if direct is not None:
+            item.stash[_DIRECT_KEY] = direct
         if _checks_leaks(item, leaks_mode, leaks_marker):
             item.stash[_LEAKS_KEY] = LeakRecorder(loop)
             # Reported by the recorder instead (pytest restores the filters after the test).
@@ -296,6 +301,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop, _current_foreign, _current_item
+    # The factories given directly (pytest_plugin.direct) close before the other fixtures.
+    closing_error = _close_direct_factories(item)
     try:
         yield
     finally:
@@ -334,8 +341,26 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             guard.close()
             if attempts and report is None:
                 report = "\n".join(dict.fromkeys(str(error) for error in attempts))
+        if closing_error is not None:
+            raise closing_error
         if report is not None:
             pytest.fail(report, pytrace=False)
+
+
+def _close_direct_factories(item: pytest.Item) -> BaseException | None:
+    """Close what the factories given directly to ``item`` made; returns the error."""
+    made = item.stash.get(_DIRECT_KEY, None)
+    if made is None:
+        return None
+    del item.stash[_DIRECT_KEY]
+    loop = item.stash.get(_LOOP_KEY, None)
+    if loop is None or not any(factory.pending for factory in made):
+        return None
+    try:
+        run(loop, close_factories(made))
+    except BaseException as exc:
+        return exc
+    return None
 
 
 def _shutdown(loop: asyncio.AbstractEventLoop) -> None:

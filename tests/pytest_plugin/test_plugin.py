@@ -8,33 +8,6 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
-STRICT_INI = """
-[pytest]
-filterwarnings = error
-"""
-
-APP = """
-from toolkit import web
-
-def make_app():
-    async def hello(request):
-        return web.Response(text="hello " + request.remote)
-
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
-"""
-
-
-@pytest.fixture
-def isolated(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """An inner session with no plugin but ours (autoload off, ``-p`` it explicitly)."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    pytester.makeini(STRICT_INI)
-    pytester.makepyfile(app_helpers=APP)
-    pytester.syspathinsert()
-    return pytester
-
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider", *args)
@@ -389,7 +362,7 @@ def test_uvloop_option(isolated: pytest.Pytester) -> None:
 
 def test_loop_from_ini(isolated: pytest.Pytester) -> None:
     pytest.importorskip("uvloop")
-    isolated.makeini(STRICT_INI + "toolkit_loop = uvloop\n")
+    isolated.makeini("[pytest]\nfilterwarnings = error\ntoolkit_loop = uvloop\n")
     isolated.makepyfile(
         """
         import asyncio
@@ -418,10 +391,13 @@ def test_wide_scoped_async_fixture_is_a_usage_error(isolated: pytest.Pytester) -
     result.stdout.fnmatch_lines(["*must be function-scoped*"])
 
 
-def test_xdist_runs_a_small_suite(pytester: pytest.Pytester) -> None:
+def test_xdist_runs_a_small_suite(
+    isolated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("xdist")
-    pytester.makeini(STRICT_INI)
-    pytester.makepyfile(app_helpers=APP)
+    pytester = isolated
+    # Autoloading stays on (xdist workers load the plugin through its entry point).
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     pytester.makepyfile(
         test_suite="""
         import pytest
@@ -434,7 +410,6 @@ def test_xdist_runs_a_small_suite(pytester: pytest.Pytester) -> None:
             assert (await client.get("/")).status == 200
         """
     )
-    # Autoloading stays on (xdist workers load the plugin through its entry point).
     result = pytester.runpytest_subprocess(
         "-p", "xdist", "-n", "2", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp"
     )
@@ -498,7 +473,7 @@ def test_eager_fixture_setup_runs_without_the_loop(isolated: pytest.Pytester) ->
 
 
 def test_bad_leak_mode_in_ini_is_a_usage_error(isolated: pytest.Pytester) -> None:
-    isolated.makeini(STRICT_INI + "toolkit_leaks = sometimes\n")
+    isolated.makeini("[pytest]\nfilterwarnings = error\ntoolkit_leaks = sometimes\n")
     isolated.makepyfile("def test_nothing(): pass")
     result = run(isolated)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
