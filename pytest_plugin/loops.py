@@ -9,7 +9,8 @@ when they close. Every test still gets a new loop object with its own tasks,
 callbacks, exception handler and selector object; only those system resources move
 from one closed loop to the next:
 
-* the socket pair always (it is drained on the way);
+* the socket pair always (drained on the way if anything wrote a wake-up byte to it:
+  `call_soon_threadsafe()` or a signal handler; otherwise there is nothing to read);
 * the selector only when the closing loop left nothing registered in it but the
   wake-up socket (no transport left open), so the next loop starts from the same
   state as with a new selector. Otherwise it is closed, as asyncio does.
@@ -32,7 +33,13 @@ from typing import Any
 __all__ = ["SelfPipePool", "loop_factory"]
 
 #: The private asyncio methods the pooled loop overrides (present in CPython 3.4+).
-_HOOKS = ("_make_self_pipe", "_close_self_pipe", "_read_from_self", "_add_reader")
+_HOOKS = (
+    "_make_self_pipe",
+    "_close_self_pipe",
+    "_read_from_self",
+    "_write_to_self",
+    "_add_reader",
+)
 _POOLABLE = sys.platform != "win32" and all(
     hasattr(asyncio.SelectorEventLoop, name) for name in _HOOKS
 )
@@ -52,6 +59,8 @@ class SelfPipePool:
     def __init__(self, size: int = 1) -> None:
         self._size = size
         self._entries: list[_Entry] = []
+        #: The ``ssock`` of kept entries that may hold wake-up bytes (drained when taken).
+        self._written: set[socket.socket] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -75,8 +84,10 @@ class SelfPipePool:
         if not self._entries:
             return None
         entry = self._entries.pop()
-        # A wake-up byte written around the previous loop's close() is meaningless now.
-        _drain(entry[1])
+        if entry[1] in self._written:
+            # A wake-up byte written around the previous loop's close() means nothing now.
+            self._written.discard(entry[1])
+            _drain(entry[1])
         return entry
 
     def give(
@@ -84,9 +95,12 @@ class SelfPipePool:
         ssock: socket.socket,
         csock: socket.socket,
         selector: selectors.BaseSelector | None = None,
+        *,
+        written: bool = True,
     ) -> None:
         """Keep the pair (and the selector) of a closing loop, or close them when the
-        pool is full."""
+        pool is full. ``written=False`` tells that nothing wrote to ``csock`` (no
+        drain needed when the pair is taken again)."""
         if len(self._entries) >= self._size or ssock.fileno() < 0 or csock.fileno() < 0:
             if selector is not None:
                 selector.close()
@@ -94,9 +108,12 @@ class SelfPipePool:
             csock.close()
             return
         self._entries.append((selector, ssock, csock))
+        if written:
+            self._written.add(ssock)
 
     def close(self) -> None:
         """Close what is kept."""
+        self._written.clear()
         while self._entries:
             selector, ssock, csock = self._entries.pop()
             if selector is not None:
@@ -130,6 +147,9 @@ class _PooledLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, pool: SelfPipePool) -> None:
         self._pipe_pool = pool
+        # Set before anything may write a wake-up byte: call_soon_threadsafe() and
+        # signal handlers (the interpreter writes to the socket itself for those).
+        self._pipe_written = False
         entry = pool.take_entry()
         self._pooled_pipe = entry  # read by _make_self_pipe, which __init__ calls
         super().__init__(entry[0] if entry is not None else None)
@@ -144,6 +164,16 @@ class _PooledLoop(asyncio.SelectorEventLoop):
         # In a kept selector this replaces the previous loop's callback (no system call).
         self._add_reader(self._ssock.fileno(), self._read_from_self)
 
+    def _write_to_self(self) -> None:
+        self._pipe_written = True
+        super()._write_to_self()  # type: ignore[misc]
+
+    def add_signal_handler(  # type: ignore[override]  # same signature, simpler typing
+        self, sig: int, callback: Callable[..., object], *args: Any
+    ) -> None:
+        self._pipe_written = True
+        super().add_signal_handler(sig, callback, *args)
+
     def _close_self_pipe(self) -> None:
         ssock, csock, selector = self._ssock, self._csock, self._selector
         # Keep the selector only if nothing but the wake-up socket is left in it.
@@ -156,9 +186,9 @@ class _PooledLoop(asyncio.SelectorEventLoop):
         self._internal_fds -= 1
         if keep:
             self._selector = None  # so that close() does not close it
-            self._pipe_pool.give(ssock, csock, selector)
+            self._pipe_pool.give(ssock, csock, selector, written=self._pipe_written)
         else:
-            self._pipe_pool.give(ssock, csock)
+            self._pipe_pool.give(ssock, csock, written=self._pipe_written)
 
 
 if sys.version_info >= (3, 14):

@@ -70,17 +70,32 @@ def test_pooled_loop_is_woken_up_from_another_thread(pool: SelfPipePool) -> None
         loop.call_soon_threadsafe(lambda: None)
 
 
-def test_stray_wake_up_bytes_are_drained(pool: SelfPipePool) -> None:
+def test_wake_up_bytes_left_by_a_loop_are_drained(pool: SelfPipePool) -> None:
     new_loop = loop_factory("asyncio", pool)
     loop = new_loop()
     ssock, csock = _pipe(loop)
+    loop.call_soon_threadsafe(lambda: None)  # writes a wake-up byte nobody reads
     loop.close()
-    csock.send(b"\0\0\0")  # as a thread racing with close() could
+    csock.send(b"\0\0")  # as a thread racing with close() could
     loop = new_loop()
     try:
         assert _pipe(loop)[0] is ssock
         with pytest.raises(BlockingIOError):
             ssock.recv(1)
+    finally:
+        loop.close()
+
+
+def test_pair_no_one_wrote_to_is_not_drained(pool: SelfPipePool) -> None:
+    new_loop = loop_factory("asyncio", pool)
+    loop = new_loop()
+    ssock, csock = _pipe(loop)
+    loop.close()
+    csock.send(b"\0")  # cannot happen without call_soon_threadsafe(): no recv() is paid
+    loop = new_loop()
+    try:
+        assert ssock.recv(1) == b"\0"
+        loop.run_until_complete(asyncio.sleep(0))  # a stray byte would only wake it once
     finally:
         loop.close()
 
