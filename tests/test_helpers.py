@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
+import dataclasses
 import datetime
+import pickle
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +18,7 @@ from hypothesis import given, settings, strategies as st
 from yarl import URL
 
 from toolkit import hdrs, helpers
+from toolkit._lazy import LazyPattern, lazy_pattern
 from toolkit.auth import basicauth_from_netrc, netrc_from_env, strip_auth_from_url
 from toolkit.helpers import (
     ETag,
@@ -189,6 +196,23 @@ def test_etags() -> None:
         validate_etag_value('a"b')
 
 
+def test_etag_is_an_immutable_value() -> None:
+    tag = ETag("a")
+    assert repr(tag) == "ETag(value='a', is_weak=False)"
+    assert tag == ETag("a") != ETag("a", is_weak=True)
+    assert tag != ("a", False)
+    assert len({tag, ETag("a"), ETag(value="a", is_weak=False)}) == 1
+    for clone in (pickle.loads(pickle.dumps(tag)), copy.copy(tag), copy.deepcopy(tag)):
+        assert clone == tag
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tag.value = "b"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del tag.is_weak  # type: ignore[misc]
+    match ETag("b", True):
+        case ETag(value, is_weak):
+            assert (value, is_weak) == ("b", True)
+
+
 # -- misc --------------------------------------------------------------------------
 
 
@@ -222,6 +246,43 @@ def test_reify() -> None:
 def test_sentinel() -> None:
     assert repr(sentinel) == "<sentinel>"
     assert sentinel is helpers.sentinel
+    assert pickle.loads(pickle.dumps(sentinel)) is sentinel
+    assert copy.copy(sentinel) is sentinel and copy.deepcopy(sentinel) is sentinel
+
+
+def test_lazy_pattern_behaves_like_the_compiled_pattern() -> None:
+    pattern = lazy_pattern(r"(\w)(\d)?", re.ASCII)
+    assert isinstance(pattern, LazyPattern)
+    compiled = re.compile(r"(\w)(\d)?", re.ASCII)
+    assert pattern.groups == 2 and pattern.flags == compiled.flags
+    m = pattern.match("a1")
+    assert m is not None and m.groups() == ("a", "1")
+    assert pattern.fullmatch("a1 ") is None
+    assert [m.group() for m in pattern.finditer("a1 b")] == ["a1", "b"]
+    assert pattern.sub("-", "a1 b") == "- -" and pattern.split("a b") == [
+        "",
+        "a",
+        None,
+        " ",
+        "b",
+        None,
+        "",
+    ]
+    assert lazy_pattern(rb"x+").findall(b"xx y x") == [b"xx", b"x"]
+    clone = pickle.loads(pickle.dumps(pattern))
+    assert clone.search(" b") is not None and repr(clone) == repr(pattern)
+
+
+def test_credentials_load_on_first_use() -> None:
+    code = (
+        "import sys, toolkit.helpers as h, toolkit.payload\n"
+        "print('toolkit.auth' in sys.modules)\n"
+        "from toolkit.helpers import BasicAuth\n"
+        "print(BasicAuth is sys.modules['toolkit.auth'].BasicAuth is h.BasicAuth)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
-"""Import-on-first-use for the public names a package re-exports (PEP 562)."""
+"""Work deferred to first use: re-exported names (PEP 562) and regular expressions."""
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, AnyStr, cast
 
-__all__ = ["exported_names", "lazy_dir", "lazy_load", "name_table"]
+__all__ = ["LazyPattern", "exported_names", "lazy_dir", "lazy_load", "lazy_pattern", "name_table"]
 
 
 def lazy_load(namespace: dict[str, Any], table: Mapping[str, str], name: str) -> Any:
@@ -39,3 +40,56 @@ def name_table(names_by_module: Mapping[str, Iterable[str]]) -> dict[str, str]:
 def exported_names(names_by_module: Mapping[str, Iterable[str]]) -> list[str]:
     """Every name in ``{module: names}``, sorted: a package's ``__all__``."""
     return sorted(name_table(names_by_module))
+
+
+#: The methods a :class:`LazyPattern` copies from its compiled pattern.
+_PATTERN_METHODS = ("findall", "finditer", "fullmatch", "match", "search", "split", "sub", "subn")
+
+
+class LazyPattern:
+    """A regular expression compiled on first use; see :func:`lazy_pattern`.
+
+    The first use compiles the pattern and stores the compiled pattern's matching
+    methods on the instance, so later calls cost what they cost on a compiled pattern
+    (``re.match(string_pattern, s)`` pays two Python calls and a cache lookup each
+    time). Other attributes (``groups``, ``pattern``...) come from the compiled pattern.
+    """
+
+    __slots__ = ("_compiled", "_flags", "_source", *_PATTERN_METHODS)
+    _compiled: re.Pattern[Any]
+    _flags: int
+    _source: str | bytes
+
+    def __init__(self, source: str | bytes, flags: int = 0) -> None:
+        self._source = source
+        self._flags = flags
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes not set yet: a method before the first use, or
+        # an attribute of re.Pattern that is not one of the copied methods.
+        if name.startswith("_"):
+            raise AttributeError(name)  # copy/pickle probes, the unset _compiled slot
+        try:
+            compiled = self._compiled
+        except AttributeError:
+            compiled = self._compiled = re.compile(self._source, self._flags)
+            for method in _PATTERN_METHODS:
+                setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self._source!r}, {self._flags!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LazyPattern, (self._source, self._flags))
+
+
+def lazy_pattern(source: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
+    """``re.compile(source, flags)``, done when the pattern is first used.
+
+    For module-level patterns that only some code paths need: importing the module no
+    longer pays for the compile, and each use is as cheap as on a compiled pattern. The
+    result has a compiled pattern's methods and attributes but is not an instance of
+    :class:`re.Pattern`.
+    """
+    return cast("re.Pattern[AnyStr]", LazyPattern(source, flags))

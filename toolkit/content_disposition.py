@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from urllib.parse import quote, unquote
 
+from ._lazy import lazy_pattern
+
 __all__ = (
     "TOKEN",
     "content_disposition_filename",
@@ -16,15 +18,16 @@ __all__ = (
     "quoted_string",
 )
 
-_CHAR = frozenset(chr(i) for i in range(128))
-_CTL = frozenset(chr(i) for i in range(32)) | {chr(127)}
+_CHAR = frozenset(map(chr, range(128)))
+_CTL = frozenset(map(chr, range(32))) | {chr(127)}
 _SEPARATORS = frozenset('()<>@,;:\\"/[]?={} \t')
 #: Characters allowed in an RFC 9110 token.
 TOKEN = _CHAR - _CTL - _SEPARATORS
-_QCONTENT = frozenset(chr(i) for i in range(0x20, 0x7F)) | {"\t"}
-_NOT_QTEXT_RE = re.compile(r'[\\"]')
-_QUOTED_PAIR_RE = re.compile(r"\\(.)", re.DOTALL)
-_CONTINUATION_RE = re.compile(r"^(.+)\*(\d+)(\*?)$")
+_QCONTENT = frozenset(map(chr, range(0x20, 0x7F))) | {"\t"}
+# Compiled on first use: most programs never build or parse this header.
+_NOT_QTEXT_RE = lazy_pattern(r'[\\"]')
+_QUOTED_PAIR_RE = lazy_pattern(r"\\(.)", re.DOTALL)
+_CONTINUATION_RE = lazy_pattern(r"^(.+)\*(\d+)(\*?)$")
 
 
 def quoted_string(content: str) -> str:

@@ -1,17 +1,13 @@
 """Small helpers shared by the client and the server.
 
 Credentials live in :mod:`toolkit.auth` and proxy settings in :mod:`toolkit.proxy_env`;
-both are re-exported here for convenience (the proxy settings on first use).
+both are re-exported here for convenience (and loaded on first use).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime
-import email.utils
-import enum
 import ipaddress
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -19,10 +15,12 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from multidict import MultiDict, MultiDictProxy
 
-from ._lazy import lazy_load
-from .auth import BasicAuth, basicauth_from_netrc, netrc_from_env, strip_auth_from_url
+from ._lazy import lazy_dir, lazy_load, lazy_pattern
 
 if TYPE_CHECKING:
+    import datetime
+
+    from .auth import BasicAuth, basicauth_from_netrc, netrc_from_env, strip_auth_from_url
     from .proxy_env import (
         ProxyInfo,
         get_env_proxy_for_url,
@@ -58,26 +56,42 @@ __all__ = (
 
 _T = TypeVar("_T")
 
-#: Re-exported names whose module loads on first use: only trust_env sessions need it.
-_LAZY = dict.fromkeys(
-    ("ProxyInfo", "get_env_proxy_for_url", "proxies_from_env", "should_bypass_proxy"),
-    "toolkit.proxy_env",
-)
+#: Re-exported names whose modules load on first use: only sessions with credentials
+#: or trust_env need them.
+_LAZY = {
+    **dict.fromkeys(
+        ("BasicAuth", "basicauth_from_netrc", "netrc_from_env", "strip_auth_from_url"),
+        "toolkit.auth",
+    ),
+    **dict.fromkeys(
+        ("ProxyInfo", "get_env_proxy_for_url", "proxies_from_env", "should_bypass_proxy"),
+        "toolkit.proxy_env",
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
     return lazy_load(globals(), _LAZY, name)
 
 
-class _Sentinel(enum.Enum):
-    sentinel = enum.auto()
+def __dir__() -> list[str]:
+    return lazy_dir(globals(), _LAZY)
+
+
+class _Sentinel:
+    """The type of :data:`sentinel`; copies and unpickled copies are ``sentinel`` itself."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "<sentinel>"
 
+    def __reduce__(self) -> str:
+        return "sentinel"
+
 
 #: Marks "argument not given" where None is a meaningful value.
-sentinel = _Sentinel.sentinel
+sentinel = _Sentinel()
 
 
 class reify(Generic[_T]):
@@ -118,13 +132,12 @@ class reify(Generic[_T]):
 # -- media types -------------------------------------------------------------------
 
 
-class MimeType(NamedTuple):
-    """A parsed media type: ``type/subtype+suffix; parameters``."""
-
-    type: str
-    subtype: str
-    suffix: str
-    parameters: MultiDictProxy[str]
+# The functional form: the class form would compile each (string) annotation at import.
+MimeType = NamedTuple(  # noqa: UP014
+    "MimeType",
+    [("type", str), ("subtype", str), ("suffix", str), ("parameters", MultiDictProxy[str])],
+)
+MimeType.__doc__ = """A parsed media type: ``type/subtype+suffix; parameters``."""
 
 
 def parse_mimetype(mimetype: str) -> MimeType:
@@ -176,10 +189,9 @@ def get_charset(content_type: str | None) -> str | None:
 
 ETAG_ANY = "*"
 _QUOTED_ETAG = r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
-# Given to re's functions, which compile them on first use (and cache them): only
-# conditional requests need them, and compiling at import costs every program.
-_LIST_QUOTED_ETAG = rf"({_QUOTED_ETAG})(?:\s*,\s*|$)|(.)"
-_ETAG_VALUE = r"[\x21\x23-\x7e\x80-\xff]*"
+# Only conditional requests need these: compiled on first use.
+_LIST_QUOTED_ETAG = lazy_pattern(rf"({_QUOTED_ETAG})(?:\s*,\s*|$)|(.)")
+_ETAG_VALUE = lazy_pattern(r"[\x21\x23-\x7e\x80-\xff]*")
 
 
 @dataclass(frozen=True)
@@ -192,7 +204,7 @@ class ETag:
 
 def validate_etag_value(value: str) -> None:
     """Raise :class:`ValueError` unless ``value`` may appear between ETag quotes."""
-    if value != ETAG_ANY and not re.fullmatch(_ETAG_VALUE, value):
+    if value != ETAG_ANY and not _ETAG_VALUE.fullmatch(value):
         raise ValueError(f"Value {value!r} is not a valid etag. Maybe it contains '\"'?")
 
 
@@ -207,7 +219,7 @@ def parse_etags(header: str | None) -> tuple[ETag, ...] | None:
     if header == ETAG_ANY:
         return (ETag(ETAG_ANY),)
     tags: list[ETag] = []
-    for match in re.finditer(_LIST_QUOTED_ETAG, header):
+    for match in _LIST_QUOTED_ETAG.finditer(header):
         if match.group(4) is not None:  # garbage: stop at the first bad member
             break
         tags.append(ETag(match.group(3), is_weak=bool(match.group(2))))
@@ -235,6 +247,9 @@ def is_ip_address(host: str | bytes | None) -> bool:
 
 def http_date(when: float | datetime.datetime | None = None) -> str:
     """Format a timestamp (default: now) as an RFC 9110 IMF-fixdate."""
+    import datetime  # (here and below: few programs format or parse dates this way)
+    import email.utils
+
     if when is None:
         when = datetime.datetime.now(datetime.timezone.utc)
     if isinstance(when, datetime.datetime):
@@ -248,6 +263,9 @@ def parse_http_date(value: str | None) -> datetime.datetime | None:
     """Parse an HTTP date into an aware UTC datetime; None when absent or invalid."""
     if not value:
         return None
+    import datetime
+    import email.utils
+
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

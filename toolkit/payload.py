@@ -24,7 +24,6 @@ from typing import IO, Any, Final, Protocol, TextIO
 from multidict import CIMultiDict
 
 from . import hdrs
-from .content_disposition import content_disposition_header
 from .helpers import parse_mimetype, sentinel
 from .streams import StreamReader
 
@@ -227,6 +226,8 @@ class Payload(ABC):
         **params: str,
     ) -> None:
         """Set the ``Content-Disposition`` header (see ``content_disposition_header``)."""
+        from .content_disposition import content_disposition_header  # (file and form parts)
+
         self._headers[hdrs.CONTENT_DISPOSITION] = content_disposition_header(
             disptype, quote_fields=quote_fields, _charset=_charset, params=params
         )

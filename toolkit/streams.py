@@ -8,7 +8,8 @@ buffered, ``protocol.pause_reading()`` is called, and once the buffer drains bel
 ``limit`` again, ``protocol.resume_reading()``.
 
 :class:`DataQueue` (a queue of whole messages, such as WebSocket frames) lives in
-:mod:`toolkit.dataqueue` and is re-exported here.
+:mod:`toolkit.dataqueue` and is re-exported here (loaded on first use: only
+WebSockets need it).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-from .dataqueue import DataQueue, EofStream, FlowControlDataQueue, FlowControlled
+from ._lazy import lazy_dir, lazy_load
+
+if TYPE_CHECKING:
+    from .dataqueue import DataQueue, EofStream, FlowControlDataQueue, FlowControlled
 
 __all__ = (
     "EMPTY_PAYLOAD",
@@ -33,6 +37,19 @@ __all__ = (
     "FlowControlDataQueue",
     "StreamReader",
 )
+
+_LAZY = dict.fromkeys(
+    ("DataQueue", "EofStream", "FlowControlDataQueue", "FlowControlled"), "toolkit.dataqueue"
+)
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_load(globals(), _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    return lazy_dir(globals(), _LAZY)
+
 
 _T = TypeVar("_T")
 
