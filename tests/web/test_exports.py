@@ -215,7 +215,8 @@ def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
         "    'toolkit.web.fileresponse', 'toolkit.web.staticfiles', 'toolkit.web.routedef',\n"
         "    'toolkit.web.views', 'toolkit.web.middlewares', 'toolkit.web.websocket',\n"
         "    'toolkit.client.ws', 'toolkit.client.tracing', 'toolkit.web.worker',\n"
-        "    'toolkit.web._forms', 'toolkit.multipart',\n"
+        "    'toolkit.web._forms', 'toolkit.multipart', 'toolkit.web.exceptions',\n"
+        "    'zstandard', 'brotli',\n"
         "    'pickle', 'email.parser', 'mimetypes', 'netrc'}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -232,6 +233,8 @@ def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
         ("View", "views"),
         ("normalize_path_middleware", "middlewares"),
         ("FileField", "_forms"),
+        ("HTTPNotFound", "exceptions"),
+        ("RequestPayloadError", "exceptions"),
     ],
 )
 def test_lazy_names_are_the_modules_objects(name: str, module: str) -> None:

@@ -40,10 +40,12 @@ _VERSION_RE = re.compile(rb"HTTP/([0-9])\.([0-9])")
 _STATUS_RE = re.compile(rb"[0-9]{3}")
 # Control characters other than HTAB, CR and LF: never valid anywhere in a head.
 _CTL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BARE_CR_RE = re.compile(rb"\r(?!\n)")
-_BARE_LF_RE = re.compile(rb"(?<!\r)\n")
-_ABSOLUTE_RE = re.compile(rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]")
-_AUTHORITY_RE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):[0-9]{1,5}")
+# Patterns for errors and rare request forms: compiled on first use (re caches them),
+# not at import.
+_BARE_CR = rb"\r(?!\n)"
+_BARE_LF = rb"(?<!\r)\n"
+_ABSOLUTE = rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]"
+_AUTHORITY = rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):[0-9]{1,5}"
 
 
 class HeadScanner:
@@ -162,12 +164,12 @@ def split_lines(head: bytes, lenient: bool, bare_lf_end: bool, what: str) -> lis
     """Split a head (ending with its last line's LF) into lines, rejecting bad line endings."""
     crlf = head.count(b"\r\n")
     if head.count(b"\r") != crlf:
-        pos = _BARE_CR_RE.search(head)
+        pos = re.search(_BARE_CR, head)
         off = pos.start() if pos else 0
         raise BadHttpMessage(f"bare CR (not followed by LF) at byte {off} of the {what}")
     if head.count(b"\n") != crlf or bare_lf_end:
         if not lenient:
-            pos = _BARE_LF_RE.search(head)
+            pos = re.search(_BARE_LF, head)
             off = pos.start() if pos else len(head)
             raise BadHttpMessage(
                 f"bare LF (line ending without CR) at byte {off} of the {what}; "
@@ -233,7 +235,7 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
         what = describe_byte(target[bad]) if target else "nothing"
         raise InvalidURLError(f"invalid request target {target[:100]!r}: {what} at offset {bad}")
     if method == b"CONNECT":
-        if _AUTHORITY_RE.fullmatch(target) is None:
+        if re.fullmatch(_AUTHORITY, target) is None:
             raise InvalidURLError(
                 f"invalid request target {target[:100]!r} for CONNECT: "
                 "must be authority-form host:port"
@@ -249,7 +251,7 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
                 f"not {method.decode('ascii')}"
             )
         return
-    if _ABSOLUTE_RE.match(target) is None:
+    if re.match(_ABSOLUTE, target) is None:
         raise InvalidURLError(
             f"invalid request target {target[:100]!r}: not origin-form ('/path'), "
             "absolute-form ('scheme://host/path'), authority-form or '*'"

@@ -2,7 +2,8 @@
 
 ``gzip`` and ``deflate`` always work (``deflate`` decoding accepts both the
 zlib-wrapped form the RFC names and the raw form some servers send); ``br``
-works when :mod:`brotli` imports and ``zstd`` when :mod:`zstandard` imports.
+works when :mod:`brotli` is installed and ``zstd`` when :mod:`zstandard` is (each
+is imported on first use).
 :data:`SUPPORTED_ENCODINGS` lists what is available.
 
 Decoders take ``max_decompressed_size``: once the decoded output would grow
@@ -14,21 +15,40 @@ past it they raise :class:`DecompressionLimitError` without producing the rest
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import zlib
 from typing import Any, Protocol
 
 from .errors import ContentEncodingError, DecompressionLimitError
 
+# The optional codec modules are looked up at import but loaded on first use:
+# a plain HTTP exchange needs neither.
+_MODULES = {"br": "brotli", "zstd": "zstandard"}
+_loaded: dict[str, Any] = {}
 
-def _optional(name: str) -> Any:
+
+def _installed(name: str) -> bool:
     try:
-        return importlib.import_module(name)
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # pragma: no cover - depends on the environment
+        return False
 
 
-_brotli = _optional("brotli")
-_zstd = _optional("zstandard")
+def codec_module(encoding: str) -> Any:
+    """The module behind an optional coding (``br``, ``zstd``), or None if unavailable."""
+    try:
+        return _loaded[encoding]
+    except KeyError:
+        pass
+    module = None
+    if encoding in SUPPORTED_ENCODINGS:
+        try:
+            module = importlib.import_module(_MODULES[encoding])
+        except ImportError:  # pragma: no cover - installed but broken
+            pass
+    _loaded[encoding] = module
+    return module
+
 
 __all__ = [
     "SUPPORTED_ENCODINGS",
@@ -41,8 +61,7 @@ __all__ = [
 SUPPORTED_ENCODINGS: tuple[str, ...] = (
     "gzip",
     "deflate",
-    *(("br",) if _brotli is not None else ()),
-    *(("zstd",) if _zstd is not None else ()),
+    *(coding for coding, module in _MODULES.items() if _installed(module)),
 )
 
 # Decoded output is produced in pieces of at most this size while a limit applies.
@@ -183,8 +202,9 @@ class _BrotliDecoder:
     encoding = "br"
 
     def __init__(self, max_size: int | None) -> None:
-        assert _brotli is not None
-        self._obj = _brotli.Decompressor()
+        brotli = codec_module("br")
+        self._error = brotli.error
+        self._obj = brotli.Decompressor()
         self._limit = _Limit("br", max_size)
         self._seen_input = False
 
@@ -210,7 +230,7 @@ class _BrotliDecoder:
                     break
                 room = min(self._limit.room(), _STEP)
                 chunk = self._obj.process(b"", output_buffer_limit=room)
-        except _brotli.error as exc:
+        except self._error as exc:
             raise ContentEncodingError(
                 f"cannot decode br body: {exc} (after {self._limit.total} decoded bytes)"
             ) from exc
@@ -229,9 +249,10 @@ class _ZstdDecoder:
     encoding = "zstd"
 
     def __init__(self, max_size: int | None) -> None:
-        assert _zstd is not None
+        zstd = codec_module("zstd")
+        self._error = zstd.ZstdError
         self._limit = _Limit("zstd", max_size)
-        self._dctx = _zstd.ZstdDecompressor()
+        self._dctx = zstd.ZstdDecompressor()
         self._obj = self._dctx.decompressobj()
         self._seen_input = False
         self._eof = False
@@ -260,7 +281,7 @@ class _ZstdDecoder:
                 if self._obj.eof:
                     self._eof = True
                     data = self._obj.unused_data + data
-        except _zstd.ZstdError as exc:
+        except self._error as exc:
             raise ContentEncodingError(
                 f"cannot decode zstd body: {exc} (after {self._limit.total} decoded bytes)"
             ) from exc
@@ -285,9 +306,9 @@ def get_decoder(encoding: str, max_decompressed_size: int | None = None) -> Deco
         return _ZlibDecoder("gzip", max_decompressed_size)
     if name == "deflate":
         return _ZlibDecoder("deflate", max_decompressed_size)
-    if name == "br" and _brotli is not None:
+    if name == "br" and codec_module("br") is not None:
         return _BrotliDecoder(max_decompressed_size)
-    if name == "zstd" and _zstd is not None:
+    if name == "zstd" and codec_module("zstd") is not None:
         return _ZstdDecoder(max_decompressed_size)
     raise ContentEncodingError(
         f"unsupported content coding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"
@@ -312,8 +333,7 @@ class _BrotliEncoder:
     encoding = "br"
 
     def __init__(self, level: int | None) -> None:
-        assert _brotli is not None
-        self._obj = _brotli.Compressor(quality=4 if level is None else level)
+        self._obj = codec_module("br").Compressor(quality=4 if level is None else level)
 
     def compress(self, data: bytes) -> bytes:
         return bytes(self._obj.process(data))
@@ -326,8 +346,9 @@ class _ZstdEncoder:
     encoding = "zstd"
 
     def __init__(self, level: int | None) -> None:
-        assert _zstd is not None
-        self._obj = _zstd.ZstdCompressor(level=3 if level is None else level).compressobj()
+        self._obj = (
+            codec_module("zstd").ZstdCompressor(level=3 if level is None else level).compressobj()
+        )
 
     def compress(self, data: bytes) -> bytes:
         return bytes(self._obj.compress(data))
@@ -345,9 +366,9 @@ def get_encoder(encoding: str, level: int | None = None) -> Encoder:
     name = encoding.strip().lower()
     if name in ("gzip", "deflate"):
         return _ZlibEncoder(name, level)
-    if name == "br" and _brotli is not None:
+    if name == "br" and codec_module("br") is not None:
         return _BrotliEncoder(level)
-    if name == "zstd" and _zstd is not None:
+    if name == "zstd" and codec_module("zstd") is not None:
         return _ZstdEncoder(level)
     raise ValueError(
         f"unsupported content coding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"

@@ -5,8 +5,8 @@ A parser turns bytes into a list of events: a :class:`RequestHead` or
 :class:`EndOfMessage`. Interim (1xx) responses are a lone :class:`ResponseHead`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typing.NamedTuple compiles every
+# field annotation given as a string, which made this module costly to import.
 from typing import NamedTuple, TypeAlias
 
 from multidict import CIMultiDictProxy

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import enum
 import zlib
-from typing import Any
 
+from toolkit.http.compression import SUPPORTED_ENCODINGS, codec_module
 from toolkit.web._helpers import parse_accept_encoding
 
 __all__ = ["ContentCoding", "choose_coding", "compress_bytes"]
-
-_brotli: Any = None
-try:
-    import brotli
-except ImportError:  # pragma: no cover - brotli is an optional speed-up
-    pass
-else:
-    _brotli = brotli
 
 
 class ContentCoding(enum.Enum):
@@ -33,15 +25,16 @@ _PREFERENCE = (ContentCoding.br, ContentCoding.gzip, ContentCoding.deflate)
 
 
 def _compressor_available(coding: ContentCoding) -> bool:
-    return coding is not ContentCoding.br or _brotli is not None
+    return coding is not ContentCoding.br or "br" in SUPPORTED_ENCODINGS
 
 
 def compress_bytes(coding: ContentCoding, data: bytes) -> bytes:
     """Compress a whole body with ``coding`` (deflate is the zlib format, RFC 9110 8.4.1.2)."""
     if coding is ContentCoding.br:
-        if _brotli is None:
+        brotli = codec_module("br")
+        if brotli is None:
             raise RuntimeError("brotli compression requested but the brotli module is missing")
-        result: bytes = _brotli.compress(data)
+        result: bytes = brotli.compress(data)
         return result
     wbits = 31 if coding is ContentCoding.gzip else zlib.MAX_WBITS
     compressor = zlib.compressobj(wbits=wbits)

@@ -12,7 +12,7 @@ from toolkit.web._helpers import parse_http_date
 
 __all__ = ["ConditionalHeaders"]
 
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = r"^bytes=(\d*)-(\d*)$"  # (compiled by re on first use)
 
 
 class ConditionalHeaders:
@@ -56,7 +56,7 @@ class ConditionalHeaders:
         start: int | None = None
         end: int | None = None
         if rng is not None:
-            match = _RANGE_RE.match(rng.strip())
+            match = re.match(_RANGE, rng.strip())
             if match is None:
                 raise ValueError(f"range not in acceptable format: {rng!r}")
             start = int(match.group(1)) if match.group(1) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING
 
 from multidict import CIMultiDict
 
@@ -16,6 +16,9 @@ from toolkit.web._helpers import (
     parse_content_type,
     parse_http_date,
 )
+
+if TYPE_CHECKING:
+    from http.cookies import SimpleCookie
 
 __all__ = ["HeadersMixin"]
 
@@ -40,6 +43,9 @@ class HeadersMixin:
         """Cookies to send as Set-Cookie headers."""
         cookies = self._cookies
         if cookies is None:
+            # http.cookies costs more to import than this package: only when used.
+            from http.cookies import SimpleCookie
+
             cookies = self._cookies = SimpleCookie()
         return cookies
 

@@ -17,8 +17,8 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from toolkit import hdrs
+from toolkit.web._errors import NotAppKeyWarning
 from toolkit.web._keys import AppKey
-from toolkit.web.exceptions import NotAppKeyWarning
 from toolkit.web.request import BaseRequest, Request
 from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRouter
 from toolkit.web.routing.dispatcher import UrlDispatcher

@@ -13,6 +13,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit.web._errors import NotAppKeyWarning, PayloadAccessError, RequestPayloadError
 from toolkit.web.response import Response
 
 if TYPE_CHECKING:
@@ -81,18 +82,6 @@ __all__ = [
     "HTTPNotExtended",
     "HTTPNetworkAuthenticationRequired",
 ]
-
-
-class NotAppKeyWarning(UserWarning):
-    """A plain ``str`` was used as an application state key instead of an ``AppKey``."""
-
-
-class RequestPayloadError(Exception):
-    """The request body could not be read: bad framing, or the client went away."""
-
-
-class PayloadAccessError(Exception):
-    """The request body was accessed after the response had been sent."""
 
 
 class _ResponseOptions(TypedDict, total=False):

@@ -30,7 +30,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .request import BaseRequest
@@ -77,9 +77,9 @@ class AbstractAccessLogger(abc.ABC):
         return True
 
 
-class _Directive(NamedTuple):
-    key: str
-    render: Callable[[BaseRequest, StreamResponse, float], str]
+# A compiled directive: its ``extra`` key and its renderer (a plain tuple: a NamedTuple
+# class is costly to create at import).
+_Directive = tuple[str, Callable[["BaseRequest", "StreamResponse", float], str]]
 
 
 def _remote(request: BaseRequest, response: StreamResponse, time: float) -> str:
@@ -183,12 +183,12 @@ class AccessLogger(AbstractAccessLogger):
             if match.group(2) is not None:
                 name, kind = match.group(2), match.group(3)
                 if kind == "i":
-                    directives.append(_Directive(f"i:{name}", _request_header(name)))
+                    directives.append((f"i:{name}", _request_header(name)))
                 else:
-                    directives.append(_Directive(f"o:{name}", _response_header(name)))
+                    directives.append((f"o:{name}", _response_header(name)))
             else:
                 key, render = _SIMPLE[token]
-                directives.append(_Directive(key, render))
+                directives.append((key, render))
         parts.append(log_format[pos:].replace("%", "%%"))
         return "".join(parts), tuple(directives)
 

@@ -25,13 +25,14 @@ from toolkit.http.errors import BadHttpMessage, HttpProcessingError
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
 
 from ._connection import _BODY, _HEAD, _IDLE, ConnectionControl, UpgradeParser
+from ._errors import PayloadAccessError, RequestPayloadError
 from ._server_errors import error_response, error_text, plain_response
-from .exceptions import HTTPException, PayloadAccessError, RequestPayloadError
 from .log import AbstractAccessLogger, AccessLogger, access_logger, server_logger
 from .response import Response
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
+    from .exceptions import HTTPException
     from .request import BaseRequest
     from .response import StreamResponse
     from .server import Server
@@ -512,6 +513,8 @@ class RequestHandler(ConnectionControl):
         self, request: BaseRequest, writer: StreamWriter, exc: Exception
     ) -> StreamResponse | HTTPException | None:
         """The response for a handler that raised ``exc``; None closes the connection."""
+        from .exceptions import HTTPException  # (imported on first use: see _errors)
+
         if isinstance(exc, HTTPException):
             return exc
         if isinstance(exc, asyncio.TimeoutError):

@@ -12,7 +12,6 @@ import socket
 import string
 import warnings
 from collections.abc import Callable, Mapping, MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import parse_qsl
@@ -27,7 +26,6 @@ from toolkit.streams import EmptyStreamReader, StreamReader
 from toolkit.web._conditional import ConditionalHeaders
 from toolkit.web._helpers import parse_content_type, parse_forwarded
 from toolkit.web._keys import LazyState, RequestKey
-from toolkit.web.exceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 
 if TYPE_CHECKING:
     from toolkit.multipart import MultipartReader
@@ -57,7 +55,7 @@ _T = TypeVar("_T")
 
 class BaseRequest(
     ConditionalHeaders,
-    LazyState["RequestKey[Any]"],
+    LazyState[RequestKey[Any]],
     MutableMapping["str | RequestKey[Any]", Any],
 ):
     """An HTTP request as the handler sees it.
@@ -306,6 +304,8 @@ class BaseRequest(
         try:
             base = URL.build(scheme=self.scheme, authority=host)
         except ValueError as exc:
+            from toolkit.web.exceptions import HTTPBadRequest
+
             raise HTTPBadRequest(text=f"Invalid Host header: {host!r}") from exc
         return base.join(self.rel_url)
 
@@ -366,6 +366,8 @@ class BaseRequest(
         """Cookies sent in the Cookie header(s), as a read-only mapping."""
         cookies = self._cookies
         if cookies is None:
+            from http.cookies import CookieError, SimpleCookie  # (costly to import)
+
             parsed: dict[str, str] = {}
             for header in self._message.headers.getall(hdrs.COOKIE, []):
                 jar: SimpleCookie = SimpleCookie()
@@ -431,6 +433,8 @@ class BaseRequest(
                 chunk = await self._payload.readany()
                 body.extend(chunk)
                 if limit and len(body) > limit:
+                    from toolkit.web.exceptions import HTTPRequestEntityTooLarge
+
                     raise HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
                 if not chunk:
                     break
@@ -487,6 +491,8 @@ class BaseRequest(
             for value in out.values():
                 if isinstance(value, FileField):
                     value.file.close()
+            from toolkit.web.exceptions import HTTPBadRequest
+
             raise HTTPBadRequest(text=f"Malformed {ctype or 'form'} body: {exc}") from exc
         self._post = MultiDictProxy(out)
         return self._post

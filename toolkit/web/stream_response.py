@@ -12,7 +12,6 @@ import itertools
 import sys
 from collections.abc import MutableMapping
 from http import HTTPStatus
-from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from multidict import CIMultiDict
@@ -26,6 +25,8 @@ from toolkit.web._response_headers import HeadersMixin
 from toolkit.web.writer import StreamWriter
 
 if TYPE_CHECKING:
+    from http.cookies import SimpleCookie
+
     from toolkit.web.request import BaseRequest
 
 __all__ = ["ContentCoding", "StreamResponse"]
@@ -75,7 +76,7 @@ def _reason_for(status: int) -> str:
 
 
 class StreamResponse(
-    HeadersMixin, LazyState["ResponseKey[Any]"], MutableMapping["str | ResponseKey[Any]", Any]
+    HeadersMixin, LazyState[ResponseKey[Any]], MutableMapping["str | ResponseKey[Any]", Any]
 ):
     """A response whose body is written piece by piece after :meth:`prepare`.
 

@@ -11,7 +11,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from toolkit import hdrs
-from toolkit.web.exceptions import HTTPMethodNotAllowed, HTTPNotFound
 from toolkit.web.routing.abc import (
     AbstractMatchInfo,
     AbstractResource,
@@ -46,7 +45,7 @@ def _method_table(resource: PlainResource) -> _MethodTable:
     return by_method, catch_all
 
 
-_NAME_SPLIT_RE = re.compile(r"[.:-]")
+_NAME_SEPARATORS = r"[.:-]"  # (compiled by re on first use)
 
 
 class ResourcesView(Sized, Iterable[AbstractResource]):
@@ -158,6 +157,9 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
             if match_info is not None:
                 return match_info
             allowed_methods |= allowed
+        # (The HTTP exceptions are imported on first use: see toolkit.web._errors.)
+        from toolkit.web.exceptions import HTTPMethodNotAllowed, HTTPNotFound
+
         if allowed_methods:
             return MatchInfoError(HTTPMethodNotAllowed(request.method, allowed_methods))
         return MatchInfoError(HTTPNotFound())
@@ -196,7 +198,7 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
             raise RuntimeError("cannot register a resource into a frozen router")
         name = resource.name
         if name is not None:
-            for part in _NAME_SPLIT_RE.split(name):
+            for part in re.split(_NAME_SEPARATORS, name):
                 if not part.isidentifier() or keyword.iskeyword(part):
                     raise ValueError(
                         f"incorrect route name {name!r}: route name should be a sequence of "

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DynamicResource", "PlainResource", "PrefixResource", "Resource"]
 
-_VAR_RE = re.compile(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}")
-_VAR_REGEX_RE = re.compile(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*):(?P<re>.+)\}")
+# (Patterns, not compiled ones: re compiles and caches them when a dynamic route is added.)
+_VAR = r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}"
+_VAR_REGEX = r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*):(?P<re>.+)\}"
 _GOOD = r"[^{}/]+"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -132,12 +133,12 @@ class DynamicResource(Resource):
         pattern = ""
         formatter = ""
         for part in re.split(r"(\{[_a-zA-Z][^{}]*(?:\{[^{}]*\}[^{}]*)*\})", path):
-            match = _VAR_RE.fullmatch(part)
+            match = re.fullmatch(_VAR, part)
             if match:
                 pattern += f"(?P<{match.group('var')}>{_GOOD})"
                 formatter += "{" + match.group("var") + "}"
                 continue
-            match = _VAR_REGEX_RE.fullmatch(part)
+            match = re.fullmatch(_VAR_REGEX, part)
             if match:
                 pattern += f"(?P<{match.group('var')}>{match.group('re')})"
                 formatter += "{" + match.group("var") + "}"

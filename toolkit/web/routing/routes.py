@@ -16,7 +16,6 @@ from yarl import URL
 
 from toolkit import hdrs
 from toolkit.http import HttpVersion11
-from toolkit.web.exceptions import HTTPException, HTTPExpectationFailed
 from toolkit.web.routing.abc import (
     AbstractMatchInfo,
     AbstractResource,
@@ -27,6 +26,7 @@ from toolkit.web.routing.abc import (
 
 if TYPE_CHECKING:
     from toolkit.web.app import Application
+    from toolkit.web.exceptions import HTTPException
     from toolkit.web.request import Request
     from toolkit.web.response import StreamResponse
 
@@ -54,6 +54,8 @@ async def default_expect_handler(request: Request) -> None:
             if transport is not None and not transport.is_closing():
                 transport.write(CONTINUE_LINE)
         else:
+            from toolkit.web.exceptions import HTTPExpectationFailed
+
             raise HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from toolkit import hdrs
-from toolkit.web.exceptions import HTTPMethodNotAllowed
 from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRoute
 from toolkit.web.routing.dispatcher import UrlDispatcher
 from toolkit.web.routing.resources import PrefixResource
@@ -37,6 +36,10 @@ def _dispatcher(app: Application) -> UrlDispatcher:
 
 def _allowed_of(match_info: AbstractMatchInfo) -> set[str]:
     exc = match_info.http_exception
+    if exc is None:
+        return set()
+    from toolkit.web.exceptions import HTTPMethodNotAllowed  # (loaded: exc is one of them)
+
     if isinstance(exc, HTTPMethodNotAllowed):
         return set(exc.allowed_methods)
     return set()
@@ -109,7 +112,7 @@ class AbstractRuleMatching(abc.ABC):
 class Domain(AbstractRuleMatching):
     """Match the Host header against one domain (optionally with a port)."""
 
-    _VALID = re.compile(r"(?!-)[a-z\d-]{1,63}(?<!-)")
+    _VALID = r"(?!-)[a-z\d-]{1,63}(?<!-)"  # a label (re compiles it on first use)
 
     def __init__(self, domain: str) -> None:
         self._domain = self.validation(domain)
@@ -129,7 +132,7 @@ class Domain(AbstractRuleMatching):
             raise ValueError(f"scheme not supported in domain {domain!r}")
         url = URL("http://" + domain)
         host = url.raw_host
-        if host is None or not all(self._VALID.fullmatch(label) for label in host.split(".")):
+        if host is None or not all(re.fullmatch(self._VALID, label) for label in host.split(".")):
             raise ValueError(f"domain not valid: {domain!r}")
         if url.port == 80 or url.explicit_port is None:
             return host
@@ -152,7 +155,7 @@ class Domain(AbstractRuleMatching):
 class MaskDomain(Domain):
     """Match a ``*.example.com`` style mask."""
 
-    _VALID = re.compile(r"(?!-)[a-z\d\*-]{1,63}(?<!-)")
+    _VALID = r"(?!-)[a-z\d\*-]{1,63}(?<!-)"
 
     def __init__(self, domain: str) -> None:
         super().__init__(domain)
