@@ -36,6 +36,7 @@ LooseCookies = (
 
 _SAVE_FORMAT: Final = "toolkit.cookiejar/1"
 _EMPTY_URL: Final = URL()
+_NO_ORIGINS: frozenset[URL] = frozenset()
 
 
 class AbstractCookieJar(Sized, Iterable["Morsel[str]"]):
@@ -163,6 +164,12 @@ def _default_path(url: URL) -> str:
     return path[: path.rfind("/")]
 
 
+def _origins(given: URL | str | Iterable[URL | str]) -> frozenset[URL]:
+    """The origins of ``treat_as_secure_origin`` (one URL or string, or several)."""
+    origins = [given] if isinstance(given, (URL, str)) else list(given)
+    return frozenset(URL(str(o)).origin() for o in origins)
+
+
 class CookieJar(AbstractCookieJar):
     """An RFC 6265 cookie store.
 
@@ -181,20 +188,16 @@ class CookieJar(AbstractCookieJar):
         loop: Any = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(loop=loop)
+        self._loop = loop  # (AbstractCookieJar.__init__, inline)
         self._cookies: defaultdict[tuple[str, str], SimpleCookie] = defaultdict(SimpleCookie)
         self._host_only_cookies: set[tuple[str, str]] = set()
         self._expirations: dict[tuple[str, str, str], float] = {}
         self._unsafe = unsafe
         self._quote_cookie = quote_cookie
         self._clock = clock if clock is not None else _now
-        if treat_as_secure_origin is None:
-            origins: list[URL | str] = []
-        elif isinstance(treat_as_secure_origin, (URL, str)):
-            origins = [treat_as_secure_origin]
-        else:
-            origins = list(treat_as_secure_origin)
-        self._treat_as_secure_origin = frozenset(URL(str(o)).origin() for o in origins)
+        self._treat_as_secure_origin: frozenset[URL] = (
+            _NO_ORIGINS if treat_as_secure_origin is None else _origins(treat_as_secure_origin)
+        )
 
     @property
     def quote_cookie(self) -> bool:

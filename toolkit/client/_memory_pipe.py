@@ -35,6 +35,20 @@ _READ_CHUNK = 256 * 1024
 class MemoryTransport(asyncio.Transport):
     """One end of an in-memory connection; create pairs with :func:`create_memory_pipe`."""
 
+    # The state of a new transport (class attributes: set per instance when changed).
+    _peer: MemoryTransport | None = None
+    _buffered = 0
+    _high_water = DEFAULT_HIGH_WATER
+    _low_water = DEFAULT_LOW_WATER
+    _writing_paused = False
+    _reading_paused = False
+    _flush_scheduled = False
+    _eof_pending = False  # write_eof() called; sent after the buffer
+    _eof_sent = False
+    _eof_received = False
+    _closing = False  # close() or abort() called
+    _lost = False  # connection_lost() was scheduled
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -45,24 +59,12 @@ class MemoryTransport(asyncio.Transport):
         extra: dict[str, Any] | None = None,
     ) -> None:
         info: dict[str, Any] = {"sockname": sockname, "peername": peername, "socket": None}
-        info.update(extra or {})
-        super().__init__(info)
-        self._info = info
+        if extra:
+            info.update(extra)
+        self._extra = self._info = info  # (asyncio.BaseTransport.__init__, inline)
         self._loop = loop
         self._protocol = protocol
-        self._peer: MemoryTransport | None = None
         self._outgoing: collections.deque[bytes] = collections.deque()
-        self._buffered = 0
-        self._high_water = DEFAULT_HIGH_WATER
-        self._low_water = DEFAULT_LOW_WATER
-        self._writing_paused = False
-        self._reading_paused = False
-        self._flush_scheduled = False
-        self._eof_pending = False  # write_eof() called; sent after the buffer
-        self._eof_sent = False
-        self._eof_received = False
-        self._closing = False  # close() or abort() called
-        self._lost = False  # connection_lost() was scheduled
 
     def __repr__(self) -> str:
         state = "closed" if self._lost else "closing" if self._closing else "open"
@@ -119,7 +121,7 @@ class MemoryTransport(asyncio.Transport):
         return self._buffered
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
+        if type(data) is not bytes and not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes-like, got {type(data).__name__}")
         if self._eof_pending:
             raise RuntimeError("Cannot call write() after write_eof()")
@@ -130,11 +132,13 @@ class MemoryTransport(asyncio.Transport):
             # Writing to a connection the peer has closed resets it.
             self._connection_lost(ConnectionResetError("the peer closed the in-memory connection"))
             return
-        chunk = bytes(data)
+        chunk = bytes(data)  # (a copy unless it is bytes already: the caller may reuse it)
         self._outgoing.append(chunk)
         self._buffered += len(chunk)
-        self._check_high_water()
-        self._schedule_flush()
+        if self._buffered > self._high_water:
+            self._check_high_water()
+        if not self._flush_scheduled:
+            self._schedule_flush()
 
     def can_write_eof(self) -> bool:
         return True
@@ -187,7 +191,8 @@ class MemoryTransport(asyncio.Transport):
                 ConnectionResetError("the peer closed the in-memory connection with data unread")
             )
             return
-        self._check_low_water()
+        if self._writing_paused:
+            self._check_low_water()
         if self._outgoing:
             return  # the peer paused reading; its resume_reading() flushes again
         if self._eof_pending and not self._eof_sent:
@@ -209,8 +214,12 @@ class MemoryTransport(asyncio.Transport):
             self._report("protocol.data_received() failed", exc)
             self.abort()
 
-    def _peer_eof(self) -> None:
-        """The peer sent its last byte (half-close or close)."""
+    def _peer_eof(self, *, finishing: bool = False) -> None:
+        """The peer sent its last byte (half-close or close).
+
+        ``finishing``: called by the peer's :meth:`_finish_close`, which completes our
+        close itself when nothing is left to send (so no flush is scheduled for it).
+        """
         if self._lost or self._eof_received:
             return
         self._eof_received = True
@@ -219,7 +228,12 @@ class MemoryTransport(asyncio.Transport):
         except Exception as exc:
             self._report("protocol.eof_received() failed", exc)
             keep_open = False
-        if not keep_open:
+        if keep_open:
+            return
+        if finishing and not self._closing and not self._outgoing and not self._eof_pending:
+            self._closing = True  # (close() without the flush: see _finish_close)
+            self._reading_paused = True
+        else:
             self.close()
 
     def _connection_lost(self, exc: Exception | None, *, now: bool = False) -> None:
@@ -277,12 +291,24 @@ class MemoryTransport(asyncio.Transport):
             return False  # bytes (or a reset) in flight: leave it to the loop
         if peer is not None and not self._eof_sent:
             self._eof_sent = True
-            peer._peer_eof()
+            peer._peer_eof(finishing=True)
         self._connection_lost(None, now=True)
-        if peer is not None and peer._closing and not peer._lost and not peer._outgoing:
-            peer._eof_sent = True  # nobody is left to tell
-            peer._connection_lost(None, now=True)
+        if peer is not None and peer._closing and not peer._lost:
+            if peer._outgoing or peer._eof_pending:
+                peer._schedule_flush()  # (it answered the EOF: it finds us gone and resets)
+            else:
+                peer._eof_sent = True  # nobody is left to tell
+                peer._connection_lost(None, now=True)
         return True
+
+    def _close_at_once(self) -> None:
+        """:meth:`close`, completed now when nothing is in flight (see :meth:`_finish_close`)."""
+        if self._closing or self._lost:
+            return
+        self._closing = True
+        self._reading_paused = True
+        if not self._finish_close():
+            self._schedule_flush()
 
     def abort(self) -> None:
         """Close at once, dropping buffered bytes; the peer sees a reset."""

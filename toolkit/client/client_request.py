@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
@@ -16,6 +15,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.client._construct import constructor
 from toolkit.client.exceptions import (
     ClientConnectionError,
@@ -24,19 +24,20 @@ from toolkit.client.exceptions import (
     RequestInfo,
     _make_request_info,
 )
-from toolkit.client.writer import RequestWriter
 from toolkit.http import SUPPORTED_ENCODINGS, HttpVersion, HttpVersion10, HttpVersion11
 
 if TYPE_CHECKING:
     from toolkit.client.connector import Connection
     from toolkit.client.response import ClientResponse
+    from toolkit.client.writer import RequestWriter
     from toolkit.helpers import BasicAuth
 
 __all__ = ["ClientRequest", "ConnectionKey", "check_header_field", "default_accept_encoding"]
 
-_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FORBIDDEN_RE = re.compile(r"[\r\n\x00]")
-_FORBIDDEN_TARGET_RE = re.compile(r"[\r\n\x00 \t]")
+# Compiled on first use: the usual request (no header given, a known method) needs none.
+_TOKEN_RE = lazy_pattern(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_RE = lazy_pattern(r"[\r\n\x00]")
+_FORBIDDEN_TARGET_RE = lazy_pattern(r"[\r\n\x00 \t]")
 
 USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiotoolkit/0.1"
 
@@ -575,6 +576,8 @@ class ClientRequest:
             await protocol.drain()
             self._body_sent = True
         else:
+            from toolkit.client.writer import RequestWriter  # (only requests with a body)
+
             writer = RequestWriter(
                 protocol,
                 chunked=bool(self.chunked),

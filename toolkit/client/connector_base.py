@@ -94,6 +94,8 @@ class BaseConnector:
     """The connection pool every connector shares; subclasses open the connections."""
 
     _source_traceback: traceback.StackSummary | None = None
+    _cleanup_handle: asyncio.TimerHandle | None = None
+    _cleanup_closed_handle: asyncio.TimerHandle | None = None
 
     def __init__(
         self,
@@ -156,8 +158,6 @@ class BaseConnector:
         self._waiters: collections.deque[tuple[Hashable, asyncio.Future[None]]] = (
             collections.deque()
         )
-        self._cleanup_handle: asyncio.TimerHandle | None = None
-        self._cleanup_closed_handle: asyncio.TimerHandle | None = None
         self._cleanup_closed_transports: list[asyncio.Transport] = []
         self._closing: set[ResponseHandler] = set()
 
@@ -235,16 +235,18 @@ class BaseConnector:
         if self._closed:
             return []
         self._closed = True
-        closing = [p for p in self._closing if not p.closed.done()]
-        closing += [p for idle in self._conns.values() for p, _ in idle]
-        closing += [p for p in self._acquired if not isinstance(p, _Placeholder)]
-        for handle in (self._cleanup_handle, self._cleanup_closed_handle):
-            if handle is not None:
-                handle.cancel()
+        closing = [p for p in self._closing if not p.closed.done()] if self._closing else []
+        if self._cleanup_handle is not None:
+            self._cleanup_handle.cancel()
+        if self._cleanup_closed_handle is not None:
+            self._cleanup_closed_handle.cancel()
         for idle in self._conns.values():
             for protocol, _ in idle:
+                closing.append(protocol)
                 protocol.close()
         for protocol in self._acquired:
+            if not isinstance(protocol, _Placeholder):
+                closing.append(protocol)
             protocol.close()
         for transport in self._cleanup_closed_transports:
             transport.abort()
@@ -308,7 +310,7 @@ class BaseConnector:
         timeout = timeout or DEFAULT_TIMEOUT
         connect_timeout = timeout.connect if timeout.connect else self._conn_timeout
         if not connect_timeout:  # (the default): no deadline to set up
-            return await self._connect(req, traces, timeout)
+            return await self._connect(req, traces, timeout, key)
         url = getattr(req, "url", None)
 
         def error() -> BaseException:
@@ -317,18 +319,19 @@ class BaseConnector:
             )
 
         async with ceil_timeout(connect_timeout, timeout.ceil_threshold, error=error):
-            return await self._connect(req, traces, timeout)
+            return await self._connect(req, traces, timeout, key)
 
-    async def _connect(self, req: Any, traces: list[Any], timeout: ClientTimeout) -> Connection:
+    async def _connect(
+        self, req: Any, traces: list[Any], timeout: ClientTimeout, key: Hashable
+    ) -> Connection:
         loop = self._get_loop()
-        key: Hashable = req.connection_key
         protocol = self._get_idle(key)
         if protocol is not None:
             self._acquire(key, protocol)
             await _trace(traces, "send_connection_reuseconn")
             return Connection(self, key, protocol, loop)
 
-        if not self._available(key) or any(k == key for k, _ in self._waiters):
+        if not self._available(key) or (self._waiters and any(k == key for k, _ in self._waiters)):
             protocol = await self._wait_for_slot(key, traces)
             if protocol is not None:
                 self._acquire(key, protocol)
@@ -338,9 +341,11 @@ class BaseConnector:
         placeholder = _Placeholder()
         self._acquire(key, placeholder)
         try:
-            await _trace(traces, "send_connection_create_start")
+            if traces:
+                await _trace(traces, "send_connection_create_start")
             protocol = await self._create_connection(req, traces, timeout)
-            await _trace(traces, "send_connection_create_end")
+            if traces:
+                await _trace(traces, "send_connection_create_end")
         except BaseException:
             if not self._closed:
                 self._drop_acquired(key, placeholder)

@@ -32,10 +32,10 @@ _client_ports = itertools.count(50000)
 
 
 class _MemoryClosing:
-    """What :meth:`MemoryConnector.close` returns: awaiting it waits for the
-    connections to go and for the app (if the connector started it) to clean up."""
+    """What :meth:`MemoryConnector.close` returns when the connector started the app:
+    awaiting it waits for the connections to go and for the app to clean up."""
 
-    def __init__(self, closing: Any, cleanup: asyncio.Task[None] | None) -> None:
+    def __init__(self, closing: Any, cleanup: asyncio.Task[None]) -> None:
         self._closing = closing
         self._cleanup = cleanup
 
@@ -44,8 +44,7 @@ class _MemoryClosing:
 
     async def _wait(self) -> None:
         await self._closing
-        if self._cleanup is not None:
-            await self._cleanup
+        await self._cleanup
 
 
 class MemoryConnector(BaseConnector):
@@ -66,6 +65,10 @@ class MemoryConnector(BaseConnector):
 
     allowed_protocol_schema_set = frozenset({"", "http", "https", "ws", "wss"})
 
+    _runner: AppRunner | None = None
+    _setup_lock: asyncio.Lock | None = None
+    _factory: Callable[[], asyncio.BaseProtocol] | None = None
+
     def __init__(
         self,
         target: Any,
@@ -74,19 +77,16 @@ class MemoryConnector(BaseConnector):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._target = target
+        self._server_kwargs = dict(server_kwargs) if server_kwargs else {}
+        if not server_kwargs and hasattr(target, "start_server") and hasattr(target, "handler"):
+            return  # a test server: looked up when connecting (it may start later)
         from toolkit.web.app import Application
 
-        self._target = target
-        self._server_kwargs = dict(server_kwargs or {})
-        self._runner: AppRunner | None = None
-        self._setup_lock: asyncio.Lock | None = None
-        self._factory: Callable[[], asyncio.BaseProtocol] | None = None
         if isinstance(target, Application):
             return
         if server_kwargs:
             raise TypeError("server_kwargs are only accepted with a web.Application target")
-        if hasattr(target, "start_server") and hasattr(target, "handler"):
-            return  # a test server: looked up when connecting (it may start later)
         if not callable(target):
             raise TypeError(
                 "MemoryConnector needs a web.Application, a test server, a web.Server or "
@@ -156,21 +156,18 @@ class MemoryConnector(BaseConnector):
 
         Awaitable; awaiting also waits for the connections and the app's cleanup."""
         was_closed = self.closed
-        # Idle keep-alive connections have nothing in flight: their close is finished
-        # at once (both ends see it now) instead of over a few loop iterations, so
-        # awaiting the result has nothing to wait for.
-        idle: list[MemoryTransport] = []
         if not was_closed:
+            # Idle keep-alive connections have nothing in flight: their close is finished
+            # at once (both ends see it now) instead of over a few loop iterations, so
+            # awaiting the result has nothing to wait for.
             for conns in self._conns.values():
                 for protocol, _ in conns:
                     transport = protocol.transport
                     if isinstance(transport, MemoryTransport):
-                        idle.append(transport)
+                        transport._close_at_once()
         closing = super().close()
-        for transport in idle:
-            transport._finish_close()
-        cleanup: asyncio.Task[None] | None = None
         runner, self._runner = self._runner, None
-        if runner is not None and not was_closed:
-            cleanup = self._get_loop().create_task(runner.cleanup())
+        if runner is None or was_closed:
+            return closing  # (nothing of the app's to wait for)
+        cleanup = self._get_loop().create_task(runner.cleanup())
         return _MemoryClosing(closing, cleanup)

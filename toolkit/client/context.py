@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from toolkit.client.response import ClientResponse
 
@@ -14,17 +14,17 @@ if TYPE_CHECKING:
 
 __all__ = ["_RequestContextManager", "_SessionRequestContextManager"]
 
-_RespT = TypeVar("_RespT", bound=ClientResponse)
 
-
-class _BaseRequestContextManager(Generic[_RespT]):
+# (Not generic over the response type: one subclass, and a subscripted generic base
+# costs its creation at import.)
+class _BaseRequestContextManager:
     """``await`` it for the response, or ``async with`` it to release on exit."""
 
     __slots__ = ("_coro", "_resp")
 
-    def __init__(self, coro: Coroutine[Any, Any, _RespT]) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
         self._coro = coro
-        self._resp: _RespT | None = None
+        self._resp: ClientResponse | None = None
 
     def send(self, arg: None) -> Any:
         return self._coro.send(arg)
@@ -35,18 +35,18 @@ class _BaseRequestContextManager(Generic[_RespT]):
     def close(self) -> None:
         self._coro.close()
 
-    def __await__(self) -> Generator[Any, None, _RespT]:
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
         return self._coro.__await__()
 
-    def __iter__(self) -> Generator[Any, None, _RespT]:
+    def __iter__(self) -> Generator[Any, None, ClientResponse]:
         return self.__await__()
 
-    async def __aenter__(self) -> _RespT:
+    async def __aenter__(self) -> ClientResponse:
         self._resp = await self._coro
         return self._resp
 
 
-class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
+class _RequestContextManager(_BaseRequestContextManager):
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,

@@ -26,15 +26,6 @@ from toolkit.client.exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
-from toolkit.client.redirects import (
-    REDIRECT_STATUSES,
-    is_resendable,
-    next_method,
-    redirect_target,
-    same_origin,
-    strip_body_headers,
-    strip_for_new_origin,
-)
 from toolkit.client.response import ClientResponse
 from toolkit.client.timeouts import ClientTimeout
 from toolkit.cookiejar import CookieJar
@@ -48,6 +39,9 @@ __all__ = ["RequestOptions", "auth_for", "send_following_redirects", "send_once"
 
 _HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: ``toolkit.client.redirects.REDIRECT_STATUSES``: that module loads on the first redirect
+#: (or the first session credentials) instead of with every session.
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def auth_for(
@@ -64,6 +58,8 @@ def auth_for(
         return None  # the request takes the credentials from the URL
     # Session credentials go to the origin asked for (the base URL's, if any), never
     # to another origin a redirect leads to.
+    from toolkit.client.redirects import same_origin
+
     if (
         session._default_auth is not None
         and same_origin(first_url, url)
@@ -194,11 +190,20 @@ async def send_following_redirects(
         resp = await send_once(session, opts, redirected=bool(history), first_url=first_url)
         if resp._cookies:  # (only made when the response set cookies)
             session._cookie_jar.update_cookies(resp._cookies, resp.url)
-        if not opts.allow_redirects or resp.status not in REDIRECT_STATUSES:
+        if not opts.allow_redirects or resp.status not in _REDIRECT_STATUSES:
             break
         location = resp.headers.get(hdrs.LOCATION) or resp.headers.get(hdrs.URI)
         if location is None:
             break
+        from toolkit.client.redirects import (
+            is_resendable,
+            next_method,
+            redirect_target,
+            same_origin,
+            strip_body_headers,
+            strip_for_new_origin,
+        )
+
         step = next_method(resp.status, resp.method)
         if step.keep_body and not is_resendable(opts.data):
             break  # the body cannot be sent again: hand the 3xx to the caller

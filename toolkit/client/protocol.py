@@ -39,6 +39,15 @@ _object_new = object.__new__
 _FRESH_PARSER_METHODS = frozenset({"HEAD", "CONNECT"})
 
 
+def _never() -> None:
+    """The callback of the disabled read timer (it never fires)."""
+
+
+#: The read timer of connections without a ``sock_read`` timeout: never scheduled
+#: (``reset()`` and ``cancel()`` have nothing to do), never changed.
+_NO_READ_TIMER = ReadTimer(None, None, _never)  # type: ignore[arg-type]
+
+
 def _weak_timeout_callback(protocol: ResponseHandler) -> Callable[[], None]:
     """``protocol._on_read_timeout`` without a strong reference: the protocol owns its
     read timer, and a bound method there would make a cycle for the garbage collector."""
@@ -55,37 +64,37 @@ def _weak_timeout_callback(protocol: ResponseHandler) -> Callable[[], None]:
 class ResponseHandler(asyncio.Protocol):
     """Reads responses off one connection; see the module docstring."""
 
+    # The state of a new connection (class attributes: set per instance when changed).
+    transport: asyncio.Transport | None = None
+    _parser: Any = None
+    _parser_config: tuple[Any, ...] = ()
+    _method = "GET"
+    _read_until_eof = True
+    _read_bufsize = 2**16
+    _timer: Any = None
+    #: A shared, disabled timer until a request sets a ``sock_read`` timeout.
+    _read_timer: ReadTimer = _NO_READ_TIMER
+    _head_waiter: asyncio.Future[None] | None = None
+    _continue_waiter: asyncio.Future[None] | None = None
+    _payload: StreamReader | None = None  # body of the message being received
+    _skip_body = False  # read_until_eof=False and a close-delimited body
+    _awaiting_head = False
+    _exception: BaseException | None = None
+    _should_close = False
+    _upgraded = False
+    _trailing_data = b""
+    _data_receiver: Callable[[bytes], None] | None = None
+    _eof_receiver: Callable[[BaseException | None], None] | None = None
+    _reading_paused = False
+    _writing_paused = False
+    _drain_waiter: asyncio.Future[None] | None = None
+    _connection_lost = False
+    _closing_transport: asyncio.Transport | None = None
+
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop if loop is not None else asyncio.get_running_loop()
-        self.transport: asyncio.Transport | None = None
-        self._parser: Any = None
-        self._parser_config: tuple[Any, ...] = ()
-        self._method = "GET"
-        self._read_until_eof = True
-        self._read_bufsize = 2**16
-        self._timer: Any = None
-        self._read_timer = ReadTimer(self._loop, None, _weak_timeout_callback(self))
-
         self._responses: collections.deque[tuple[ResponseHead, StreamReader]] = collections.deque()
-        self._head_waiter: asyncio.Future[None] | None = None
-        self._continue_waiter: asyncio.Future[None] | None = None
-        self._payload: StreamReader | None = None  # body of the message being received
-        self._skip_body = False  # read_until_eof=False and a close-delimited body
-        self._awaiting_head = False
         self._unparsed = bytearray()  # bytes received while no response was expected
-
-        self._exception: BaseException | None = None
-        self._should_close = False
-        self._upgraded = False
-        self._trailing_data = b""
-        self._data_receiver: Callable[[bytes], None] | None = None
-        self._eof_receiver: Callable[[BaseException | None], None] | None = None
-
-        self._reading_paused = False
-        self._writing_paused = False
-        self._drain_waiter: asyncio.Future[None] | None = None
-        self._connection_lost = False
-        self._closing_transport: asyncio.Transport | None = None
         #: Done once the connection is fully closed (``connection_lost`` was called).
         self.closed: asyncio.Future[None] = self._loop.create_future()
 
@@ -183,10 +192,15 @@ class ResponseHandler(asyncio.Protocol):
         self._read_bufsize = read_bufsize
         self._timer = timer
         read_timer = self._read_timer
-        if read_timer._handle is not None:
-            read_timer.cancel()
-        read_timer._timeout = read_timeout  # (the property setters, inline)
-        read_timer._ceil_threshold = timeout_ceil_threshold
+        if read_timer is not _NO_READ_TIMER:
+            if read_timer._handle is not None:
+                read_timer.cancel()
+            read_timer._timeout = read_timeout  # (the property setters, inline)
+            read_timer._ceil_threshold = timeout_ceil_threshold
+        elif read_timeout:
+            self._read_timer = ReadTimer(
+                self._loop, read_timeout, _weak_timeout_callback(self), timeout_ceil_threshold
+            )
         config = (
             max_line_size,
             max_field_size,

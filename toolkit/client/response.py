@@ -12,12 +12,13 @@ import warnings
 from collections.abc import Callable, Generator, Mapping
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_dir, lazy_load
 from toolkit.client.exceptions import (
     ClientConnectionError,
     ClientResponseError,
@@ -27,6 +28,7 @@ from toolkit.client.exceptions import (
 from toolkit.http import HttpVersion
 
 if TYPE_CHECKING:
+    from toolkit.client._content_disposition import ContentDisposition as ContentDisposition
     from toolkit.client.connector import Connection
     from toolkit.streams import StreamReader
 
@@ -40,12 +42,16 @@ _LINK_PATTERN = r"(?s)\s*<(.*)>(.*)$"
 _LINK_PARAM_PATTERN = r"\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$"
 
 
-class ContentDisposition(NamedTuple):
-    """A parsed ``Content-Disposition`` header."""
+#: Names this module exports but loads on first use (PEP 562).
+_LAZY_NAMES = {"ContentDisposition": "toolkit.client._content_disposition"}
 
-    type: str | None
-    parameters: MappingProxyType[str, str]
-    filename: str | None
+
+def __getattr__(name: str) -> Any:
+    return lazy_load(globals(), _LAZY_NAMES, name)
+
+
+def __dir__() -> list[str]:
+    return lazy_dir(globals(), _LAZY_NAMES)
 
 
 class _Done:
@@ -395,6 +401,7 @@ class ClientResponse:
         raw = self._headers.get(hdrs.CONTENT_DISPOSITION) if self._headers else None
         if raw is None:
             return None
+        from toolkit.client._content_disposition import ContentDisposition
         from toolkit.multipart import parse_content_disposition
 
         disposition_type, params = parse_content_disposition(raw)

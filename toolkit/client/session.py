@@ -24,7 +24,6 @@ from toolkit.client.pipeline import RequestOptions, send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
 from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline
-from toolkit.client.tls import merge_ssl_params
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
@@ -146,7 +145,7 @@ class ClientSession:
 
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
         self._skip_auto_headers: frozenset[istr] = frozenset(
-            istr(name) for name in (skip_auto_headers or ())
+            map(istr, skip_auto_headers) if skip_auto_headers else ()
         )
         self._default_auth = auth
         self._default_proxy = URL(proxy) if isinstance(proxy, str) else proxy
@@ -325,6 +324,8 @@ class ClientSession:
             or ssl_context is not None
             or fingerprint is not None
         ):
+            from toolkit.client.tls import merge_ssl_params  # (only TLS options need it)
+
             ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint, stacklevel=5)
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")

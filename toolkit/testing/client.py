@@ -110,22 +110,29 @@ class TestClient:
         self._make_session()
 
     def _make_session(self) -> ClientSession:
-        if self._session is None:
-            kwargs = dict(self._session_kwargs)
-            if kwargs.get("connector") is None:
+        session = self._session
+        if session is None:
+            kwargs = self._session_kwargs
+            connector = kwargs.get("connector")
+            if connector is None:
                 # Explicit, so that a mock active in the test (``mock_http``) does not
                 # stand in for the test server.
                 if self._server.transport == "memory":
-                    kwargs["connector"] = MemoryConnector(self._server)
+                    connector = MemoryConnector(self._server)
                 else:
                     # Imported here: a suite that only serves from memory never needs
                     # the TCP connector's modules (DNS, TLS, proxies).
                     from toolkit.client.connector import TCPConnector
 
-                    kwargs["connector"] = TCPConnector()
+                    connector = TCPConnector()
             jar = self._cookie_jar if self._cookie_jar is not None else CookieJar(unsafe=True)
-            self._session = ClientSession(cookie_jar=jar, **kwargs)
-        return self._session
+            if kwargs:
+                kwargs = dict(kwargs, connector=connector)
+                session = ClientSession(cookie_jar=jar, **kwargs)
+            else:
+                session = ClientSession(connector=connector, cookie_jar=jar)
+            self._session = session
+        return session
 
     # ------------------------------------------------------------------ properties
 
@@ -171,7 +178,8 @@ class TestClient:
             raise RuntimeError(f"{self!r} is closed")
         if not self._server.started:
             await self.start_server()
-        resp = await self.session.request(method, self.make_url(path), **kwargs)
+        # (The session's coroutine itself: request() would wrap it in a context manager.)
+        resp = await self.session._request(method, self.make_url(path), **kwargs)
         self._responses.append(resp)
         return resp
 
