@@ -184,32 +184,6 @@ def test_importing_the_http_core_does_not_import_the_client() -> None:
     assert result.stdout.strip() == "False"
 
 
-def test_a_plain_test_client_get_leaves_the_shared_extras_unloaded() -> None:
-    # Credentials, proxy settings, message queues (WebSockets) and Content-Disposition
-    # load on first use; a served GET through the test client needs none of them.
-    code = (
-        "import sys, asyncio\n"
-        "from toolkit import web\n"
-        "from toolkit.testing.client import TestClient\n"
-        "from toolkit.testing.server import TestServer\n"
-        "async def hello(request):\n"
-        "    return web.Response(text='hello')\n"
-        "async def main():\n"
-        "    app = web.Application()\n"
-        "    app.router.add_get('/', hello)\n"
-        "    async with TestClient(TestServer(app)) as client:\n"
-        "        resp = await client.get('/')\n"
-        "        assert await resp.text() == 'hello'\n"
-        "asyncio.run(main())\n"
-        "print(sorted(m for m in sys.modules if m in {\n"
-        "    'toolkit.auth', 'toolkit.proxy_env', 'toolkit.dataqueue',\n"
-        "    'toolkit.content_disposition'}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
-
-
 def test_version() -> None:
     assert toolkit.__version__ == "0.1.0"
 

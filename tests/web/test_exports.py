@@ -191,33 +191,75 @@ def test_helpers_are_not_shadowed_by_modules() -> None:
     assert not isinstance(toolkit.web.run_app, types.ModuleType)
 
 
-def test_plain_http_imports_leave_the_optional_modules_alone() -> None:
-    # What a plain HTTP test does: build an app, serve it, GET it with a session. The
-    # modules it does not need (ours, and stdlib ones for cookie jar files, exact
-    # Content-Type parsing, file type guessing, .netrc files) load on first use only
-    # (a fresh interpreter: this one has them all).
-    code = (
-        "import sys, asyncio\n"
-        "from toolkit import web\n"
+#: Modules no plain HTTP test needs: ours, and stdlib ones for cookie jar files, exact
+#: Content-Type parsing, file type guessing and .netrc files.
+_OPTIONAL_MODULES = (
+    "toolkit.web.fileresponse",
+    "toolkit.web.staticfiles",
+    "toolkit.web.routedef",
+    "toolkit.web.views",
+    "toolkit.web.middlewares",
+    "toolkit.web.websocket",
+    "toolkit.client.ws",
+    "toolkit.client.tracing",
+    "toolkit.web.worker",
+    "toolkit.web._forms",
+    "toolkit.multipart",
+    "toolkit.web.exceptions",
+    "toolkit.client.redirects",
+    "toolkit.client.writer",
+    "toolkit.client._content_disposition",
+    "toolkit.auth",
+    "toolkit.proxy_env",
+    "toolkit.dataqueue",
+    "toolkit.content_disposition",
+    "zstandard",
+    "brotli",
+    "pickle",
+    "email.parser",
+    "mimetypes",
+    "netrc",
+)
+
+#: Two plain HTTP tests: a session GET from a TCP test server, a test client's GET
+#: through memory (which must not load the TCP connector and its TLS options either).
+_PLAIN_GETS = {
+    "tcp-session": (
         "from toolkit.client.session import ClientSession\n"
-        "from toolkit.testing.server import TestServer\n"
-        "async def hello(request):\n"
-        "    return web.Response(text='hello')\n"
-        "async def main():\n"
-        "    app = web.Application()\n"
-        "    app.router.add_get('/', hello)\n"
+        "async def get(app):\n"
         "    async with TestServer(app) as server, ClientSession() as session:\n"
         "        async with session.get(server.make_url('/')) as resp:\n"
         "            assert await resp.text() == 'hello'\n"
-        "            assert (resp.content_type, resp.charset) == ('text/plain', 'utf-8')\n"
-        "asyncio.run(main())\n"
-        "print(sorted(m for m in sys.modules if m in {\n"
-        "    'toolkit.web.fileresponse', 'toolkit.web.staticfiles', 'toolkit.web.routedef',\n"
-        "    'toolkit.web.views', 'toolkit.web.middlewares', 'toolkit.web.websocket',\n"
-        "    'toolkit.client.ws', 'toolkit.client.tracing', 'toolkit.web.worker',\n"
-        "    'toolkit.web._forms', 'toolkit.multipart', 'toolkit.web.exceptions',\n"
-        "    'zstandard', 'brotli',\n"
-        "    'pickle', 'email.parser', 'mimetypes', 'netrc'}))\n"
+        "            assert (resp.content_type, resp.charset) == ('text/plain', 'utf-8')\n",
+        [],
+    ),
+    "memory-test-client": (
+        "from toolkit.testing.client import TestClient\n"
+        "async def get(app):\n"
+        "    async with TestClient(TestServer(app, transport='memory')) as client:\n"
+        "        async with client.get('/') as resp:\n"
+        "            assert await resp.text() == 'hello'\n",
+        ["toolkit.client.connector_tcp", "toolkit.client.tls"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_PLAIN_GETS))
+def test_plain_http_imports_leave_the_optional_modules_alone(kind: str) -> None:
+    # They load on first use only (checked in a fresh interpreter: this one has them all).
+    get, more = _PLAIN_GETS[kind]
+    unwanted = [*_OPTIONAL_MODULES, *more]
+    code = (
+        "import sys, asyncio\n"
+        "from toolkit import web\n"
+        "from toolkit.testing.server import TestServer\n"
+        f"{get}"
+        "async def hello(request):\n"
+        "    return web.Response(text='hello')\n"
+        "app = web.Application()\n"
+        "app.router.add_get('/', hello)\n"
+        "asyncio.run(get(app))\n"
+        f"print(sorted(m for m in sys.modules if m in {unwanted!r}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
