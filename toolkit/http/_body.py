@@ -7,11 +7,11 @@ returns True once the body is complete.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from multidict import CIMultiDictProxy
 
+from .._lazy import lazy_pattern
 from ._head import (
     HeadScanner,
     build_headers,
@@ -39,7 +39,7 @@ _QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
 # chunk-size [ chunk-ext ] with chunk-ext = *( ";" name [ "=" value ] ). RFC 9112 allows
 # bad whitespace (BWS) around ";" and "="; like llhttp we reject it, since differing
 # interpretations of chunk extensions between hops are a request smuggling vector.
-_CHUNK_LINE_RE = re.compile(
+_CHUNK_LINE_RE = lazy_pattern(
     rb"([0-9A-Fa-f]+)((?:;" + _TOKEN + rb"(?:=(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?)*)"
 )
 

@@ -6,11 +6,11 @@ framing (RFC 9112 sections 6 and 9.3).
 
 # No ``from __future__ import annotations``: typing.NamedTuple compiles every field
 # annotation given as a string (Framing below), which is costly at import.
-import re
 from typing import NamedTuple
 
 from multidict import CIMultiDictProxy, istr
 
+from .._lazy import lazy_pattern
 from .errors import InvalidHeader, PayloadTooLarge
 from .events import HttpVersion
 
@@ -33,7 +33,7 @@ CONTENT_ENCODING = istr("Content-Encoding")
 HOST = istr("Host")
 _UPGRADE = istr("Upgrade")
 
-_DIGITS_RE = re.compile(r"[0-9]{1,18}")
+_DIGITS_RE = lazy_pattern(r"[0-9]{1,18}")
 _CODINGS = frozenset(("gzip", "deflate", "br", "zstd"))
 _KNOWN_TRANSFER_CODINGS = frozenset(
     ("chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress", "identity")

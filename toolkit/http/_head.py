@@ -12,6 +12,7 @@ import re
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from .._lazy import lazy_pattern
 from ._rules import TARGET_LENIENT_RE, TARGET_RE, TOKEN_RE, describe_byte
 from .errors import (
     BadHttpMessage,
@@ -36,16 +37,15 @@ __all__ = [
     "validate_target",
 ]
 
-_VERSION_RE = re.compile(rb"HTTP/([0-9])\.([0-9])")
-_STATUS_RE = re.compile(rb"[0-9]{3}")
+_VERSION_RE = lazy_pattern(rb"HTTP/([0-9])\.([0-9])")
+_STATUS_RE = lazy_pattern(rb"[0-9]{3}")
 # Control characters other than HTAB, CR and LF: never valid anywhere in a head.
-_CTL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Patterns for errors and rare request forms: compiled on first use (re caches them),
-# not at import.
-_BARE_CR = rb"\r(?!\n)"
-_BARE_LF = rb"(?<!\r)\n"
-_ABSOLUTE = rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]"
-_AUTHORITY = rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):[0-9]{1,5}"
+_CTL_RE = lazy_pattern(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Patterns for errors and rare request forms.
+_BARE_CR = lazy_pattern(rb"\r(?!\n)")
+_BARE_LF = lazy_pattern(rb"(?<!\r)\n")
+_ABSOLUTE = lazy_pattern(rb"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]")
+_AUTHORITY = lazy_pattern(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):[0-9]{1,5}")
 
 
 class HeadScanner:
@@ -164,12 +164,12 @@ def split_lines(head: bytes, lenient: bool, bare_lf_end: bool, what: str) -> lis
     """Split a head (ending with its last line's LF) into lines, rejecting bad line endings."""
     crlf = head.count(b"\r\n")
     if head.count(b"\r") != crlf:
-        pos = re.search(_BARE_CR, head)
+        pos = _BARE_CR.search(head)
         off = pos.start() if pos else 0
         raise BadHttpMessage(f"bare CR (not followed by LF) at byte {off} of the {what}")
     if head.count(b"\n") != crlf or bare_lf_end:
         if not lenient:
-            pos = re.search(_BARE_LF, head)
+            pos = _BARE_LF.search(head)
             off = pos.start() if pos else len(head)
             raise BadHttpMessage(
                 f"bare LF (line ending without CR) at byte {off} of the {what}; "
@@ -235,7 +235,7 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
         what = describe_byte(target[bad]) if target else "nothing"
         raise InvalidURLError(f"invalid request target {target[:100]!r}: {what} at offset {bad}")
     if method == b"CONNECT":
-        if re.fullmatch(_AUTHORITY, target) is None:
+        if _AUTHORITY.fullmatch(target) is None:
             raise InvalidURLError(
                 f"invalid request target {target[:100]!r} for CONNECT: "
                 "must be authority-form host:port"
@@ -251,7 +251,7 @@ def validate_target(method: bytes, target: bytes, lenient: bool) -> None:
                 f"not {method.decode('ascii')}"
             )
         return
-    if re.match(_ABSOLUTE, target) is None:
+    if _ABSOLUTE.match(target) is None:
         raise InvalidURLError(
             f"invalid request target {target[:100]!r}: not origin-form ('/path'), "
             "absolute-form ('scheme://host/path'), authority-form or '*'"
@@ -342,8 +342,8 @@ def parse_fields(
     return raw
 
 
-_FIELD_LINE_RE = re.compile(rb"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
-_FIELD_LINE_TEXT_RE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
+_FIELD_LINE_RE = lazy_pattern(rb"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
+_FIELD_LINE_TEXT_RE = lazy_pattern(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r$", re.M)
 
 
 def fast_fields(block: bytes, count: int) -> tuple[CIMultiDictProxy[str], RawHeaders] | None:

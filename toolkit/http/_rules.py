@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from .._lazy import lazy_pattern
 
 __all__ = [
     "CTL_IN_VALUE_RE",
@@ -16,13 +16,13 @@ __all__ = [
 # tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
 #         / DIGIT / ALPHA
 TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-TOKEN_RE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+TOKEN_RE = lazy_pattern(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Control characters that may not appear in a field value (HTAB is allowed).
-CTL_IN_VALUE_RE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+CTL_IN_VALUE_RE = lazy_pattern(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # Characters allowed in a request-target: VCHAR (RFC 9112 section 3.2).
-TARGET_RE = re.compile(rb"[\x21-\x7e]+")
+TARGET_RE = lazy_pattern(rb"[\x21-\x7e]+")
 # The same plus obs-text, accepted by lenient parsers.
-TARGET_LENIENT_RE = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+TARGET_LENIENT_RE = lazy_pattern(rb"[\x21-\x7e\x80-\xff]+")
 
 
 def describe_byte(byte: int) -> str:
