@@ -18,20 +18,23 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
-from http.cookies import BaseCookie, Morsel, SimpleCookie
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from yarl import URL
 
 from .helpers import is_ip_address
 
+if TYPE_CHECKING:
+    # http.cookies costs more to import than this module: loaded when cookies are used.
+    from http.cookies import BaseCookie, Morsel, SimpleCookie
+
 __all__ = ("AbstractCookieJar", "CookieJar", "DummyCookieJar")
 
 ClearCookiePredicate = Callable[["Morsel[str]"], bool]
-LooseCookies = (
-    Mapping[str, "str | BaseCookie[str] | Morsel[Any]"]
-    | Iterable[tuple[str, "str | BaseCookie[str] | Morsel[Any]"]]
-    | BaseCookie[str]
+LooseCookies: TypeAlias = (
+    "Mapping[str, str | BaseCookie[str] | Morsel[Any]]"
+    " | Iterable[tuple[str, str | BaseCookie[str] | Morsel[Any]]]"
+    " | BaseCookie[str]"
 )
 
 _SAVE_FORMAT: Final = "toolkit.cookiejar/1"
@@ -69,6 +72,13 @@ class AbstractCookieJar(Sized, Iterable["Morsel[str]"]):
 
 def _now() -> float:
     return time.time()
+
+
+def _simple_cookie() -> SimpleCookie:
+    """A new ``SimpleCookie``: the jar's default factory (http.cookies loads on first use)."""
+    from http.cookies import SimpleCookie
+
+    return SimpleCookie()
 
 
 # RFC 6265 section 5.1.1 date parsing. The patterns go to re's functions, which compile
@@ -189,7 +199,7 @@ class CookieJar(AbstractCookieJar):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self._loop = loop  # (AbstractCookieJar.__init__, inline)
-        self._cookies: defaultdict[tuple[str, str], SimpleCookie] = defaultdict(SimpleCookie)
+        self._cookies: defaultdict[tuple[str, str], SimpleCookie] = defaultdict(_simple_cookie)
         self._host_only_cookies: set[tuple[str, str]] = set()
         self._expirations: dict[tuple[str, str, str], float] = {}
         self._unsafe = unsafe
@@ -228,7 +238,7 @@ class CookieJar(AbstractCookieJar):
 
         with open(file_path, mode="rb") as f:
             state = pickle.load(f)
-        cookies: defaultdict[tuple[str, str], SimpleCookie] = defaultdict(SimpleCookie)
+        cookies: defaultdict[tuple[str, str], SimpleCookie] = defaultdict(_simple_cookie)
         if isinstance(state, dict) and state.get("format") == _SAVE_FORMAT:
             cookies.update(state["cookies"])
             self._host_only_cookies = set(state["host_only"])
@@ -287,6 +297,8 @@ class CookieJar(AbstractCookieJar):
 
         Without a host in ``response_url`` the cookies are shared: sent to every host.
         """
+        from http.cookies import Morsel, SimpleCookie
+
         response_url = URL(response_url)
         hostname = response_url.raw_host
         if not self._unsafe and is_ip_address(hostname):
@@ -346,6 +358,8 @@ class CookieJar(AbstractCookieJar):
 
     def filter_cookies(self, request_url: URL = _EMPTY_URL) -> BaseCookie[str]:
         """Return the cookies to send with a request to ``request_url``."""
+        from http.cookies import BaseCookie, Morsel, SimpleCookie
+
         filtered: BaseCookie[str] = SimpleCookie() if self._quote_cookie else BaseCookie()
         if not self._cookies:
             return filtered
@@ -407,4 +421,6 @@ class DummyCookieJar(AbstractCookieJar):
 
     def filter_cookies(self, request_url: URL = _EMPTY_URL) -> BaseCookie[str]:
         """Return an empty cookie set."""
+        from http.cookies import SimpleCookie
+
         return SimpleCookie()

@@ -213,6 +213,7 @@ _OPTIONAL_MODULES = (
     "toolkit.proxy_env",
     "toolkit.dataqueue",
     "toolkit.content_disposition",
+    "http.cookies",
     "zstandard",
     "brotli",
     "pickle",

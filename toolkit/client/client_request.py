@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Iterable, Mapping
-from http.cookies import CookieError, Morsel, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,6 +26,8 @@ from toolkit.client.exceptions import (
 from toolkit.http import SUPPORTED_ENCODINGS, HttpVersion, HttpVersion10, HttpVersion11
 
 if TYPE_CHECKING:
+    from http.cookies import SimpleCookie
+
     from toolkit.client.connector import Connection
     from toolkit.client.response import ClientResponse
     from toolkit.client.writer import RequestWriter
@@ -322,6 +323,8 @@ class ClientRequest:
     def _update_cookies(self, cookies: Any) -> None:
         if not cookies:
             return
+        from http.cookies import CookieError, Morsel, SimpleCookie
+
         jar: SimpleCookie = SimpleCookie()
         if hdrs.COOKIE in self.headers:
             with contextlib.suppress(CookieError):

@@ -10,7 +10,6 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Generator, Mapping
-from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,8 @@ from toolkit.client.exceptions import (
 from toolkit.http import HttpVersion
 
 if TYPE_CHECKING:
+    from http.cookies import SimpleCookie
+
     from toolkit.client._content_disposition import ContentDisposition as ContentDisposition
     from toolkit.client.connector import Connection
     from toolkit.streams import StreamReader
@@ -188,6 +189,8 @@ class ClientResponse:
             self._continue.cancel()
         set_cookies = self._headers.getall(hdrs.SET_COOKIE, ())
         if set_cookies:
+            from http.cookies import CookieError
+
             jar = self.cookies
             for value in set_cookies:
                 try:
@@ -351,6 +354,8 @@ class ClientResponse:
     def cookies(self) -> SimpleCookie:
         """Cookies set by this response's ``Set-Cookie`` header fields."""
         if self._cookies is None:
+            from http.cookies import SimpleCookie  # (loaded when cookies are used)
+
             self._cookies = SimpleCookie()
         return self._cookies
 
