@@ -33,8 +33,7 @@ from . import fixtures
 
 __all__ = ["close_factories", "direct_factories"]
 
-#: Fixture names served by one factory, its class, and the functions of those
-#: fixtures (what pytest records as their definitions' ``func``).
+#: The fixture names one factory serves (a fixture and its aiohttp alias), and its class.
 _GROUPS: tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...] = (
     (("http_client", "aiohttp_client"), fixtures.HttpClients),
     (("http_server", "aiohttp_server"), fixtures.HttpServers),
@@ -43,6 +42,7 @@ _GROUPS: tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...] = (
 
 
 def _fixture_function(name: str) -> Callable[..., Any]:
+    """The function of fixture ``name`` as pytest records it (``FixtureDef.func``)."""
     definition = getattr(fixtures, name)
     # pytest >= 8.4 wraps a fixture function in a definition object (functools-wrapped).
     func: Callable[..., Any] = getattr(definition, "__wrapped__", definition)
