@@ -14,7 +14,6 @@ import calendar
 import contextlib
 import datetime
 import os
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from yarl import URL
 
+from ._lazy import lazy_pattern
 from .helpers import is_ip_address
 
 if TYPE_CHECKING:
@@ -81,16 +81,18 @@ def _simple_cookie() -> SimpleCookie:
     return SimpleCookie()
 
 
-# RFC 6265 section 5.1.1 date parsing. The patterns go to re's functions, which compile
-# them on first use (and cache them): most programs never parse a cookie date.
-_DATE_TOKENS = (
+# RFC 6265 section 5.1.1 date parsing (compiled on first use: most programs never parse
+# a cookie date).
+_DATE_TOKENS_RE = lazy_pattern(
     r"[\x09\x20-\x2F\x3B-\x40\x5B-\x60\x7B-\x7E]*"
     r"(?P<token>[\x00-\x08\x0A-\x1F\d:a-zA-Z\x7F-\xFF]+)"
 )
-_DATE_HMS_TIME = r"(\d{1,2}):(\d{1,2}):(\d{1,2})"
-_DATE_DAY_OF_MONTH = r"(\d{1,2})"
-_DATE_MONTH = r"(?i)(jan)|(feb)|(mar)|(apr)|(may)|(jun)|(jul)|(aug)|(sep)|(oct)|(nov)|(dec)"
-_DATE_YEAR = r"(\d{2,4})"
+_DATE_HMS_TIME_RE = lazy_pattern(r"(\d{1,2}):(\d{1,2}):(\d{1,2})")
+_DATE_DAY_OF_MONTH_RE = lazy_pattern(r"(\d{1,2})")
+_DATE_MONTH_RE = lazy_pattern(
+    r"(?i)(jan)|(feb)|(mar)|(apr)|(may)|(jun)|(jul)|(aug)|(sep)|(oct)|(nov)|(dec)"
+)
+_DATE_YEAR_RE = lazy_pattern(r"(\d{2,4})")
 #: Latest expiry time that can be represented everywhere (year 9999 on 64-bit).
 _MAX_TIME: Final = float(calendar.timegm((9999, 12, 31, 23, 59, 59, -1, -1, -1)))
 
@@ -101,29 +103,29 @@ def parse_cookie_date(value: str) -> float | None:
         return None
     found_time = found_day = found_month = found_year = False
     hour = minute = second = day = month = year = 0
-    for token_match in re.finditer(_DATE_TOKENS, value):
+    for token_match in _DATE_TOKENS_RE.finditer(value):
         token = token_match.group("token")
         if not found_time:
-            m = re.match(_DATE_HMS_TIME, token)
+            m = _DATE_HMS_TIME_RE.match(token)
             if m:
                 found_time = True
                 hour, minute, second = (int(s) for s in m.groups())
                 continue
         if not found_day:
-            m = re.match(_DATE_DAY_OF_MONTH, token)
+            m = _DATE_DAY_OF_MONTH_RE.match(token)
             if m:
                 found_day = True
                 day = int(m.group())
                 continue
         if not found_month:
-            m = re.match(_DATE_MONTH, token)
+            m = _DATE_MONTH_RE.match(token)
             if m:
                 found_month = True
                 assert m.lastindex is not None
                 month = m.lastindex
                 continue
         if not found_year:
-            m = re.match(_DATE_YEAR, token)
+            m = _DATE_YEAR_RE.match(token)
             if m:
                 found_year = True
                 year = int(m.group())

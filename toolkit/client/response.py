@@ -17,7 +17,7 @@ from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from toolkit import hdrs
-from toolkit._lazy import lazy_dir, lazy_load
+from toolkit._lazy import lazy_dir, lazy_load, lazy_pattern
 from toolkit.client.exceptions import (
     ClientConnectionError,
     ClientResponseError,
@@ -35,12 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientResponse", "ContentDisposition"]
 
-# Patterns of properties many programs never use: given to re's functions, which
-# compile them on first use (and cache them) instead of at import.
-_JSON_PATTERN = r"application/(?:[\w.+-]+?\+)?json"
-_LINK_SPLIT_PATTERN = r",(?=\s*<)"
-_LINK_PATTERN = r"(?s)\s*<(.*)>(.*)$"
-_LINK_PARAM_PATTERN = r"\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$"
+# Patterns of properties many programs never use: compiled on first use.
+_JSON_RE = lazy_pattern(r"application/(?:[\w.+-]+?\+)?json")
+_LINK_SPLIT_RE = lazy_pattern(r",(?=\s*<)")
+_LINK_RE = lazy_pattern(r"(?s)\s*<(.*)>(.*)$")
+_LINK_PARAM_RE = lazy_pattern(r"\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$")
 
 
 #: Names this module exports but loads on first use (PEP 562).
@@ -423,14 +422,14 @@ class ClientResponse:
         links: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
         values = self._headers.getall("Link", ()) if self._headers is not None else ()
         for value in values:
-            for part in re.split(_LINK_SPLIT_PATTERN, value):
-                match = re.match(_LINK_PATTERN, part)
+            for part in _LINK_SPLIT_RE.split(value):
+                match = _LINK_RE.match(part)
                 if match is None:
                     continue
                 target, params_text = match.groups()
                 link: MultiDict[str | URL] = MultiDict()
                 for param in params_text.split(";"):
-                    pmatch = re.match(_LINK_PARAM_PATTERN, param)
+                    pmatch = _LINK_PARAM_RE.match(param)
                     if pmatch is None:
                         continue
                     key, _, pvalue, _ = pmatch.groups()
@@ -506,7 +505,7 @@ class ClientResponse:
             actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
             expected = content_type.lower()
             matches = (
-                re.match(_JSON_PATTERN, actual) is not None
+                _JSON_RE.match(actual) is not None
                 if expected == "application/json"
                 else expected in actual
             )

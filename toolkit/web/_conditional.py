@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.helpers import ETag, parse_etags
 from toolkit.http import RequestHead
 from toolkit.web._helpers import parse_http_date
 
 __all__ = ["ConditionalHeaders"]
 
-_RANGE = r"^bytes=(\d*)-(\d*)$"  # (compiled by re on first use)
+_RANGE = lazy_pattern(r"^bytes=(\d*)-(\d*)$")
 
 
 class ConditionalHeaders:
@@ -56,7 +56,7 @@ class ConditionalHeaders:
         start: int | None = None
         end: int | None = None
         if rng is not None:
-            match = re.match(_RANGE, rng.strip())
+            match = _RANGE.match(rng.strip())
             if match is None:
                 raise ValueError(f"range not in acceptable format: {rng!r}")
             start = int(match.group(1)) if match.group(1) else None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import heapq
 import keyword
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sized
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.web.routing.abc import (
     AbstractMatchInfo,
     AbstractResource,
@@ -45,7 +45,7 @@ def _method_table(resource: PlainResource) -> _MethodTable:
     return by_method, catch_all
 
 
-_NAME_SEPARATORS = r"[.:-]"  # (compiled by re on first use)
+_NAME_SEPARATORS = lazy_pattern(r"[.:-]")
 
 
 class ResourcesView(Sized, Iterable[AbstractResource]):
@@ -198,7 +198,7 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
             raise RuntimeError("cannot register a resource into a frozen router")
         name = resource.name
         if name is not None:
-            for part in re.split(_NAME_SEPARATORS, name):
+            for part in _NAME_SEPARATORS.split(name):
                 if not part.isidentifier() or keyword.iskeyword(part):
                     raise ValueError(
                         f"incorrect route name {name!r}: route name should be a sequence of "

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRoute
 from toolkit.web.routing.routes import ExpectHandler, ResourceRoute, UrlMappingMatchInfo
 
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["DynamicResource", "PlainResource", "PrefixResource", "Resource"]
 
 # (Patterns, not compiled ones: re compiles and caches them when a dynamic route is added.)
-_VAR = r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}"
-_VAR_REGEX = r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*):(?P<re>.+)\}"
+_VAR = lazy_pattern(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}")
+_VAR_REGEX = lazy_pattern(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*):(?P<re>.+)\}")
 _GOOD = r"[^{}/]+"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -133,12 +134,12 @@ class DynamicResource(Resource):
         pattern = ""
         formatter = ""
         for part in re.split(r"(\{[_a-zA-Z][^{}]*(?:\{[^{}]*\}[^{}]*)*\})", path):
-            match = re.fullmatch(_VAR, part)
+            match = _VAR.fullmatch(part)
             if match:
                 pattern += f"(?P<{match.group('var')}>{_GOOD})"
                 formatter += "{" + match.group("var") + "}"
                 continue
-            match = re.fullmatch(_VAR_REGEX, part)
+            match = _VAR_REGEX.fullmatch(part)
             if match:
                 pattern += f"(?P<{match.group('var')}>{match.group('re')})"
                 formatter += "{" + match.group("var") + "}"

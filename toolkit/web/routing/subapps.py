@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.web.routing.abc import AbstractMatchInfo, AbstractResource, AbstractRoute
 from toolkit.web.routing.dispatcher import UrlDispatcher
 from toolkit.web.routing.resources import PrefixResource
@@ -112,7 +113,7 @@ class AbstractRuleMatching(abc.ABC):
 class Domain(AbstractRuleMatching):
     """Match the Host header against one domain (optionally with a port)."""
 
-    _VALID = r"(?!-)[a-z\d-]{1,63}(?<!-)"  # a label (re compiles it on first use)
+    _VALID = lazy_pattern(r"(?!-)[a-z\d-]{1,63}(?<!-)")  # a label
 
     def __init__(self, domain: str) -> None:
         self._domain = self.validation(domain)
@@ -132,7 +133,7 @@ class Domain(AbstractRuleMatching):
             raise ValueError(f"scheme not supported in domain {domain!r}")
         url = URL("http://" + domain)
         host = url.raw_host
-        if host is None or not all(re.fullmatch(self._VALID, label) for label in host.split(".")):
+        if host is None or not all(self._VALID.fullmatch(label) for label in host.split(".")):
             raise ValueError(f"domain not valid: {domain!r}")
         if url.port == 80 or url.explicit_port is None:
             return host
@@ -155,7 +156,7 @@ class Domain(AbstractRuleMatching):
 class MaskDomain(Domain):
     """Match a ``*.example.com`` style mask."""
 
-    _VALID = r"(?!-)[a-z\d\*-]{1,63}(?<!-)"
+    _VALID = lazy_pattern(r"(?!-)[a-z\d\*-]{1,63}(?<!-)")
 
     def __init__(self, domain: str) -> None:
         super().__init__(domain)
