@@ -33,8 +33,9 @@ from . import fixtures
 
 __all__ = ["close_factories", "direct_factories"]
 
-#: The fixture names one factory serves (a fixture and its aiohttp alias), and its class.
-_GROUPS: tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...] = (
+#: Fixture names served by one factory (a fixture and its aiohttp alias), and its class.
+_Groups = tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...]
+_GROUPS: _Groups = (
     (("http_client", "aiohttp_client"), fixtures.HttpClients),
     (("http_server", "aiohttp_server"), fixtures.HttpServers),
     (("raw_server", "aiohttp_raw_server"), fixtures.RawServers),
@@ -55,10 +56,10 @@ _OWN: dict[str, Callable[..., Any]] = {
 
 #: The plan of each test function's fixture info (shared by its parametrized items):
 #: keyed by id, with the info kept to tell a reused id.
-_plans: dict[int, tuple[object, tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...]]] = {}
+_plans: dict[int, tuple[object, _Groups]] = {}
 
 
-def _plan(info: Any) -> tuple[tuple[tuple[str, ...], type[fixtures._Factory]], ...]:
+def _plan(info: Any) -> _Groups:
     """Which groups of names the plugin gives directly for tests of this fixture info."""
     closure: Sequence[str] = info.names_closure
     name2defs: dict[str, Sequence[Any]] = info.name2fixturedefs

@@ -128,9 +128,7 @@ class _Factory:
 
 
 class HttpServers(_Factory):
-    """The value of ``http_server``: ``await http_server(app, *, port=None, tls=False,
-    memory=False, **kw)`` returns a started :class:`~toolkit.testing.TestServer` (``kw``
-    go to its runner)."""
+    """The value of :func:`http_server` (its docstring says how to call it)."""
 
     __slots__ = ()
 
@@ -153,9 +151,7 @@ class HttpServers(_Factory):
 
 
 class RawServers(_Factory):
-    """The value of ``raw_server``: ``await raw_server(handler, *, port=None, tls=False,
-    memory=False, **kw)`` returns a started :class:`~toolkit.testing.RawTestServer` for a
-    bare handler."""
+    """The value of :func:`raw_server` (its docstring says how to call it)."""
 
     __slots__ = ()
 
@@ -178,15 +174,7 @@ class RawServers(_Factory):
 
 
 class HttpClients(_Factory):
-    """The value of ``http_client``: ``await http_client(app_or_server, *,
-    server_kwargs=None, tls=False, memory=False, **session_kwargs)`` returns a started
-    :class:`~toolkit.testing.TestClient`.
-
-    Given an application, the client serves it on a new :class:`TestServer`
-    (``server_kwargs`` go to it; ``tls``/``memory`` choose its transport). Given a
-    server, the client uses it as it is. For an HTTPS server the session trusts the
-    test CA (``tls_client_context``) unless a ``connector`` is given.
-    """
+    """The value of :func:`http_client` (its docstring says how to call it)."""
 
     __slots__ = ()
 

@@ -40,6 +40,7 @@ from .coexist import (
 )
 from .direct import close_factories, direct_factories
 from .fixtures import (
+    _Factory,
     aiohttp_client,
     aiohttp_raw_server,
     aiohttp_server,
@@ -91,7 +92,7 @@ _CHECKED_FIXTURES = frozenset(
 _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
-_DIRECT_KEY = pytest.StashKey[list[Any]]()
+_DIRECT_KEY = pytest.StashKey[list[_Factory]]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
 _OUTER_KEY = pytest.StashKey[
