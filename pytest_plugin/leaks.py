@@ -14,6 +14,10 @@ A full garbage collection scans every object of the process (tens of millisecond
 once a test suite is imported), so after each check the survivors are moved to the
 collector's permanent generation (``gc.freeze()``) and the next check only scans the
 objects created since. :func:`release_frozen` gives them back at the end of the session.
+A check collects only the young generations when the collector has not run on its own
+since the previous check (nothing can have reached the old generation then): a full
+collection also empties the interpreter's free lists, which costs more than the scan
+and makes the next test's allocations slower.
 What a check then costs is mostly freeing the test's own cyclic garbage (the
 application, server and protocol objects refer to each other), which the automatic
 collections would otherwise do later: measured over a suite of requests, the
@@ -83,10 +87,7 @@ class LeakRecorder:
                     self._loop.run_until_complete(server.close())
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=ResourceWarning)
-            gc.collect()
-        global _froze
-        gc.freeze()
-        _froze = True
+            _collect_since_freeze()
 
     def report(self) -> str | None:
         """A message naming the leaked objects, or None when there were none."""
@@ -113,11 +114,35 @@ class LeakRecorder:
 
 
 _froze = False
+#: How many middle and old generation collections had run right after the last check
+#: (``None``: no check yet, or released since).
+_collections_mark: tuple[int, int] | None = None
+
+
+def _collections() -> tuple[int, int]:
+    stats = gc.get_stats()
+    return stats[1]["collections"], stats[2]["collections"]
+
+
+def _collect_since_freeze() -> None:
+    """Collect the garbage among the objects created since the last freeze, then freeze
+    the survivors."""
+    global _froze, _collections_mark
+    if _collections_mark is not None and _collections() == _collections_mark:
+        # No automatic collection promoted anything to the old generation since the
+        # last freeze emptied it: the young ones hold every object to check.
+        gc.collect(1)
+    else:
+        gc.collect()
+    gc.freeze()
+    _froze = True
+    _collections_mark = _collections()
 
 
 def release_frozen() -> None:
     """Undo the ``gc.freeze()`` of the checks (when there was one)."""
-    global _froze
+    global _froze, _collections_mark
+    _collections_mark = None
     if _froze:
         gc.unfreeze()
         _froze = False

@@ -240,6 +240,34 @@ def test_leak_in_a_reference_cycle_after_other_checked_tests(isolated: pytest.Py
     )
 
 
+def test_leak_promoted_to_the_old_generation_is_found(isolated: pytest.Pytester) -> None:
+    # A check collects only the young generations while the collector has not run on
+    # its own since the previous check; here it did, and moved the leaked session to
+    # the old generation before the test dropped it.
+    isolated.makepyfile(
+        """
+        import gc
+        from toolkit import ClientSession
+        from app_helpers import make_app
+
+        async def test_clean(http_client):
+            await http_client(make_app(), memory=True)
+
+        async def test_promotes_then_drops_a_session(http_client):
+            await http_client(make_app(), memory=True)
+            holder = {"session": ClientSession()}
+            holder["self"] = holder
+            gc.collect(1)  # as an automatic collection would: survivors grow old
+            del holder
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_promotes_then_drops_a_session*", "*1 client session open*"]
+    )
+
+
 def test_unclosed_connector_is_a_leak(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """
