@@ -7,7 +7,8 @@ instructions as a whole empty test. ``http_client``, ``http_server`` and ``raw_s
 application uses, and their setup does nothing but create an empty factory. So when a
 test that aiotoolkit runs asks for them, the plugin puts the factories in the test's
 arguments itself before pytest resolves its fixtures (pytest skips names already
-there), and closes what they made when the test's teardown starts.
+there), and closes what they made as the test ends: in the test's own loop run when it
+passes (``plugin._call_then_close``), when its teardown starts otherwise.
 
 What the test sees is the same as through pytest, with one rule on order: the factory
 closes its servers and clients **before** the test's other function-scoped fixtures are

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import inspect
 import warnings
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 import pytest
@@ -93,6 +93,7 @@ _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _DIRECT_KEY = pytest.StashKey[list[_Factory]]()
+_CLOSE_ERROR_KEY = pytest.StashKey[Exception]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
 _OUTER_KEY = pytest.StashKey[
@@ -350,6 +351,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 
 def _close_direct_factories(item: pytest.Item) -> BaseException | None:
     """Close what the factories given directly to ``item`` made; returns the error."""
+    error = item.stash.get(_CLOSE_ERROR_KEY, None)
+    if error is not None:  # closed after the test passed (_call_then_close)
+        del item.stash[_CLOSE_ERROR_KEY]
+        return error
     made = item.stash.get(_DIRECT_KEY, None)
     if made is None:
         return None
@@ -381,5 +386,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None  # a sync test, or one another plugin runs
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    run(loop, func(**kwargs))
+    made = pyfuncitem.stash.get(_DIRECT_KEY, None)
+    if made is None:
+        run(loop, func(**kwargs))
+    else:
+        run(loop, _call_then_close(func(**kwargs), pyfuncitem, made))
     return True
+
+
+async def _call_then_close(
+    test: Coroutine[Any, Any, object], item: pytest.Item, made: list[_Factory]
+) -> None:
+    """Run the test; when it passes, close what its direct factories made in the same
+    loop run (one run fewer than at teardown). An error closing them is kept for the
+    teardown to raise, as if they had closed there; a failed test leaves them open until
+    its teardown (``--pdb`` sees them as the test left them)."""
+    __tracebackhide__ = True
+    await test
+    del item.stash[_DIRECT_KEY]
+    try:
+        await close_factories(made)
+    except Exception as exc:
+        item.stash[_CLOSE_ERROR_KEY] = exc

@@ -142,3 +142,47 @@ def test_an_error_while_closing_is_a_teardown_error(
     result = run_plugin(isolated)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_cleanup_fails*", "*cleanup failed*"])
+
+
+def test_a_passing_test_closes_its_factories_before_its_call_ends(
+    isolated: pytest.Pytester, run_plugin: Callable[..., pytest.RunResult]
+) -> None:
+    # In the loop run of the test itself when it passes; at teardown when it fails, so
+    # that what the test left is still there for --pdb and the failure report.
+    isolated.makeconftest(
+        """
+        PHASES = []
+
+        def pytest_runtest_logreport(report):
+            PHASES.append(report.when)
+        """
+    )
+    isolated.makepyfile(
+        """
+        from conftest import PHASES
+        from app_helpers import make_app
+
+        def app_with_cleanup():
+            app = make_app()
+            async def cleanup(app):
+                PHASES.append("app cleaned up")
+            app.on_cleanup.append(cleanup)
+            return app
+
+        async def test_passes(http_client):
+            client = await http_client(app_with_cleanup(), memory=True)
+            assert (await client.get("/")).status == 200
+
+        async def test_fails(http_client):
+            await http_client(app_with_cleanup())
+            assert False
+
+        def test_phases():
+            assert PHASES == [
+                "setup", "app cleaned up", "call", "teardown",
+                "setup", "call", "app cleaned up", "teardown",
+                "setup",
+            ]
+        """
+    )
+    run_plugin(isolated).assert_outcomes(passed=2, failed=1)
