@@ -525,3 +525,21 @@ def test_startup_imports_stay_light(pytester: pytest.Pytester) -> None:
     result = pytester.run(sys.executable, "-c", code)
     assert result.ret == 0, result.stderr.str()
     assert result.outlines == ["[]"]
+
+
+def test_leak_check_keeps_other_resource_warnings(isolated: pytest.Pytester) -> None:
+    # Only the client's own "Unclosed ..." warnings become leak reports; an unclosed
+    # file found by the check's garbage collection is still the user's warning.
+    isolated.makepyfile(
+        """
+        from app_helpers import make_app
+
+        async def test_drops_a_file_in_a_cycle(http_client, tmp_path):
+            await http_client(make_app(), memory=True)
+            holder = {"file": open(tmp_path / "data", "w")}
+            holder["self"] = holder
+        """
+    )
+    result = run(isolated, "-W", "always::ResourceWarning")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*ResourceWarning: unclosed file*"])
