@@ -357,3 +357,14 @@ def _uncancel(task: asyncio.Task[object]) -> int:
         return 0
     remaining: int = uncancel()
     return remaining
+
+
+def drop_read_callback(transport: object) -> None:
+    """Break the cycle a closed asyncio socket transport keeps on Python 3.11.
+
+    ``_SelectorSocketTransport`` stores its bound read callback on itself; Python 3.12
+    drops it on close (gh-100348), 3.11 leaves it to the garbage collector. Called from
+    ``connection_lost``, after which the transport reads nothing.
+    """
+    if getattr(transport, "_read_ready_cb", None) is not None:
+        transport._read_ready_cb = None  # type: ignore[attr-defined]

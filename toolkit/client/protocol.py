@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
+from toolkit.helpers import drop_read_callback
 from toolkit.http import EndOfMessage, ResponseHead, ResponseParser
 from toolkit.http.errors import HttpProcessingError
 from toolkit.streams import StreamReader
@@ -222,6 +223,7 @@ class ResponseHandler(asyncio.Protocol):
             or self._awaiting_head
             or self._responses
         ):
+            self._release_parser()
             self._parser = ResponseParser(
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
@@ -301,6 +303,7 @@ class ResponseHandler(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        drop_read_callback(self.transport or self._closing_transport)
         self._connection_lost = True
         self.transport = None
         self._closing_transport = None
@@ -310,16 +313,21 @@ class ResponseHandler(asyncio.Protocol):
         drain, self._drain_waiter = self._drain_waiter, None
         if drain is not None and not drain.done():
             drain.set_exception(ClientConnectionResetError("Connection lost"))
-
         if self._upgraded:
-            if self._eof_receiver is not None:
-                self._eof_receiver(exc)
+            self._release_parser()
+            on_eof = self._eof_receiver
+            # The receivers (a WebSocket's bound methods) refer back to this protocol.
+            self._data_receiver = self._eof_receiver = None
+            self.__dict__.pop("data_received", None)
+            if on_eof is not None:
+                on_eof(exc)
             return
         if self._parser is not None and (self._payload is not None or self._awaiting_head):
             try:
                 self._handle_events(self._parser.feed_eof())
             except HttpProcessingError as parse_exc:
                 self._parse_failed(parse_exc, disconnected=True)
+        self._release_parser()
         payload = self._payload
         if payload is not None:
             error = ClientPayloadError("Response payload is not completed")
@@ -333,6 +341,13 @@ class ResponseHandler(asyncio.Protocol):
             else:
                 error2 = ServerDisconnectedError()
             self.set_exception(error2)
+
+    def _release_parser(self) -> None:
+        """Let go of the parser; the llhttp one refers to itself, a cycle that only
+        the garbage collector could free without its ``release()``."""
+        parser, self._parser = self._parser, None
+        if parser is not None:
+            parser.release()
 
     def pause_reading(self) -> None:
         """Stop reading from the socket (the body buffer is full)."""

@@ -17,13 +17,11 @@ from yarl import URL
 from toolkit import hdrs
 from toolkit.client.client_request import ClientRequest
 from toolkit.client.context import _RequestContextManager, _SessionRequestContextManager
-from toolkit.client.exceptions import (
-    InvalidUrlClientError,
-)
+from toolkit.client.exceptions import InvalidUrlClientError
 from toolkit.client.pipeline import RequestOptions, send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
-from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline
+from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline, drop_idle_deadlines
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
@@ -456,10 +454,12 @@ class ClientSession:
                 if hasattr(result, "__await__"):
                     await result
             self._connector = None
+        drop_idle_deadlines(self._deadlines)
 
     def detach(self) -> None:
         """Let go of the connector without closing it; the session becomes closed."""
         self._connector = None
+        drop_idle_deadlines(self._deadlines)
 
     @property
     def _ws_response_class(self) -> type[Any]:

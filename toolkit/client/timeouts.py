@@ -112,7 +112,7 @@ class SharedDeadline:
         self._table = table
         self._when = when
         table[when] = self
-        self._handle = loop.call_at(when, self._fire)
+        self._handle: asyncio.TimerHandle | None = loop.call_at(when, self._fire)
 
     def add(self, callback: Callable[[], None]) -> _Member:
         """Run ``callback`` at this group's time, unless the returned member is cancelled."""
@@ -123,6 +123,7 @@ class SharedDeadline:
     def _fire(self) -> None:
         if self._table.get(self._when) is self:
             del self._table[self._when]
+        self._handle = None  # (it refers back to this group)
         members, self._members = self._members, set()
         for member in members:
             member()
@@ -133,11 +134,14 @@ def drop_idle_deadlines(table: dict[float, SharedDeadline]) -> None:
 
     Groups outlive their last member so that the next request in the same second can
     join them; but a scheduled timer costs every pass of the event loop, so a session
-    about to spend minutes on one long-lived connection (a WebSocket) drops them.
+    about to spend minutes on one long-lived connection (a WebSocket) drops them, and
+    a closing session too: a scheduled group, its timer and its table refer to each
+    other, a cycle that only the garbage collector could free otherwise.
     """
     for when, group in list(table.items()):
         if not group._members:
-            group._handle.cancel()
+            if group._handle is not None:
+                group._handle.cancel()  # (a cancelled handle lets go of its callback)
             del table[when]
 
 

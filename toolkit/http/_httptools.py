@@ -316,6 +316,13 @@ class HttptoolsResponseParser(LLParser):
         """Queue the method of a request sent on this connection."""
         self._methods.append(method.upper())
 
+    def release(self) -> None:
+        """Say that the connection is done with the parser (see :meth:`LLParser.release`)."""
+        super().release()
+        if self._pure is not None:
+            self._pure.release()
+            self._pure = None
+
     @property
     def paused(self) -> bool:
         """True after a message that switches protocols, until :meth:`resume`."""

@@ -23,7 +23,7 @@ from .errors import (
     TransferEncodingError,
 )
 from .events import EndOfMessage, Event, HttpVersion, HttpVersion10, HttpVersion11
-from .parser import complete_messages
+from .parser import complete_messages, released_error
 
 __all__ = [
     "CTL_RE",
@@ -54,6 +54,18 @@ _FRAMING_NAMES = frozenset(
 )
 # A peer that sends ever new names stops being cached past this many names.
 _FIELD_NAMES_MAX = 512
+
+
+class _Released:
+    """Stands in for the llhttp parser after ``release()``: any use raises."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"parser used after release() (looked up {name!r})")
+
+
+_RELEASED = _Released()
 
 
 def field_name(raw: bytes) -> istr:
@@ -198,6 +210,8 @@ class LLParser:
         if self._error is not None:
             raise self._error
         if self._closed:
+            if self._parser is _RELEASED:
+                raise released_error(self)
             if data:
                 raise BadHttpMessage(f"{len(data)} bytes of data received after feed_eof()")
             return []
@@ -244,12 +258,30 @@ class LLParser:
         """The peer closed: end a close-delimited body, or raise for a truncated message."""
         if self._error is not None:
             raise self._error
+        if self._parser is _RELEASED:
+            raise released_error(self)
         closed, self._closed = self._closed, True
         if closed or self._paused or not self._in_message:
             return []
         events = self._events = []
         self._eof_in_message()
         return events
+
+    def release(self) -> None:
+        """Say that the connection is done with the parser (idempotent).
+
+        Frees the llhttp parser, which holds this object's callbacks (a reference
+        cycle that only the garbage collector could free otherwise), and drops buffered
+        bytes and the error; ``feed_data`` and ``feed_eof`` then raise :class:`RuntimeError`.
+        """
+        self._parser = _RELEASED
+        self._closed = True
+        self._error = None  # (its traceback holds frames that hold this parser)
+        self._in_message = self._in_head = False
+        self._events = []
+        self._fields = []
+        self._trailing = bytearray()
+        self._decoder = None
 
     # -- feeding -----------------------------------------------------------------
 
@@ -270,11 +302,12 @@ class LLParser:
         Only on the error path, and only when the feed started between messages,
         so that the pure parser sees the same messages from their first byte.
         """
+        twin = self._twin()
         try:
-            twin = self._twin()
             twin.feed_data(data)
             twin.feed_data(b"")
         except HttpProcessingError as exc:
+            twin.release()  # (it holds the error, whose traceback holds it)
             return exc
         return error
 
@@ -309,14 +342,22 @@ class LLParser:
         if isinstance(exc, httptools.HttpParserUpgrade):
             self._after_upgrade(data[exc.args[0] :])
             return
+        error: BaseException
         cause = exc.__context__
         if isinstance(exc, httptools.HttpParserCallbackError) and cause is not None:
             # An error raised by one of our callbacks: ours, or a bug.
-            raise cause.with_traceback(cause.__traceback__) from None
-        error = translate(exc, self._what)
-        if idle_at_start:
-            error = self._diagnose(data, error)
-        raise error from exc
+            error = cause
+            error.__cause__ = None  # (as "raise ... from None")
+        else:
+            error = translate(exc, self._what)
+            if idle_at_start:
+                error = self._diagnose(data, error)
+            error.__cause__ = exc
+        try:
+            raise error
+        finally:
+            # Its traceback holds this frame: a reference cycle if the frame held it.
+            del error, cause, exc
 
     def _check_partial_head(self, data: bytes | bytearray) -> None:
         # Lines that completed were checked in the callbacks; here the line still

@@ -12,6 +12,10 @@ in order: call ``feed_data(b"")`` after handling the events to collect it. An
 error inside a message whose events are not complete is raised at once (the
 events of that message are dropped). A failed parser raises the same error
 again on every call.
+
+``release()`` says the connection is done with the parser: it drops what the parser
+holds (the accelerated parsers' llhttp parser refers back to them, a reference cycle
+otherwise) and any later ``feed_data``/``feed_eof`` raises :class:`RuntimeError`.
 """
 
 from __future__ import annotations
@@ -38,11 +42,12 @@ from .compression import Decoder, get_decoder
 from .errors import BadHttpMessage, BadHttpMethod, BadStatusLine, HttpProcessingError
 from .events import EndOfMessage, Event, RawHeaders, RequestHead, ResponseHead
 
-__all__ = ["PyRequestParser", "PyResponseParser", "complete_messages"]
+__all__ = ["PyRequestParser", "PyResponseParser", "complete_messages", "released_error"]
 
 # _DONE: a message that closes the connection ended; later bytes are ignored
 # (RFC 9112 section 9.6: no further requests are processed on that connection).
-_HEAD, _BODY, _DONE, _CLOSED = range(4)
+# _RELEASED: release() was called; the parser must not be used again.
+_HEAD, _BODY, _DONE, _CLOSED, _RELEASED = range(5)
 _Emit = Callable[[bytes], None]
 # At most this many empty lines before a start line are skipped (RFC 9112 section 2.2).
 _MAX_LEADING_EMPTY_LINES = 16
@@ -54,7 +59,15 @@ def complete_messages(events: list[Event], error: HttpProcessingError) -> list[E
         if type(events[index]) is EndOfMessage:
             del events[index + 1 :]
             return events
-    raise error
+    try:
+        raise error
+    finally:
+        del error  # (its traceback holds this frame: a reference cycle otherwise)
+
+
+def released_error(parser: object) -> RuntimeError:
+    """The error for a parser used after its ``release()``: a bug in the caller."""
+    return RuntimeError(f"{type(parser).__name__} used after release()")
 
 
 class _PyParser:
@@ -115,7 +128,9 @@ class _PyParser:
         """Parse ``data``; return the events it completes (possibly none)."""
         if self._error is not None:
             raise self._error
-        if self._state == _CLOSED:
+        if self._state >= _CLOSED:
+            if self._state == _RELEASED:
+                raise released_error(self)
             if data:
                 raise BadHttpMessage(f"{len(data)} bytes of data received after feed_eof()")
             return []
@@ -149,6 +164,8 @@ class _PyParser:
         """The peer closed: end a close-delimited body, or raise for a truncated message."""
         if self._error is not None:
             raise self._error
+        if self._state == _RELEASED:
+            raise released_error(self)
         state, self._state = self._state, _CLOSED
         if state in (_CLOSED, _DONE) or self._paused:
             return []
@@ -166,6 +183,17 @@ class _PyParser:
         events: list[Event] = []
         self._end_message(events)
         return events
+
+    def release(self) -> None:
+        """Say that the connection is done with the parser (idempotent).
+
+        Buffered bytes and the error are dropped (a traceback holds the parser's
+        frames); ``feed_data`` and ``feed_eof`` then raise :class:`RuntimeError`.
+        """
+        self._state = _RELEASED
+        self._error = None  # (its traceback holds frames that hold this parser)
+        self._buf.clear()
+        self._body = self._decoder = None
 
     def between_messages(self) -> bool:
         """True when no byte of a next message has been received (nothing buffered)."""

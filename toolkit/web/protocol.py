@@ -20,6 +20,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from toolkit.helpers import drop_read_callback
 from toolkit.http import Decoder, EndOfMessage, RequestHead, RequestParser, get_decoder
 from toolkit.http.errors import BadHttpMessage, HttpProcessingError
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
@@ -62,6 +63,21 @@ def _bad_return(handler: Any, resp: Any) -> RuntimeError:
 async def _read_to_end(payload: StreamReader) -> None:
     while not payload.is_eof():
         await payload.readany()
+
+
+class _LostUpgrade:
+    """Replaces the upgraded parser of a lost connection: input goes nowhere."""
+
+    __slots__ = ()
+
+    def feed_data(self, data: bytes) -> None:
+        """Drop ``data``."""
+
+    def feed_eof(self) -> None:
+        """Nothing to end."""
+
+
+_LOST_UPGRADE = _LostUpgrade()
 
 
 class RequestHandler(ConnectionControl):
@@ -178,6 +194,7 @@ class RequestHandler(ConnectionControl):
     def connection_lost(self, exc: BaseException | None) -> None:
         """Tear down: fail the unread body, stop the idle task, maybe cancel the handler."""
         self._manager.connection_lost(self, exc)
+        drop_read_callback(self.transport)
         self.transport = None
         self._force_close = True
         self._input_closed = True
@@ -191,6 +208,11 @@ class RequestHandler(ConnectionControl):
             self._payload = None
         if self._upgraded is not None:
             self._upgraded.feed_eof()
+            # It (a WebSocket) refers back to this protocol: a cycle otherwise.
+            self._upgraded = _LOST_UPGRADE
+            self.__dict__.pop("data_received", None)
+        # (The llhttp parser refers to itself: a cycle for the garbage collector.)
+        self._parser.release()
         self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(None)
@@ -516,6 +538,9 @@ class RequestHandler(ConnectionControl):
         from .exceptions import HTTPException  # (imported on first use: see _errors)
 
         if isinstance(exc, HTTPException):
+            # It is the response now. Its traceback holds the frames that raised it,
+            # which hold the request, which may hold it: a cycle for the collector.
+            exc.__traceback__ = None
             return exc
         if isinstance(exc, asyncio.TimeoutError):
             self.logger.debug("Request handler timed out", exc_info=exc)
