@@ -69,6 +69,16 @@ async def _get_404(client: TestClient) -> None:
     await resp.read()
 
 
+async def _unrouted(client: TestClient) -> None:
+    # The router's own 404 and 405 answers (a SystemRoute raising the exception).
+    resp = await client.get("/nowhere")
+    assert resp.status == 404
+    await resp.read()
+    resp = await client.post("/")
+    assert resp.status == 405
+    await resp.read()
+
+
 async def _websocket(client: TestClient) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_str("hi")
@@ -129,8 +139,8 @@ def _router_cycle(garbage: list[object]) -> set[int]:
 @pytest.mark.parametrize("transport", ["memory", "tcp"])
 @pytest.mark.parametrize(
     "exchange",
-    [_get, _get_stream, _get_404, _websocket],
-    ids=["get", "stream", "404", "websocket"],
+    [_get, _get_stream, _get_404, _unrouted, _websocket],
+    ids=["get", "stream", "404", "unrouted", "websocket"],
 )
 def test_an_exchange_leaves_only_the_router_cycle(transport: str, exchange: Exchange) -> None:
     garbage = _cyclic_garbage(transport, exchange)

@@ -168,11 +168,16 @@ class ResourceRoute(BaseRoute):
         return f"<ResourceRoute [{self.method}] {canonical} -> {self.handler!r}>"
 
 
+async def _raise(http_exception: HTTPException, request: Request) -> StreamResponse:
+    raise http_exception
+
+
 class SystemRoute(BaseRoute):
     """The route of a 404/405 match: its handler raises the routing exception."""
 
     def __init__(self, http_exception: HTTPException) -> None:
-        super().__init__(hdrs.METH_ANY, self._handle)
+        # Not a bound method: the route would refer to itself (a reference cycle).
+        super().__init__(hdrs.METH_ANY, functools.partial(_raise, http_exception))
         self._http_exception = http_exception
 
     def url_for(self, *args: str, **kwargs: str) -> URL:
@@ -184,9 +189,6 @@ class SystemRoute(BaseRoute):
 
     def get_info(self) -> dict[str, Any]:
         return {"http_exception": self._http_exception}
-
-    async def _handle(self, request: Request) -> StreamResponse:
-        raise self._http_exception
 
     @property
     def status(self) -> int:
