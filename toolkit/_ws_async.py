@@ -262,6 +262,8 @@ class WebSocketBase(WebSocketSender):
         except Exception as exc:  # StopAsyncIteration included
             if not direct.done():
                 direct.set_exception(exc)
+            # exc's traceback holds this frame: with the future in it, a reference cycle.
+            del direct
         else:
             if not direct.done():
                 direct.set_result(msg)

@@ -53,6 +53,14 @@ async def _echo(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+async def _echo_iterating(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:  # ends with the StopAsyncIteration of the close
+        await ws.send_str(msg.data)
+    return ws
+
+
 async def _get(client: TestClient) -> None:
     resp = await client.get("/")
     assert await resp.text() == "hello"
@@ -86,6 +94,13 @@ async def _websocket(client: TestClient) -> None:
     await ws.close()
 
 
+async def _websocket_iterating(client: TestClient) -> None:
+    ws = await client.ws_connect("/ws-iterating")
+    await ws.send_str("hi")
+    assert (await ws.receive()).data == "hi"
+    await ws.close()
+
+
 def _run(transport: str, exchange: Exchange) -> None:
     async def main() -> None:
         app = web.Application()
@@ -93,6 +108,7 @@ def _run(transport: str, exchange: Exchange) -> None:
         app.router.add_get("/stream", _stream)
         app.router.add_get("/missing", _not_found)
         app.router.add_get("/ws", _echo)
+        app.router.add_get("/ws-iterating", _echo_iterating)
         client = TestClient(TestServer(app, transport=transport))
         await client.start_server()
         try:
@@ -139,8 +155,8 @@ def _router_cycle(garbage: list[object]) -> set[int]:
 @pytest.mark.parametrize("transport", ["memory", "tcp"])
 @pytest.mark.parametrize(
     "exchange",
-    [_get, _get_stream, _get_404, _unrouted, _websocket],
-    ids=["get", "stream", "404", "unrouted", "websocket"],
+    [_get, _get_stream, _get_404, _unrouted, _websocket, _websocket_iterating],
+    ids=["get", "stream", "404", "unrouted", "websocket", "websocket-iterating"],
 )
 def test_an_exchange_leaves_only_the_router_cycle(transport: str, exchange: Exchange) -> None:
     garbage = _cyclic_garbage(transport, exchange)
