@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
 import socket
+import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from asyncio import coroutines
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from pytest_plugin import loops
 from pytest_plugin.loops import SelfPipePool, loop_factory
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the pool is for Unix loops")
@@ -44,26 +51,30 @@ def test_consecutive_loops_share_one_socket_pair(pool: SelfPipePool) -> None:
         second.close()
 
 
+def _woken_up_from_a_thread(loop: asyncio.AbstractEventLoop) -> str:
+    async def wait_for_thread() -> str:
+        future: asyncio.Future[str] = loop.create_future()
+        # Called once the loop sleeps in select() with nothing scheduled: only the
+        # wake-up socket can get it to run the callback.
+        timer = threading.Timer(0.05, loop.call_soon_threadsafe, (future.set_result, "woken"))
+        timer.start()
+        try:
+            return await asyncio.wait_for(future, 30)
+        finally:
+            timer.join()
+
+    return loop.run_until_complete(wait_for_thread())
+
+
 def test_pooled_loop_is_woken_up_from_another_thread(pool: SelfPipePool) -> None:
     new_loop = loop_factory("asyncio", pool)
     new_loop().close()  # fills the pool
     loop = new_loop()
     try:
-
-        async def wait_for_thread() -> str:
-            future: asyncio.Future[str] = loop.create_future()
-            # The loop sleeps in select() with nothing scheduled: only the wake-up
-            # socket can get it to run the callback.
-            thread = threading.Thread(
-                target=lambda: loop.call_soon_threadsafe(future.set_result, "woken")
-            )
-            thread.start()
-            try:
-                return await asyncio.wait_for(future, 30)
-            finally:
-                thread.join()
-
-        assert loop.run_until_complete(wait_for_thread()) == "woken"
+        # Made without asyncio's __init__, in a kept selector: the wake-up socket's
+        # registration is the previous loop's, taken over.
+        assert type(loop) is loops._FastLoop
+        assert _woken_up_from_a_thread(loop) == "woken"
     finally:
         loop.close()
     with pytest.raises(RuntimeError, match="closed"):
@@ -179,3 +190,196 @@ def test_selector_with_something_left_registered_is_not_kept(pool: SelfPipePool)
     finally:
         left.close()
         right.close()
+
+
+# The loops made without asyncio's own __init__ (_FastLoop) must be indistinguishable
+# from asyncio's; loops._fast_loops_match() checks that on the Python running.
+
+
+def test_fast_loops_have_the_attributes_of_asyncio_loops(pool: SelfPipePool) -> None:
+    reference = asyncio.SelectorEventLoop()
+    new_loop = loop_factory("asyncio", pool)
+    for _ in range(2):  # with a new selector, then with the kept one
+        loop = new_loop()
+        assert type(loop) is loops._FastLoop
+        assert loop._transports is loop._transports  # made once
+        # Same names; same values, or types and sizes for the objects.
+        assert loops._loop_state(loop) == loops._loop_state(reference)
+        loop.close()
+        assert (loop.is_closed(), loop._selector) == (True, None)
+    reference.close()
+
+
+def test_every_loop_is_a_new_object(pool: SelfPipePool) -> None:
+    new_loop = loop_factory("asyncio", pool)
+    first = new_loop()
+    asyncio.set_event_loop(first)
+    future = first.create_future()
+    first.call_soon(print)
+    first.call_later(60, print)
+    first.close()
+    assert not first._ready and not first._scheduled  # type: ignore[attr-defined]  # cleared
+    second = new_loop()
+    try:
+        asyncio.set_event_loop(second)
+        assert second is not first
+        assert first.is_closed() and not second.is_closed()
+        assert asyncio.get_event_loop() is second
+        with pytest.raises(RuntimeError, match="Event loop is closed"):
+            first.call_soon(print)
+        coroutine = asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="Event loop is closed"):
+            first.run_until_complete(coroutine)
+        coroutine.close()
+
+        async def await_the_first_loops_future() -> None:
+            await future
+
+        with pytest.raises(RuntimeError, match="attached to a different loop"):
+            second.run_until_complete(await_the_first_loops_future())
+        assert second.run_until_complete(asyncio.sleep(0, "ok")) == "ok"
+    finally:
+        asyncio.set_event_loop(None)
+        second.close()
+
+
+def test_signal_handler_wakes_up_a_pooled_loop(pool: SelfPipePool) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are set from the main thread")
+    new_loop = loop_factory("asyncio", pool)
+    new_loop().close()
+    loop = new_loop()
+    ssock = loop._ssock  # type: ignore[attr-defined]
+    assert type(loop) is loops._FastLoop
+
+    async def wait_for_signal() -> str:
+        future: asyncio.Future[str] = loop.create_future()
+        loop.add_signal_handler(signal.SIGUSR1, future.set_result, "signalled")
+        # Sent while the loop sleeps in select(): only the wake-up socket can wake it.
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGUSR1))
+        timer.start()
+        try:
+            return await asyncio.wait_for(future, 30)
+        finally:
+            timer.join()
+
+    try:
+        assert loop.run_until_complete(wait_for_signal()) == "signalled"
+    finally:
+        loop.close()  # removes the handler, as asyncio's close() does
+    assert signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL
+    assert signal.set_wakeup_fd(-1) == -1
+    loop = new_loop()
+    try:
+        assert loop._ssock is ssock  # type: ignore[attr-defined]
+        assert loop.run_until_complete(asyncio.sleep(0.001, "ok")) == "ok"
+    finally:
+        loop.close()
+
+
+def test_close_shuts_the_default_executor_down(pool: SelfPipePool) -> None:
+    loop = loop_factory("asyncio", pool)()
+    assert loop.run_until_complete(loop.run_in_executor(None, sum, [1, 2])) == 3
+    executor = loop._default_executor  # type: ignore[attr-defined]
+    loop.close()
+    assert executor._shutdown
+    assert len(pool) == 1
+
+
+@pytest.mark.parametrize("value", [None, "", "1"])
+def test_debug_mode_is_read_as_asyncio_reads_it(
+    pool: SelfPipePool, monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv("PYTHONASYNCIODEBUG", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONASYNCIODEBUG", value)
+    assert loops._debug_mode() is coroutines._is_debug_mode()  # type: ignore[attr-defined]
+    for _ in range(2):  # a new and a pooled selector
+        loop = loop_factory("asyncio", pool)()
+        try:
+            assert loop.get_debug() is coroutines._is_debug_mode()  # type: ignore[attr-defined]
+            # Debug mode takes asyncio's own __init__.
+            assert (type(loop) is loops._FastLoop) is not loop.get_debug()
+        finally:
+            loop.close()
+
+
+def test_dev_mode_makes_debug_loops() -> None:
+    code = (
+        "from pytest_plugin.loops import SelfPipePool, loop_factory\n"
+        "loop = loop_factory('asyncio', SelfPipePool())()\n"
+        "print(loop.get_debug(), type(loop).__name__)\n"
+        "loop.close()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("PYTHONASYNCIODEBUG", None)
+    out = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["True", "_PooledLoop"], out.stderr
+
+
+def test_asyncio_debug_log_takes_asyncio_init(
+    pool: SelfPipePool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="asyncio"):
+        loop = loop_factory("asyncio", pool)()
+        loop.close()
+    assert type(loop) is loops._PooledLoop
+    assert "Using selector" in caplog.text
+
+
+class _Later(asyncio.SelectorEventLoop):
+    """A loop as a later Python's asyncio could make it."""
+
+    change: Callable[[Any], None] = staticmethod(lambda loop: None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).change(self)
+
+
+class _Reader(asyncio.Handle):
+    pass
+
+
+def _reregister(loop: Any) -> None:
+    reader = _Reader(loop._read_from_self, (), loop)
+    loop._selector.modify(loop._ssock.fileno(), 1, (reader, None))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda loop: setattr(loop, "_new_in_a_later_python", object()),  # an unknown attribute
+        lambda loop: setattr(loop, "slow_callback_duration", 1),  # another initial value
+        lambda loop: loop._ready.append(None),  # a container not made empty
+        lambda loop: setattr(loop, "_scheduled", {}),  # of another type
+        lambda loop: delattr(loop, "_task_factory"),
+        _reregister,  # the wake-up socket's reader is not an events.Handle
+    ],
+)
+def test_loops_made_otherwise_by_asyncio_are_not_made_fast(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[Any], None]
+) -> None:
+    check = loops._fast_loops_match.__wrapped__  # not its cached answer
+    monkeypatch.setattr(asyncio, "SelectorEventLoop", _Later)
+    assert check()
+    monkeypatch.setattr(_Later, "change", staticmethod(change))
+    assert not check()
+
+
+def test_fallback_to_asyncio_init(pool: SelfPipePool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loops, "_fast_loops_match", lambda: False)
+    new_loop = loop_factory("asyncio", pool)
+    first = new_loop()
+    first.close()
+    loop = new_loop()
+    try:
+        assert type(loop) is loops._PooledLoop
+        assert len(pool) == 0  # it took the first loop's pair and selector
+        assert _woken_up_from_a_thread(loop) == "woken"
+    finally:
+        loop.close()
+    assert len(pool) == 1
