@@ -127,15 +127,19 @@ def _collect_since_freeze() -> None:
     """Collect the garbage among the objects created since the last freeze, then freeze
     the survivors."""
     global _froze, _collections_mark
-    if _collections_mark is not None and _collections() == _collections_mark:
+    middle, old = _collections()
+    if (middle, old) == _collections_mark:
         # No automatic collection promoted anything to the old generation since the
         # last freeze emptied it: the young ones hold every object to check.
         gc.collect(1)
+        middle += 1
     else:
         gc.collect()
+        old += 1
     gc.freeze()
     _froze = True
-    _collections_mark = _collections()
+    # (No automatic collection runs during one: the counts are known without asking.)
+    _collections_mark = middle, old
 
 
 def release_frozen() -> None:
