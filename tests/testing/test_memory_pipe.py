@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from toolkit.client._memory_pipe import connect_memory_pipe
 from toolkit.testing import MemoryTransport, create_memory_pipe
 
 
@@ -290,3 +291,94 @@ async def test_the_ends_let_go_of_each_other_once_both_are_gone(how: str) -> Non
     assert ta._peer is None and tb._peer is None
     ta.write(b"ignored")  # writes after the end are still dropped quietly
     assert ta.get_write_buffer_size() == 0
+
+
+# -- connect_memory_pipe: the server's connection_made waits for the client's first send
+
+
+async def connected() -> tuple[Recorder, Recorder, MemoryTransport]:
+    a, b = Recorder(), Recorder()
+    ta = connect_memory_pipe(
+        asyncio.get_running_loop(),
+        a,
+        b,
+        client_address=("127.0.0.1", 1111),
+        server_address=("10.0.0.1", 80),
+    )
+    return a, b, ta
+
+
+async def test_connect_makes_the_server_when_the_client_sends() -> None:
+    a, b, ta = await connected()
+    assert a.kinds() == ["made"] and b.kinds() == []
+    ta.write(b"GET")
+    assert b.kinds() == ["made"]  # at once, so its first loop pass finds the bytes
+    assert b.transport.get_extra_info("peername") == ("127.0.0.1", 1111)
+    ta.write(b" /")
+    await asyncio.sleep(0)
+    assert b.kinds() == ["made", "data", "data"] and bytes(b.data) == b"GET /"
+    ta.close()
+    await asyncio.wait_for(b.lost, 1)
+    assert b.kinds() == ["made", "data", "data", "eof", "lost"]
+
+
+async def test_connect_makes_a_server_task_see_the_bytes_on_its_first_step() -> None:
+    seen: list[bytes] = []
+
+    class Server(Recorder):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            asyncio.get_running_loop().create_task(self.first_step())
+
+        async def first_step(self) -> None:
+            seen.append(bytes(self.data))
+
+    a, b = Recorder(), Server()
+    ta = connect_memory_pipe(
+        asyncio.get_running_loop(), a, b, client_address=None, server_address=None
+    )
+    ta.write(b"request")
+    await settle()
+    assert seen == [b"request"]
+    ta.abort()
+
+
+async def test_connect_makes_a_silent_client_s_server_on_the_next_iteration() -> None:
+    a, b, ta = await connected()
+    await asyncio.sleep(0)
+    assert b.kinds() == ["made"]
+    b.transport.write(b"hello first")
+    await settle()
+    assert bytes(a.data) == b"hello first"
+    ta.abort()
+    await asyncio.wait_for(b.lost, 1)
+
+
+@pytest.mark.parametrize("how", ["close", "abort", "close_at_once", "write_eof"])
+async def test_connect_makes_the_server_before_any_other_event(how: str) -> None:
+    _, b, ta = await connected()
+    if how == "close_at_once":
+        ta._close_at_once()
+    else:
+        getattr(ta, how)()
+    await settle()
+    assert b.kinds()[0] == "made" and b.kinds().count("made") == 1
+    assert b.kinds()[1] in ("eof", "lost")
+    ta.abort()
+
+
+async def test_connect_reports_a_server_that_fails_to_start() -> None:
+    errors: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+
+    class Broken(Recorder):
+        def connection_made(self, transport: Any) -> None:
+            raise RuntimeError("no")
+
+    a = Recorder()
+    ta = connect_memory_pipe(loop, a, Broken(), client_address=None, server_address=None)
+    ta.write(b"x")
+    assert await asyncio.wait_for(a.lost, 1) is not None  # the client sees a reset
+    assert "connection_made() failed" in errors[0]["message"]
+    loop.set_exception_handler(None)

@@ -15,6 +15,10 @@ behaves like a TCP connection in the ways protocol code can observe:
   ``abort()`` drops the buffer and the peer gets ``connection_lost(ConnectionResetError)``;
 * ``get_extra_info('peername' | 'sockname')`` are fake addresses; ``'socket'`` and
   ``'sslcontext'`` are None.
+
+:func:`create_memory_pipe` calls both protocols' ``connection_made`` at once;
+:func:`connect_memory_pipe` (the ``MemoryConnector``'s) calls the server's when the
+client first sends, so that a server's first loop pass already has the request.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import asyncio
 import collections
 from typing import Any
 
-__all__ = ("MemoryTransport", "create_memory_pipe")
+__all__ = ("MemoryTransport", "connect_memory_pipe", "create_memory_pipe")
 
 #: Default write buffer limits, the same as asyncio's selector transports.
 DEFAULT_HIGH_WATER = 64 * 1024
@@ -48,6 +52,7 @@ class MemoryTransport(asyncio.Transport):
     _eof_received = False
     _closing = False  # close() or abort() called
     _lost = False  # connection_lost() was scheduled
+    _peer_unmade = False  # the peer's connection_made() is still due (connect_memory_pipe)
 
     def __init__(
         self,
@@ -137,7 +142,7 @@ class MemoryTransport(asyncio.Transport):
         self._buffered += len(chunk)
         if self._buffered > self._high_water:
             self._check_high_water()
-        if not self._flush_scheduled:
+        if not self._flush_scheduled or self._peer_unmade:
             self._schedule_flush()
 
     def can_write_eof(self) -> bool:
@@ -169,10 +174,28 @@ class MemoryTransport(asyncio.Transport):
         if not self._flush_scheduled and not self._lost:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
+        if self._peer_unmade:
+            self._make_peer()  # (after the flush is queued: see connect_memory_pipe)
+
+    def _make_peer(self) -> None:
+        """Call the peer protocol's ``connection_made``, if still due (connect_memory_pipe)."""
+        if not self._peer_unmade:
+            return
+        self._peer_unmade = False
+        peer = self._peer
+        if peer is None or peer._lost:
+            return
+        try:
+            peer._protocol.connection_made(peer)
+        except Exception as exc:
+            peer._report("protocol.connection_made() failed", exc)
+            peer.abort()
 
     def _flush(self) -> None:
         """Hand buffered bytes to the peer's protocol while it reads."""
         self._flush_scheduled = False
+        if self._peer_unmade:
+            self._make_peer()
         peer = self._peer
         if self._lost or peer is None:
             return
@@ -284,6 +307,8 @@ class MemoryTransport(asyncio.Transport):
         stays half-open), then ``connection_lost(None)`` on this side and, if it closed,
         on the peer's. Returns True if this side is gone.
         """
+        if self._peer_unmade:
+            self._make_peer()
         peer = self._peer
         if not self._closing or self._lost or self._outgoing or self._eof_pending:
             return self._lost
@@ -314,6 +339,8 @@ class MemoryTransport(asyncio.Transport):
         """Close at once, dropping buffered bytes; the peer sees a reset."""
         if self._lost:
             return
+        if self._peer_unmade:
+            self._make_peer()
         self._connection_lost(None)
         peer = self._peer
         if peer is not None and not peer._lost:
@@ -333,6 +360,45 @@ def create_memory_pipe(
     Calls ``server_protocol.connection_made`` then ``client_protocol.connection_made``
     and returns ``(client_transport, server_transport)``.
     """
+    client, server = _pair(loop, client_protocol, server_protocol, client_address, server_address)
+    server_protocol.connection_made(server)
+    client_protocol.connection_made(client)
+    return client, server
+
+
+def connect_memory_pipe(
+    loop: asyncio.AbstractEventLoop,
+    client_protocol: asyncio.BaseProtocol,
+    server_protocol: asyncio.BaseProtocol,
+    *,
+    client_address: Any,
+    server_address: Any,
+) -> MemoryTransport:
+    """:func:`create_memory_pipe` for a client that speaks first (HTTP); the client's transport.
+
+    ``client_protocol.connection_made`` is called now; ``server_protocol``'s when the
+    client first sends (or closes), just after those bytes are queued, and at the latest
+    on the next loop iteration. A server that starts a task in ``connection_made`` then
+    finds the request already received on its first step, instead of waiting for it
+    one loop iteration more.
+    """
+    client, _ = _pair(loop, client_protocol, server_protocol, client_address, server_address)
+    client._peer_unmade = True
+    client_protocol.connection_made(client)
+    # A flush is queued at once: it makes the server if the client has not sent by then
+    # (and carries the client's first bytes otherwise: no extra callback for either).
+    client._flush_scheduled = True
+    loop.call_soon(client._flush)
+    return client
+
+
+def _pair(
+    loop: asyncio.AbstractEventLoop,
+    client_protocol: asyncio.BaseProtocol,
+    server_protocol: asyncio.BaseProtocol,
+    client_address: Any,
+    server_address: Any,
+) -> tuple[MemoryTransport, MemoryTransport]:
     client = MemoryTransport(
         loop, client_protocol, sockname=client_address, peername=server_address
     )
@@ -340,6 +406,4 @@ def create_memory_pipe(
         loop, server_protocol, sockname=server_address, peername=client_address
     )
     client._peer, server._peer = server, client
-    server_protocol.connection_made(server)
-    client_protocol.connection_made(client)
     return client, server

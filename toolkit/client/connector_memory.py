@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from ._memory_pipe import MemoryTransport, create_memory_pipe
+from ._memory_pipe import MemoryTransport, connect_memory_pipe
 from .connector_base import BaseConnector
 from .exceptions import ClientConnectorError
 from .protocol import ResponseHandler
@@ -142,7 +142,7 @@ class MemoryConnector(BaseConnector):
             ) from exc
         client_protocol = ResponseHandler(loop)
         port = req.port if req.port is not None else (443 if req.is_ssl() else 80)
-        create_memory_pipe(
+        connect_memory_pipe(
             loop,
             client_protocol,
             server_protocol,
