@@ -192,7 +192,7 @@ def test_helpers_are_not_shadowed_by_modules() -> None:
 
 
 #: Modules no plain HTTP test needs: ours, and stdlib ones for cookie jar files, exact
-#: Content-Type parsing, file type guessing and .netrc files.
+#: Content-Type parsing, file type guessing, .netrc files and reason phrases (``http``).
 _OPTIONAL_MODULES = (
     "toolkit.web.fileresponse",
     "toolkit.web.staticfiles",
@@ -213,6 +213,8 @@ _OPTIONAL_MODULES = (
     "toolkit.proxy_env",
     "toolkit.dataqueue",
     "toolkit.content_disposition",
+    "toolkit.payload",
+    "http",
     "http.cookies",
     "zstandard",
     "brotli",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import re
 import string
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from toolkit._lazy import lazy_pattern
+
+if TYPE_CHECKING:
+    import datetime
 
 __all__ = [
     "ETAG_ANY",
@@ -24,16 +28,19 @@ __all__ = [
 ETAG_ANY = "*"
 # RFC 9110 8.8.3: entity-tag = [ weak ] opaque-tag; etagc = %x21 / %x23-7E / obs-text
 _ETAGC = r"[\x21\x23-\x7e\x80-\xff]+"
-QUOTED_ETAG_RE = re.compile(rf'(W/)?"({_ETAGC})"')
+# Compiled on first use: only ETags and Content-Type parameters need them.
+QUOTED_ETAG_RE = lazy_pattern(rf'(W/)?"({_ETAGC})"')
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_PARAM_RE = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN}|[^;]*)')
+_PARAM_RE = lazy_pattern(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN}|[^;]*)')
 
 _date_cache: tuple[int, str] = (0, "")
 
 
 def format_http_date(timestamp: float) -> str:
     """Format a POSIX timestamp as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
+    import email.utils  # (here and in parse_http_date: a big import only dates need)
+
     return email.utils.formatdate(timestamp, usegmt=True)
 
 
@@ -50,6 +57,9 @@ def parse_http_date(value: str | None) -> datetime.datetime | None:
     """Parse an HTTP date into an aware UTC datetime; ``None`` when absent or invalid."""
     if not value:
         return None
+    import datetime
+    import email.utils
+
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -8,9 +8,9 @@ that goes through the normal ``prepare`` path (``on_response_prepare`` included)
 from __future__ import annotations
 
 import traceback
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from toolkit.http._reasons import REASONS
 from toolkit.http.errors import HttpProcessingError
 
 if TYPE_CHECKING:
@@ -22,10 +22,7 @@ __all__ = ["error_response", "error_text", "plain_response"]
 
 def reason_of(status: int) -> str:
     """The standard reason phrase of ``status`` (``"Error"`` when unknown)."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    return REASONS.get(status, "Error")
 
 
 def plain_response(status: int, text: str, headers: str = "") -> bytes:

@@ -28,9 +28,10 @@ import datetime
 import functools
 import logging
 import os
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from toolkit._lazy import lazy_pattern
 
 if TYPE_CHECKING:
     from .request import BaseRequest
@@ -146,7 +147,7 @@ _SIMPLE = {
     "D": ("request_time_micro", _micros),
 }
 
-_FORMAT_RE = re.compile(r"%(\{([A-Za-z0-9\-_]+)\}([io])|Tf|[atPrsbTD]|%)")
+_FORMAT_RE = lazy_pattern(r"%(\{([A-Za-z0-9\-_]+)\}([io])|Tf|[atPrsbTD]|%)")
 
 
 class AccessLogger(AbstractAccessLogger):

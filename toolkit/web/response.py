@@ -17,7 +17,7 @@ from multidict import CIMultiDict
 
 from toolkit import hdrs
 from toolkit.http import HttpVersion11
-from toolkit.payload import Payload, get_payload
+from toolkit.http._reasons import REASONS as _REASONS
 from toolkit.web import _helpers
 from toolkit.web._compression import ContentCoding, compress_bytes
 from toolkit.web._helpers import http_date_now, parse_content_type
@@ -28,7 +28,6 @@ from toolkit.web.stream_response import (
     _DATE,
     _DEFAULT_JSON_TYPE,
     _NO_BODY_METHODS,
-    _REASONS,
     _SERVER,
     _TEXT_PLAIN_UTF8,
     _TRANSFER_ENCODING,
@@ -147,6 +146,8 @@ class Response(StreamResponse):
         elif isinstance(body, (bytearray, memoryview)):
             self._body = bytes(body)
         else:
+            from toolkit.payload import Payload, get_payload  # (only non-bytes bodies need it)
+
             try:
                 payload = body if isinstance(body, Payload) else get_payload(body)
             except Exception as exc:  # the payload registry names the type it refused
@@ -189,10 +190,13 @@ class Response(StreamResponse):
             return super().content_length
         if self._compressed_body is not None:
             return len(self._compressed_body)
-        if isinstance(self._body, Payload):
-            size = self._body.size
-            return int(size) if size is not None else None
-        return len(self._body) if self._body is not None else 0
+        body = self._body
+        if body is None:
+            return 0
+        if isinstance(body, bytes):
+            return len(body)
+        size = body.size  # a Payload
+        return int(size) if size is not None else None
 
     @content_length.setter
     def content_length(self, value: int | None) -> None:

@@ -11,13 +11,13 @@ import asyncio
 import itertools
 import sys
 from collections.abc import MutableMapping
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from multidict import CIMultiDict
 
 from toolkit import __version__, hdrs
 from toolkit.http import HttpVersion, HttpVersion10, HttpVersion11
+from toolkit.http._reasons import REASONS as _REASONS
 from toolkit.web._compression import ContentCoding, choose_coding
 from toolkit.web._helpers import http_date_now
 from toolkit.web._keys import LazyState, ResponseKey
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 
     from toolkit.web.request import BaseRequest
 
+    # (for annotations only: a Protocol class costs a lot to create at import)
+    class _PayloadWriter(Protocol):
+        """What a response needs of the protocol's StreamWriter (see the toolkit.web seam)."""
+
+        output_size: int
+
+        def enable_chunking(self) -> None: ...
+        def enable_compression(self, encoding: str = "deflate") -> None: ...
+        async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None: ...
+        async def write(self, chunk: bytes) -> None: ...
+        async def write_eof(self, chunk: bytes = b"") -> None: ...
+        async def drain(self) -> None: ...
+
+
 __all__ = ["ContentCoding", "StreamResponse"]
 
 _T = TypeVar("_T")
@@ -39,20 +53,6 @@ SERVER_SOFTWARE = (
 _DEFAULT_JSON_TYPE = "application/json"
 
 
-class _PayloadWriter(Protocol):
-    """What a response needs of the protocol's StreamWriter (see the toolkit.web seam)."""
-
-    output_size: int
-
-    def enable_chunking(self) -> None: ...
-    def enable_compression(self, encoding: str = "deflate") -> None: ...
-    async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None: ...
-    async def write(self, chunk: bytes) -> None: ...
-    async def write_eof(self, chunk: bytes = b"") -> None: ...
-    async def drain(self) -> None: ...
-
-
-_REASONS = {status.value: status.phrase for status in HTTPStatus}
 # Methods whose responses Response._send_plain leaves to the general path.
 _NO_BODY_METHODS = frozenset((hdrs.METH_HEAD, hdrs.METH_CONNECT))
 _CONTENT_LENGTH = hdrs.CONTENT_LENGTH

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import functools
 import inspect
-import re
 import types
 import warnings
 from collections.abc import Awaitable, Callable, Generator
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._lazy import lazy_pattern
 from toolkit.http import HttpVersion11
 from toolkit.web.routing.abc import (
     AbstractMatchInfo,
@@ -37,7 +37,8 @@ __all__ = [
     "UrlMappingMatchInfo",
 ]
 
-_METHOD_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Only methods outside _KNOWN_METHODS need it: compiled on first use.
+_METHOD_RE = lazy_pattern(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _KNOWN_METHODS = hdrs.METH_ALL | {hdrs.METH_ANY}
 _CO_COROUTINE = inspect.CO_COROUTINE
 ExpectHandler = Callable[["Request"], Awaitable["StreamResponse | None"]]
