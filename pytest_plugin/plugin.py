@@ -93,7 +93,7 @@ _LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
 _NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
 _LEAKS_KEY = pytest.StashKey[LeakRecorder]()
 _DIRECT_KEY = pytest.StashKey[list[_Factory]]()
-_CLOSE_ERROR_KEY = pytest.StashKey[Exception]()
+_CLOSE_ERROR_KEY = pytest.StashKey[BaseException]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
 _OUTER_KEY = pytest.StashKey[
@@ -406,5 +406,5 @@ async def _call_then_close(
     del item.stash[_DIRECT_KEY]
     try:
         await close_factories(made)
-    except Exception as exc:
+    except (Exception, asyncio.CancelledError) as exc:  # (not an interrupt: that goes on)
         item.stash[_CLOSE_ERROR_KEY] = exc
