@@ -158,13 +158,17 @@ class _PooledLoop(asyncio.SelectorEventLoop):
     _read_from_self: Callable[[], None]
 
     def __init__(self, pool: SelfPipePool) -> None:
+        super().__init__(self._take_from(pool))
+
+    def _take_from(self, pool: SelfPipePool) -> selectors.BaseSelector | None:
+        """Take a pooled wake-up pair (for _make_self_pipe, which __init__ calls) and
+        return the selector kept with it, if any."""
         self._pipe_pool = pool
         # Set before anything may write a wake-up byte: call_soon_threadsafe() and
         # signal handlers (the interpreter writes to the socket itself for those).
         self._pipe_written = False
-        entry = pool.take_entry()
-        self._pooled_pipe = entry  # read by _make_self_pipe, which __init__ calls
-        super().__init__(entry[0] if entry is not None else None)
+        entry = self._pooled_pipe = pool.take_entry()
+        return entry[0] if entry is not None else None
 
     def _make_self_pipe(self) -> None:
         entry, self._pooled_pipe = self._pooled_pipe, None
@@ -252,10 +256,7 @@ class _FastLoop(_PooledLoop):
         self._executor_shutdown_called = False
         # BaseSelectorEventLoop.__init__, with the pooled selector and wake-up pair
         # (see _PooledLoop.__init__); its _transports is made on first use (below).
-        self._pipe_pool = pool
-        self._pipe_written = False
-        entry = self._pooled_pipe = pool.take_entry()
-        selector = entry[0] if entry is not None else None
+        selector = self._take_from(pool)
         self._selector = selector if selector is not None else selectors.DefaultSelector()
         self._make_self_pipe()
         # _UnixSelectorEventLoop.__init__
