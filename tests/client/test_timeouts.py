@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -169,57 +170,150 @@ async def test_short_deadlines_are_not_shared() -> None:
         await asyncio.Event().wait()
 
 
-async def test_request_timer_with_a_short_timeout_has_its_own_handle() -> None:
-    from toolkit.client.timeouts import RequestTimer
+async def test_request_timer_with_a_short_timeout_fires_on_time() -> None:
+    from toolkit.client.timeouts import DeadlineClock, RequestTimer
 
     loop = asyncio.get_running_loop()
-    shared: dict[float, SharedDeadline] = {}
-    timer = RequestTimer(loop, 0.01, 5, shared)
-    assert shared == {}  # not rounded, not shared
+    clock = DeadlineClock(loop)
+    timer = RequestTimer(loop, 0.01, 5, clock)
+    assert clock.armed
     with pytest.raises(asyncio.TimeoutError), timer:
         await asyncio.sleep(10)
     assert timer.expired
+    assert not clock.armed
 
 
 async def test_request_timer_cancelled_does_not_fire() -> None:
-    from toolkit.client.timeouts import RequestTimer
+    from toolkit.client.timeouts import DeadlineClock, RequestTimer
 
     loop = asyncio.get_running_loop()
-    timer = RequestTimer(loop, 0.01, 5, {})
+    clock = DeadlineClock(loop)
+    timer = RequestTimer(loop, 0.01, 5, clock)
     timer.cancel()
+    assert not clock.armed  # (nothing left to wait for: the loop timer is gone)
+    timer.cancel()  # twice is harmless
     with timer:
         await asyncio.sleep(0.03)
     assert not timer.expired
 
 
-async def test_request_timers_with_long_timeouts_share_a_deadline() -> None:
-    from toolkit.client.timeouts import RequestTimer
+async def test_request_timers_with_long_timeouts_share_one_loop_timer() -> None:
+    from toolkit.client.timeouts import DeadlineClock, RequestTimer
 
     loop = asyncio.get_running_loop()
-    shared: dict[float, SharedDeadline] = {}
-    timers = [RequestTimer(loop, 60, 5, shared) for _ in range(3)]
-    assert 1 <= len(shared) <= 2  # (a second boundary may fall in between)
+    clock = DeadlineClock(loop)
+    scheduled = len(loop._scheduled)  # type: ignore[attr-defined]
+    timers = [RequestTimer(loop, 60, 5, clock) for _ in range(3)]
+    assert len(loop._scheduled) == scheduled + 1  # type: ignore[attr-defined]
+    assert 1 <= len(clock._groups) <= 2  # (a second boundary may fall in between)
     timers[1].cancel()
-    for group in list(shared.values()):
-        group._fire()
+    while clock.armed:
+        clock._fire()
     assert [timer.expired for timer in timers] == [True, False, True]
-    assert shared == {}
+    timers[0].cancel()  # (after it fired: nothing)
+    assert clock._live == 0
 
 
-async def test_drop_idle_deadlines_cancels_only_groups_nobody_waits_on() -> None:
-    from toolkit.client.timeouts import RequestTimer, drop_idle_deadlines
+async def test_deadline_clock_fires_in_order_and_moves_its_timer_earlier() -> None:
+    from toolkit.client.timeouts import ClockHandle, DeadlineClock
 
     loop = asyncio.get_running_loop()
-    shared: dict[float, SharedDeadline] = {}
-    idle = RequestTimer(loop, 60, 5, shared)
-    idle.cancel()
-    idle_group = next(iter(shared.values()))
-    busy = RequestTimer(loop, 600, 5, shared)
-    assert len(shared) == 2
-    drop_idle_deadlines(shared)
-    assert list(shared.values()) != [idle_group] and len(shared) == 1
-    assert idle_group._handle.cancelled()
-    assert not next(iter(shared.values()))._handle.cancelled()
-    busy.cancel()
-    drop_idle_deadlines(shared)
-    assert shared == {}
+    clock = DeadlineClock(loop)
+    fired: list[str] = []
+    now = loop.time()
+    ClockHandle(clock, now + 0.05, fired.append, "late")
+    first = clock._handle
+    ClockHandle(clock, now + 0.02, fired.append, "early")
+    assert first is not None and first.cancelled() and clock._armed_at == now + 0.02
+    dropped = ClockHandle(clock, now + 0.03, fired.append, "dropped")
+    dropped.cancel()
+    while clock.armed:
+        await asyncio.sleep(0.01)
+    assert fired == ["early", "late"]
+
+
+async def test_deadline_clock_horizon_wakes_early_and_rearms() -> None:
+    from toolkit.client.timeouts import ClockHandle, DeadlineClock
+
+    loop = asyncio.get_running_loop()
+    clock = DeadlineClock(loop, horizon=10)
+    fired: list[str] = []
+    now = loop.time()
+    far = ClockHandle(clock, now + 60, fired.append, "far")
+    wake = clock._armed_at
+    assert wake == int(wake) and now + 10 <= wake <= now + 12  # (rounded up: > 5 s)
+    # A deadline added later that is due by then keeps the timer where it is.
+    handle = clock._handle
+    assert handle is not None
+    ClockHandle(clock, wake, fired.append, "near")
+    assert clock._handle is handle
+    handle.cancel()
+    clock._fire()  # (what the loop does at ``wake``)
+    assert fired == ["near"] and clock.armed and clock._armed_at < now + 60
+    far.cancel()
+    assert not clock.armed and clock._live == 0
+
+
+async def test_deadline_clock_reports_a_failing_callback_and_goes_on() -> None:
+    from toolkit.client.timeouts import ClockHandle, DeadlineClock
+
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        clock = DeadlineClock(loop)
+        fired: list[str] = []
+        when = loop.time()
+
+        def broken() -> None:
+            raise ValueError("broken")
+
+        ClockHandle(clock, when, broken)
+        ClockHandle(clock, when, fired.append, "other")
+        await asyncio.sleep(0.01)
+    finally:
+        loop.set_exception_handler(None)
+    assert fired == ["other"]
+    assert [type(context["exception"]) for context in errors] == [ValueError]
+    assert not clock.armed
+
+
+async def test_a_session_and_its_connector_share_one_loop_timer() -> None:
+    from toolkit import ClientSession, web
+    from toolkit.client.connector_memory import MemoryConnector
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hi")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    connector = MemoryConnector(app)
+    async with ClientSession(connector=connector) as session:
+        clock = session._deadlines
+        assert clock is connector._clock and not clock.armed
+        async with session.get("http://test/") as resp:
+            assert clock.armed and clock._live == 1  # the request's total timeout
+            assert await resp.text() == "hi"
+        # Released: the idle connection's cleanup waits on the same loop timer, which
+        # is early enough for it (the horizon is the keep-alive timeout).
+        assert clock._live == 1 and connector._cleanup_handle is not None
+        handle = clock._handle
+        async with session.get("http://test/") as resp:
+            assert await resp.text() == "hi"
+        assert clock._handle is handle  # neither moved nor added
+    assert not clock.armed
+
+
+async def test_a_session_without_a_pool_clock_has_its_own() -> None:
+    from toolkit import ClientSession
+    from toolkit.client.timeouts import DeadlineClock
+
+    class Foreign:
+        closed = False
+
+        async def close(self) -> None:
+            self.closed = True
+
+    async with ClientSession(connector=Foreign()) as session:  # type: ignore[arg-type]
+        assert isinstance(session._deadlines, DeadlineClock)
+        assert session._deadlines._horizon is None

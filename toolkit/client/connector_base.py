@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from .connector_connection import Connection
 from .exceptions import ClientConnectionError, ConnectionTimeoutError
-from .timeouts import DEFAULT_TIMEOUT, ClientTimeout, calculate_deadline, ceil_timeout
+from .timeouts import (
+    DEFAULT_TIMEOUT,
+    ClientTimeout,
+    ClockHandle,
+    DeadlineClock,
+    ceil_timeout,
+)
 
 if TYPE_CHECKING:
     from .protocol import ResponseHandler
@@ -94,7 +100,8 @@ class BaseConnector:
     """The connection pool every connector shares; subclasses open the connections."""
 
     _source_traceback: traceback.StackSummary | None = None
-    _cleanup_handle: asyncio.TimerHandle | None = None
+    _cleanup_handle: ClockHandle | None = None
+    _clock: DeadlineClock | None = None
     _cleanup_closed_handle: asyncio.TimerHandle | None = None
 
     def __init__(
@@ -192,6 +199,19 @@ class BaseConnector:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    def _deadline_clock(self) -> DeadlineClock:
+        """The one loop timer of the pool's deadlines, which sessions share for theirs.
+
+        It never sleeps past ``keepalive_timeout``: a connection handed out now comes
+        back no sooner, so its idle deadline never has to move the timer.
+        """
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = DeadlineClock(
+                self._get_loop(), self._keepalive_timeout, self._timeout_ceil_threshold
+            )
+        return clock
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{len(self._acquired)} acquired"
@@ -481,11 +501,12 @@ class BaseConnector:
                 transport.abort()
 
     def _schedule_cleanup(self) -> None:
-        if self._cleanup_handle is None and self._keepalive_timeout:
-            loop = self._get_loop()
-            when = calculate_deadline(loop, self._keepalive_timeout, self._timeout_ceil_threshold)
-            assert when is not None
-            self._cleanup_handle = loop.call_at(when, _weak_call, weakref.ref(self), "_cleanup")
+        keepalive = self._keepalive_timeout
+        if self._cleanup_handle is None and keepalive:
+            clock = self._clock or self._deadline_clock()
+            self._cleanup_handle = ClockHandle(
+                clock, clock.deadline(keepalive), _weak_call, weakref.ref(self), "_cleanup"
+            )
 
     def _cleanup(self) -> None:
         """Close idle connections older than ``keepalive_timeout``."""

@@ -21,7 +21,7 @@ from toolkit.client.exceptions import InvalidUrlClientError
 from toolkit.client.pipeline import RequestOptions, send_following_redirects
 from toolkit.client.response import ClientResponse
 from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
-from toolkit.client.timeouts import ClientTimeout, RequestTimer, SharedDeadline, drop_idle_deadlines
+from toolkit.client.timeouts import ClientTimeout, DeadlineClock, RequestTimer
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
@@ -123,14 +123,19 @@ class ClientSession:
 
         # Everything that can fail is checked before the connector exists.
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
-        # Total-timeout deadlines rounded to the same second share one loop timer.
-        self._deadlines: dict[float, SharedDeadline] = {}
         if connector is None:
             # TCPConnector, unless a mock made another the default in this context.
             from toolkit.client._default_connector import create_default_connector
 
             connector = create_default_connector()
         self._connector = connector
+        # The requests' total timeouts share one loop timer, the connector's if it has
+        # one (its idle-connection cleanup runs on it too).
+        clock_of = getattr(connector, "_deadline_clock", None)
+        clock = clock_of() if clock_of is not None else None
+        if not isinstance(clock, DeadlineClock) or clock._loop is not self._loop:
+            clock = DeadlineClock(self._loop)
+        self._deadlines = clock
         self._connector_owner = connector_owner
 
         if cookie_jar is None:
@@ -454,12 +459,10 @@ class ClientSession:
                 if hasattr(result, "__await__"):
                     await result
             self._connector = None
-        drop_idle_deadlines(self._deadlines)
 
     def detach(self) -> None:
         """Let go of the connector without closing it; the session becomes closed."""
         self._connector = None
-        drop_idle_deadlines(self._deadlines)
 
     @property
     def _ws_response_class(self) -> type[Any]:

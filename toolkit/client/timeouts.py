@@ -9,16 +9,19 @@
   optional exception factory (e.g. :class:`ConnectionTimeoutError`).
 - :class:`ReadTimer` is a reusable, resettable timer for ``sock_read``: the protocol
   resets it on every chunk of data and it fires a callback when the peer is silent.
+- :class:`DeadlineClock` keeps one loop timer for many deadlines: a session's
+  :class:`RequestTimer` (the ``total`` timeout) and its connector's idle cleanup.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from toolkit.helpers import TimerContext, TimerNoop
 
@@ -26,6 +29,8 @@ __all__ = (
     "ClientTimeout",
     "DEFAULT_TIMEOUT",
     "Cancellable",
+    "ClockHandle",
+    "DeadlineClock",
     "ReadTimer",
     "RequestTimer",
     "SharedDeadline",
@@ -129,27 +134,11 @@ class SharedDeadline:
             member()
 
 
-def drop_idle_deadlines(table: dict[float, SharedDeadline]) -> None:
-    """Cancel the loop timers of the groups in ``table`` that no deadline waits on.
-
-    Groups outlive their last member so that the next request in the same second can
-    join them; but a scheduled timer costs every pass of the event loop, so a session
-    about to spend minutes on one long-lived connection (a WebSocket) drops them, and
-    a closing session too: a scheduled group, its timer and its table refer to each
-    other, a cycle that only the garbage collector could free otherwise.
-    """
-    for when, group in list(table.items()):
-        if not group._members:
-            if group._handle is not None:
-                group._handle.cancel()  # (a cancelled handle lets go of its callback)
-            del table[when]
-
-
 class TimeoutHandle:
     """A deadline ``timeout`` seconds from :meth:`start` that runs registered callbacks.
 
-    With ``shared`` (a table owned by the caller, e.g. the session), deadlines that
-    are rounded up to a whole second share one loop timer per second.
+    With ``shared`` (a table owned by the caller), deadlines that are rounded up to a
+    whole second share one loop timer per second.
     """
 
     def __init__(
@@ -210,13 +199,152 @@ class TimeoutHandle:
         self._callbacks.clear()
 
 
+class DeadlineClock:
+    """One loop timer for many deadlines: the ``total`` timeouts of a session's
+    requests and the idle-connection cleanup of their connector.
+
+    Deadlines at the same loop time (rounded up to a whole second when long) form one
+    group. The clock keeps a single ``loop.call_at`` for the earliest group, but never
+    further ahead than ``horizon`` seconds (rounded the same way): a deadline that comes
+    due within the horizon once it is added later (a connection that goes back to a pool
+    with ``keepalive_timeout=horizon`` after a request started) then finds the timer
+    early enough and does not move it. Waking early only re-arms the timer. With no
+    deadline left the timer is cancelled, so an idle clock costs the loop nothing.
+
+    Members are callables; :meth:`add` returns the group that :meth:`discard` takes.
+    """
+
+    __slots__ = (
+        "_armed_at",
+        "_ceil_threshold",
+        "_groups",
+        "_handle",
+        "_horizon",
+        "_live",
+        "_loop",
+        "_whens",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        horizon: float | None = None,
+        ceil_threshold: float = 5,
+    ) -> None:
+        self._loop = loop
+        self._horizon = horizon or None
+        self._ceil_threshold = ceil_threshold
+        self._groups: dict[float, set[Callable[[], None]]] = {}
+        self._whens: list[float] = []  # a heap of the groups' times
+        self._live = 0  # members waiting, in all groups
+        self._handle: asyncio.TimerHandle | None = None
+        self._armed_at = 0.0
+
+    @property
+    def armed(self) -> bool:
+        """True while a loop timer is scheduled (some deadline is waiting)."""
+        return self._handle is not None
+
+    def deadline(self, delay: float) -> float:
+        """The loop time ``delay`` seconds from now, rounded up when it is long."""
+        when = self._loop.time() + delay
+        return math.ceil(when) if delay > self._ceil_threshold else when
+
+    def add(self, when: float, member: Callable[[], None]) -> set[Callable[[], None]]:
+        """Call ``member()`` at loop time ``when`` unless it is discarded; its group."""
+        groups = self._groups
+        group = groups.get(when)
+        if group is None:
+            group = groups[when] = {member}
+            heapq.heappush(self._whens, when)
+        else:
+            group.add(member)
+        self._live += 1
+        handle = self._handle
+        if handle is None or when < self._armed_at:  # (then no deadline is earlier)
+            if handle is not None:
+                handle.cancel()
+            self._schedule(when)
+        return group
+
+    def discard(self, group: set[Callable[[], None]], member: Callable[[], None]) -> None:
+        """Forget ``member`` (added with the result ``group``); nothing if it is gone."""
+        if member in group:
+            group.remove(member)
+            self._live -= 1
+            if not self._live:
+                self._stop()
+
+    def _stop(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()  # (a cancelled handle lets go of the clock)
+        self._groups.clear()
+        self._whens.clear()
+
+    def _schedule(self, when: float) -> None:
+        """Set the loop timer for the earliest deadline ``when`` (or the horizon)."""
+        loop = self._loop
+        horizon = self._horizon
+        if horizon is not None:
+            limit = loop.time() + horizon
+            if horizon > self._ceil_threshold:
+                limit = math.ceil(limit)
+            if limit < when:
+                when = limit
+        self._armed_at = when
+        self._handle = loop.call_at(when, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        whens = self._whens
+        groups = self._groups
+        armed_at = self._armed_at  # (the loop runs a timer a clock resolution early)
+        while whens and whens[0] <= armed_at:
+            members = groups.pop(heapq.heappop(whens))
+            self._live -= len(members)
+            due = list(members)
+            members.clear()  # (a late discard() finds nothing)
+            for member in due:
+                try:
+                    member()
+                except Exception as exc:  # a broken callback must not stop the others
+                    self._loop.call_exception_handler(
+                        {"message": "error in a deadline callback", "exception": exc}
+                    )
+        if not self._live:
+            self._stop()
+        elif self._handle is None:  # (unless a callback added a deadline and armed it)
+            while not groups[whens[0]]:  # (groups whose members all left)
+                del groups[heapq.heappop(whens)]
+            self._schedule(whens[0])
+
+
+class ClockHandle:
+    """``callback(*args)`` at a time on a :class:`DeadlineClock` (see :meth:`call_at`)."""
+
+    __slots__ = ("_args", "_callback", "_clock", "_group")
+
+    def __init__(
+        self, clock: DeadlineClock, when: float, callback: Callable[..., None], *args: Any
+    ) -> None:
+        self._clock = clock
+        self._callback = callback
+        self._args = args
+        self._group = clock.add(when, self)
+
+    def __call__(self) -> None:
+        self._callback(*self._args)
+
+    def cancel(self) -> None:
+        """Stop the callback from running (nothing if it ran)."""
+        self._clock.discard(self._group, self)
+
+
 class RequestTimer(TimerContext):
     """The ``total`` timeout of one request: the timer the request's waits run inside,
-    and its own deadline (one object per request instead of a handle, a group member
-    and a timer).
-
-    Deadlines longer than ``ceil_threshold`` join the :class:`SharedDeadline` of their
-    whole second in ``shared``; shorter ones get a loop timer of their own.
+    and its own deadline on the session's :class:`DeadlineClock` (one object per
+    request instead of a handle and a timer).
     """
 
     def __init__(
@@ -224,24 +352,17 @@ class RequestTimer(TimerContext):
         loop: asyncio.AbstractEventLoop,
         timeout: float,
         ceil_threshold: float,
-        shared: dict[float, SharedDeadline],
+        clock: DeadlineClock,
     ) -> None:
         # (TimerContext.__init__ inline)
         self._loop = loop
         self._tasks = []
         self._expired = False
         when = loop.time() + timeout
-        if timeout <= ceil_threshold:
-            self._group: SharedDeadline | None = None
-            self._handle: asyncio.TimerHandle | None = loop.call_at(when, self.timeout)
-            return
-        when = math.ceil(when)
-        group = shared.get(when)
-        if group is None:
-            group = SharedDeadline(loop, when, shared)
-        group._members.add(self)
-        self._group = group
-        self._handle = None
+        if timeout > ceil_threshold:
+            when = math.ceil(when)
+        self._clock = clock
+        self._group = clock.add(when, self)
 
     def __call__(self) -> None:
         """The deadline: expire (see :meth:`TimerContext.timeout`)."""
@@ -249,11 +370,7 @@ class RequestTimer(TimerContext):
 
     def cancel(self) -> None:
         """Stop the deadline from firing."""
-        group = self._group
-        if group is not None:
-            group._members.discard(self)
-        elif self._handle is not None:
-            self._handle.cancel()
+        self._clock.discard(self._group, self)
 
 
 class _Deadline:

@@ -41,7 +41,6 @@ from .exceptions import (
     ServerTimeoutError,
     WSServerHandshakeError,
 )
-from .timeouts import drop_idle_deadlines
 
 if TYPE_CHECKING:
     from toolkit.helpers import BasicAuth
@@ -306,7 +305,6 @@ async def _connect(
     except BaseException:
         resp.close()
         raise
-    drop_idle_deadlines(session._deadlines)
     return ws
 
 
