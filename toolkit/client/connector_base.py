@@ -60,6 +60,11 @@ def _weak_call(ref: weakref.ref[Any], name: str) -> None:
         getattr(obj, name)()
 
 
+def _finished() -> Generator[Any, None, None]:
+    """What ``await`` runs for an awaitable that is already done."""
+    yield from ()
+
+
 class _Closing:
     """The result of ``close()``: the closing already happened; awaiting it also waits
     (briefly) for the connections to be gone, aborting TLS ones whose peer does not
@@ -69,12 +74,12 @@ class _Closing:
         self._protocols = protocols
 
     def __await__(self) -> Generator[Any, None, None]:
-        return self._wait().__await__()
-
-    async def _wait(self) -> None:
         pending = [p.closed for p in self._protocols if not p.closed.done()]
         if not pending:
-            return
+            return _finished()  # (nothing to wait for: no coroutine)
+        return self._wait(pending).__await__()
+
+    async def _wait(self, pending: list[asyncio.Future[None]]) -> None:
         _, still_open = await asyncio.wait(pending, timeout=_CLOSE_WAIT)
         if still_open:
             for protocol in self._protocols:
@@ -344,8 +349,8 @@ class BaseConnector:
     async def _connect(
         self, req: Any, traces: list[Any], timeout: ClientTimeout, key: Hashable
     ) -> Connection:
-        loop = self._get_loop()
-        protocol = self._get_idle(key)
+        loop = self._loop or self._get_loop()
+        protocol = self._get_idle(key) if key in self._conns else None
         if protocol is not None:
             self._acquire(key, protocol)
             await _trace(traces, "send_connection_reuseconn")
@@ -359,7 +364,12 @@ class BaseConnector:
                 return Connection(self, key, protocol, loop)
 
         placeholder = _Placeholder()
-        self._acquire(key, placeholder)
+        acquired = self._acquired
+        per_host = self._limit_per_host
+        if per_host:
+            self._acquire(key, placeholder)
+        else:  # (_acquire() inline, here and below: only that limit needs the count per key)
+            acquired.add(placeholder)
         try:
             if traces:
                 await _trace(traces, "send_connection_create_start")
@@ -374,8 +384,12 @@ class BaseConnector:
         if self._closed:
             protocol.close()
             raise ClientConnectionError("Connector is closed.")
-        self._drop_acquired(key, placeholder)
-        self._acquire(key, protocol)
+        if per_host:
+            self._drop_acquired(key, placeholder)
+            self._acquire(key, protocol)
+        else:
+            acquired.discard(placeholder)
+            acquired.add(protocol)
         return Connection(self, key, protocol, loop)
 
     async def _wait_for_slot(self, key: Hashable, traces: list[Any]) -> ResponseHandler | None:

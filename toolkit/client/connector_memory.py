@@ -99,7 +99,8 @@ class MemoryConnector(BaseConnector):
         """What the connector connects to (as given)."""
         return self._target
 
-    async def _protocol_factory(self, req: Any) -> Callable[[], asyncio.BaseProtocol]:
+    def _ready_factory(self, req: Any) -> Callable[[], asyncio.BaseProtocol] | None:
+        """The server's protocol factory when no app has to be set up first, else None."""
         if self._factory is not None:
             return self._factory
         if hasattr(self._target, "start_server"):  # a BaseTestServer
@@ -116,6 +117,10 @@ class MemoryConnector(BaseConnector):
                 )
             factory: Callable[[], asyncio.BaseProtocol] = handler
             return factory
+        return None
+
+    async def _protocol_factory(self) -> Callable[[], asyncio.BaseProtocol]:
+        """Set the application up (once) and return its server."""
         if self._setup_lock is None:
             self._setup_lock = asyncio.Lock()
         async with self._setup_lock:
@@ -133,7 +138,7 @@ class MemoryConnector(BaseConnector):
         self, req: Any, traces: list[Any], timeout: ClientTimeout
     ) -> ResponseHandler:
         loop = self._get_loop()
-        factory = await self._protocol_factory(req)
+        factory = self._ready_factory(req) or await self._protocol_factory()
         try:
             server_protocol = factory()
         except Exception as exc:

@@ -174,10 +174,14 @@ class ClientSession:
         self._max_redirects = max_redirects
         self._urls: dict[str, URL] = {}  # see _build_url()
         # The reference's ``proxies``: a default proxy per URL scheme ({"http": url}).
-        self._proxies = {
-            scheme.lower(): URL(value) if isinstance(value, str) else value
-            for scheme, value in (proxies or {}).items()
-        }
+        self._proxies = (
+            {
+                scheme.lower(): URL(value) if isinstance(value, str) else value
+                for scheme, value in proxies.items()
+            }
+            if proxies
+            else {}
+        )
 
     def __init_subclass__(cls: type[ClientSession]) -> None:
         warnings.warn(
