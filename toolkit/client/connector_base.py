@@ -164,8 +164,9 @@ class BaseConnector:
         # idle connections per key: (protocol, loop time of release)
         self._conns: dict[Hashable, collections.deque[tuple[ResponseHandler, float]]] = {}
         self._acquired: set[Any] = set()
-        self._acquired_per_host: collections.defaultdict[Hashable, set[Any]] = (
-            collections.defaultdict(set)
+        # (only the per-host limit counts connections per key)
+        self._acquired_per_host: dict[Hashable, set[Any]] = (
+            collections.defaultdict(set) if self._limit_per_host else {}
         )
         self._waiters: collections.deque[tuple[Hashable, asyncio.Future[None]]] = (
             collections.deque()

@@ -137,7 +137,7 @@ class MemoryConnector(BaseConnector):
     async def _create_connection(
         self, req: Any, traces: list[Any], timeout: ClientTimeout
     ) -> ResponseHandler:
-        loop = self._get_loop()
+        loop = self._loop or self._get_loop()
         factory = self._ready_factory(req) or await self._protocol_factory()
         try:
             server_protocol = factory()
@@ -146,7 +146,9 @@ class MemoryConnector(BaseConnector):
                 req.connection_key, OSError(f"the in-memory server refused the connection: {exc}")
             ) from exc
         client_protocol = ResponseHandler(loop)
-        port = req.port if req.port is not None else (443 if req.is_ssl() else 80)
+        port = req.port
+        if port is None:
+            port = 443 if req.is_ssl() else 80
         connect_memory_pipe(
             loop,
             client_protocol,
@@ -160,7 +162,7 @@ class MemoryConnector(BaseConnector):
         """Close every connection (and the app, if the connector started it).
 
         Awaitable; awaiting also waits for the connections and the app's cleanup."""
-        was_closed = self.closed
+        was_closed = self._closed
         if not was_closed:
             # Idle keep-alive connections have nothing in flight: their close is finished
             # at once (both ends see it now) instead of over a few loop iterations, so

@@ -223,7 +223,8 @@ class ResponseHandler(asyncio.Protocol):
             or self._awaiting_head
             or self._responses
         ):
-            self._release_parser()
+            if self._parser is not None:
+                self._release_parser()
             self._parser = ResponseParser(
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
