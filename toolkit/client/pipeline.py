@@ -306,8 +306,9 @@ async def send_once(
     timeout = opts.timeout
     request_class = session._request_class
     while True:
-        instance, make = constructor(request_class)
-        made = make(
+        built = constructor(request_class)
+        # (An attribute call: see constructor().)
+        made = built.make(
             method,
             url,
             params=opts.params,
@@ -335,7 +336,7 @@ async def send_once(
             server_hostname=opts.server_hostname,
             force_close=bool(getattr(connector, "force_close", False)),
         )
-        req: ClientRequest = made if instance is None else instance
+        req: ClientRequest = made if built.instance is None else built.instance
         conn = await connector.connect(req, traces, timeout)
         protocol = conn.protocol
         assert protocol is not None
