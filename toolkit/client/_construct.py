@@ -9,6 +9,7 @@ __all__ = ["Construction", "constructor"]
 
 T = TypeVar("T")
 _object_new = object.__new__
+_tuple_new = tuple.__new__
 
 
 class Construction(NamedTuple):
@@ -30,7 +31,8 @@ def constructor(cls: type[T]) -> Construction:
     keywords: a plain call ``make(...)`` with that many is compiled to build a dict of
     them first (CPython's limit on the stack a call may use).
     """
+    # (tuple.__new__ directly: the named tuple's own __new__ is a Python function)
     if type(cls) is type and cls.__new__ is _object_new:
         instance = _object_new(cls)
-        return Construction(instance, instance.__init__)  # type: ignore[misc]
-    return Construction(None, cls)
+        return _tuple_new(Construction, (instance, instance.__init__))  # type: ignore[misc]
+    return _tuple_new(Construction, (None, cls))

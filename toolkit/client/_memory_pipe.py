@@ -35,6 +35,8 @@ DEFAULT_LOW_WATER = 16 * 1024
 #: Most bytes handed to ``data_received`` in one call (like a socket read).
 _READ_CHUNK = 256 * 1024
 
+_new = object.__new__
+
 
 class MemoryTransport(asyncio.Transport):
     """One end of an in-memory connection; create pairs with :func:`create_memory_pipe`."""
@@ -399,11 +401,10 @@ def _pair(
     client_address: Any,
     server_address: Any,
 ) -> tuple[MemoryTransport, MemoryTransport]:
-    client = MemoryTransport(
-        loop, client_protocol, sockname=client_address, peername=server_address
-    )
-    server = MemoryTransport(
-        loop, server_protocol, sockname=server_address, peername=client_address
-    )
+    # (__init__ called as a method: a class call would pack the keywords in a dict)
+    client: Any = _new(MemoryTransport)
+    client.__init__(loop, client_protocol, sockname=client_address, peername=server_address)
+    server: Any = _new(MemoryTransport)
+    server.__init__(loop, server_protocol, sockname=server_address, peername=client_address)
     client._peer, server._peer = server, client
     return client, server
