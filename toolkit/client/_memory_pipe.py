@@ -41,20 +41,22 @@ _new = object.__new__
 class MemoryTransport(asyncio.Transport):
     """One end of an in-memory connection; create pairs with :func:`create_memory_pipe`."""
 
-    # The state of a new transport (class attributes: set per instance when changed).
+    # The state of a new transport. What every write and flush reads is set in
+    # __init__ (CPython 3.11 does not specialize reading a class attribute through an
+    # instance); the rest are class attributes, set per instance when changed.
     _peer: MemoryTransport | None = None
-    _buffered = 0
-    _high_water = DEFAULT_HIGH_WATER
+    _buffered: int
+    _high_water: int
     _low_water = DEFAULT_LOW_WATER
-    _writing_paused = False
-    _reading_paused = False
-    _flush_scheduled = False
-    _eof_pending = False  # write_eof() called; sent after the buffer
+    _writing_paused: bool
+    _reading_paused: bool
+    _flush_scheduled: bool
+    _eof_pending: bool  # write_eof() called; sent after the buffer
     _eof_sent = False
     _eof_received = False
-    _closing = False  # close() or abort() called
-    _lost = False  # connection_lost() was scheduled
-    _peer_unmade = False  # the peer's connection_made() is still due (connect_memory_pipe)
+    _closing: bool  # close() or abort() called
+    _lost: bool  # connection_lost() was scheduled
+    _peer_unmade: bool  # the peer's connection_made() is still due (connect_memory_pipe)
 
     def __init__(
         self,
@@ -72,6 +74,10 @@ class MemoryTransport(asyncio.Transport):
         self._loop = loop
         self._protocol = protocol
         self._outgoing: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._high_water = DEFAULT_HIGH_WATER
+        self._writing_paused = self._reading_paused = self._flush_scheduled = False
+        self._eof_pending = self._closing = self._lost = self._peer_unmade = False
 
     def __repr__(self) -> str:
         state = "closed" if self._lost else "closing" if self._closing else "open"

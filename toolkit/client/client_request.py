@@ -240,6 +240,9 @@ class ClientRequest:
             self._update_auth(auth, trust_env)
         if proxy is not None or proxy_auth is not None or proxy_headers is not None:
             self._update_proxy(proxy, proxy_auth, proxy_headers)
+        else:  # (instance attributes: read on every send, see ResponseHandler)
+            self.proxy = self.proxy_auth = self.proxy_headers = None
+        self._continue = self._writer_task = None
         if plain and data is None and not chunked and method not in _BODY_METHODS:
             # No body, no framing or Expect field given: nothing more to work out.
             self.compress = None

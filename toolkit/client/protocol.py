@@ -65,35 +65,42 @@ def _weak_timeout_callback(protocol: ResponseHandler) -> Callable[[], None]:
 class ResponseHandler(asyncio.Protocol):
     """Reads responses off one connection; see the module docstring."""
 
-    # The state of a new connection (class attributes: set per instance when changed).
+    # The state of a new connection. What every request reads is set in __init__
+    # (CPython 3.11 does not specialize reading a class attribute through an instance);
+    # the rest are class attributes, set per instance when changed.
     transport: asyncio.Transport | None = None
-    _parser: Any = None
+    _parser: Any
     _parser_config: tuple[Any, ...] = ()
-    _method = "GET"
+    _method: str
     _read_until_eof = True
     _read_bufsize = 2**16
     _timer: Any = None
     #: A shared, disabled timer until a request sets a ``sock_read`` timeout.
-    _read_timer: ReadTimer = _NO_READ_TIMER
-    _head_waiter: asyncio.Future[None] | None = None
-    _continue_waiter: asyncio.Future[None] | None = None
+    _read_timer: ReadTimer
+    _head_waiter: asyncio.Future[None] | None
+    _continue_waiter: asyncio.Future[None] | None
     _payload: StreamReader | None = None  # body of the message being received
     _skip_body = False  # read_until_eof=False and a close-delimited body
     _awaiting_head = False
-    _exception: BaseException | None = None
-    _should_close = False
-    _upgraded = False
+    _exception: BaseException | None
+    _should_close: bool
+    _upgraded: bool
     _trailing_data = b""
     _data_receiver: Callable[[bytes], None] | None = None
     _eof_receiver: Callable[[BaseException | None], None] | None = None
-    _reading_paused = False
-    _writing_paused = False
+    _reading_paused: bool
+    _writing_paused: bool
     _drain_waiter: asyncio.Future[None] | None = None
-    _connection_lost = False
+    _connection_lost: bool
     _closing_transport: asyncio.Transport | None = None
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self._parser = self._head_waiter = self._continue_waiter = self._exception = None
+        self._method = "GET"
+        self._read_timer = _NO_READ_TIMER
+        self._should_close = self._upgraded = self._connection_lost = False
+        self._reading_paused = self._writing_paused = False
         self._responses: collections.deque[tuple[ResponseHead, StreamReader]] = collections.deque()
         self._unparsed = bytearray()  # bytes received while no response was expected
         #: Done once the connection is fully closed (``connection_lost`` was called).

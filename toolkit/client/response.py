@@ -154,6 +154,7 @@ class ClientResponse:
         self._loop = loop
         self._session = session
         self._release_callbacks: list[Callable[[], None]] = []
+        self._body = self._cookies = None  # (read per response: see ResponseHandler)
         self._content_params: Mapping[str, str] = _NO_PARAMS
         self._resolve_charset: Callable[[ClientResponse, bytes], str] = (
             session._resolve_charset if session is not None else (lambda r, b: "utf-8")
