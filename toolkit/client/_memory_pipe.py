@@ -52,8 +52,8 @@ class MemoryTransport(asyncio.Transport):
     _reading_paused: bool
     _flush_scheduled: bool
     _eof_pending: bool  # write_eof() called; sent after the buffer
-    _eof_sent = False
-    _eof_received = False
+    _eof_sent: bool
+    _eof_received: bool
     _closing: bool  # close() or abort() called
     _lost: bool  # connection_lost() was scheduled
     _peer_unmade: bool  # the peer's connection_made() is still due (connect_memory_pipe)
@@ -78,6 +78,7 @@ class MemoryTransport(asyncio.Transport):
         self._high_water = DEFAULT_HIGH_WATER
         self._writing_paused = self._reading_paused = self._flush_scheduled = False
         self._eof_pending = self._closing = self._lost = self._peer_unmade = False
+        self._eof_sent = self._eof_received = False
 
     def __repr__(self) -> str:
         state = "closed" if self._lost else "closing" if self._closing else "open"

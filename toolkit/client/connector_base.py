@@ -105,7 +105,6 @@ class BaseConnector:
     """The connection pool every connector shares; subclasses open the connections."""
 
     _source_traceback: traceback.StackSummary | None = None
-    _cleanup_closed_handle: asyncio.TimerHandle | None = None
 
     def __init__(
         self,
@@ -158,7 +157,9 @@ class BaseConnector:
         self._timeout_ceil_threshold = timeout_ceil_threshold
         self._conn_timeout = conn_timeout
         self._closed = False
+        # (instance attributes, not class defaults: see ResponseHandler)
         self._cleanup_handle: ClockHandle | None = None
+        self._cleanup_closed_handle: asyncio.TimerHandle | None = None
         self._clock: DeadlineClock | None = None
 
         # idle connections per key: (protocol, loop time of release)

@@ -65,9 +65,7 @@ class MemoryConnector(BaseConnector):
 
     allowed_protocol_schema_set = frozenset({"", "http", "https", "ws", "wss"})
 
-    _runner: AppRunner | None = None
     _setup_lock: asyncio.Lock | None = None
-    _factory: Callable[[], asyncio.BaseProtocol] | None = None
 
     def __init__(
         self,
@@ -78,6 +76,8 @@ class MemoryConnector(BaseConnector):
     ) -> None:
         super().__init__(**kwargs)
         self._target = target
+        self._runner: AppRunner | None = None
+        self._factory: Callable[[], asyncio.BaseProtocol] | None = None
         self._server_kwargs = dict(server_kwargs) if server_kwargs else {}
         if not server_kwargs and hasattr(target, "start_server") and hasattr(target, "handler"):
             return  # a test server: looked up when connecting (it may start later)
