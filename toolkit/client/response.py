@@ -452,9 +452,12 @@ class ClientResponse:
                     f"Connection closed: the response from {self.url} was released "
                     "before its body was read"
                 )
+            content = self.content
             try:
-                # (The stream's waits run inside the total timeout's timer.)
-                self._body = await self.content.read()
+                if content.is_eof():  # all of it has arrived: no coroutine to wait in
+                    self._body = content.read_nowait()
+                else:  # (the stream's waits run inside the total timeout's timer)
+                    self._body = await content.read()
             except BaseException:
                 self.close()
                 raise

@@ -191,7 +191,8 @@ class ClientSession:
         )
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if not self.closed:
+        connector = self._connector
+        if connector is not None and not connector.closed:  # (not self.closed, inline)
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
             context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
             if self._source_traceback is not None:
@@ -457,9 +458,10 @@ class ClientSession:
 
     async def close(self) -> None:
         """Close the session (and its connector when the session owns it)."""
-        if not self.closed:
-            if self._connector is not None and self._connector_owner:
-                result: Any = self._connector.close()
+        connector = self._connector
+        if connector is not None and not connector.closed:  # (not self.closed, inline)
+            if self._connector_owner:
+                result: Any = connector.close()
                 if hasattr(result, "__await__"):
                     await result
             self._connector = None
