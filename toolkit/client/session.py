@@ -57,6 +57,11 @@ class ClientSession:
 
     _source_traceback: traceback.StackSummary | None = None
     _connector: BaseConnector | None = None
+    # Defaults kept on the class, so that an instance has fewer than 30 attributes
+    # (CPython 3.11 gives an instance with more a dict of its own: ~3k instructions).
+    #: None: ClientWebSocketResponse, imported on first use (see _ws_response_class).
+    _ws_response_class_arg: type[Any] | None = None
+    _requote_redirect_url = True
 
     def __init__(
         self,
@@ -156,13 +161,14 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._request_class = request_class
         self._response_class = response_class
-        # None: ClientWebSocketResponse, imported on first use (see _ws_response_class).
-        self._ws_response_class_arg = ws_response_class
+        if ws_response_class is not None:  # (else ClientWebSocketResponse: see the class)
+            self._ws_response_class_arg = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
-        self._requote_redirect_url = requote_redirect_url
+        if not requote_redirect_url:  # (the default is the class attribute's)
+            self._requote_redirect_url = requote_redirect_url
         self._trace_configs = list(trace_configs or [])
         for trace_config in self._trace_configs:
             trace_config.freeze()
