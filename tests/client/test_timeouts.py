@@ -317,3 +317,12 @@ async def test_a_session_without_a_pool_clock_has_its_own() -> None:
     async with ClientSession(connector=Foreign()) as session:  # type: ignore[arg-type]
         assert isinstance(session._deadlines, DeadlineClock)
         assert session._deadlines._horizon is None
+
+
+async def test_only_a_rounded_keepalive_is_the_pool_clock_horizon() -> None:
+    from toolkit.client.connector_base import BaseConnector
+
+    # (a short keep-alive would wake a long request's clock that often)
+    assert BaseConnector()._deadline_clock()._horizon == 15.0
+    assert BaseConnector(keepalive_timeout=0.5)._deadline_clock()._horizon is None
+    assert BaseConnector(force_close=True)._deadline_clock()._horizon is None

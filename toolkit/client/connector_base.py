@@ -211,13 +211,16 @@ class BaseConnector:
         """The one loop timer of the pool's deadlines, which sessions share for theirs.
 
         It never sleeps past ``keepalive_timeout``: a connection handed out now comes
-        back no sooner, so its idle deadline never has to move the timer.
+        back no sooner, so its idle deadline never has to move the timer. (Only for a
+        keep-alive long enough to be rounded to whole seconds: a short one would wake
+        a long request often; its deadline moves the timer instead.)
         """
         clock = self._clock
         if clock is None:
-            clock = self._clock = DeadlineClock(
-                self._get_loop(), self._keepalive_timeout, self._timeout_ceil_threshold
-            )
+            keepalive = self._keepalive_timeout
+            threshold = self._timeout_ceil_threshold
+            horizon = keepalive if keepalive and keepalive > threshold else None
+            clock = self._clock = DeadlineClock(self._loop or self._get_loop(), horizon, threshold)
         return clock
 
     def __repr__(self) -> str:
