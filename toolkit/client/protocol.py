@@ -232,7 +232,9 @@ class ResponseHandler(asyncio.Protocol):
         ):
             if self._parser is not None:
                 self._release_parser()
-            self._parser = ResponseParser(
+            # (__init__ called as a method: a class call would pack the keywords in a dict)
+            parser: Any = _object_new(ResponseParser)
+            parser.__init__(
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
                 max_headers=max_headers,
@@ -240,6 +242,7 @@ class ResponseHandler(asyncio.Protocol):
                 decompress=auto_decompress,
                 max_decompressed_size=max_decompressed_size,
             )
+            self._parser = parser
             self._parser_config = config
         self._parser.expect_response(method)
         self._awaiting_head = True
