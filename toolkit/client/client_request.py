@@ -141,12 +141,13 @@ class ClientRequest:
     body: Any
     auth: BasicAuth | None
     response: ClientResponse | None = None
-    proxy: URL | None = None
-    proxy_auth: BasicAuth | None = None
-    proxy_headers: CIMultiDict[str] | None = None
+    # (set in __init__: CPython 3.11 does not specialize class attributes read per request)
+    proxy: URL | None
+    proxy_auth: BasicAuth | None
+    proxy_headers: CIMultiDict[str] | None
     _coding: str | None = None
-    _writer_task: asyncio.Task[bool] | None = None
-    _continue: asyncio.Future[bool] | None = None
+    _writer_task: asyncio.Task[bool] | None
+    _continue: asyncio.Future[bool] | None
     _body_sent = False
 
     def __init__(
@@ -238,11 +239,10 @@ class ClientRequest:
             self._update_cookies(cookies)
         if auth is not None or self.auth is not None:
             self._update_auth(auth, trust_env)
+        self.proxy = self.proxy_auth = self.proxy_headers = None
+        self._continue = self._writer_task = None
         if proxy is not None or proxy_auth is not None or proxy_headers is not None:
             self._update_proxy(proxy, proxy_auth, proxy_headers)
-        else:  # (instance attributes: read on every send, see ResponseHandler)
-            self.proxy = self.proxy_auth = self.proxy_headers = None
-        self._continue = self._writer_task = None
         if plain and data is None and not chunked and method not in _BODY_METHODS:
             # No body, no framing or Expect field given: nothing more to work out.
             self.compress = None

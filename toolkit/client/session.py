@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from multidict import CIMultiDict, CIMultiDictProxy, istr
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
@@ -20,8 +20,15 @@ from toolkit.client.context import _RequestContextManager, _SessionRequestContex
 from toolkit.client.exceptions import InvalidUrlClientError
 from toolkit.client.pipeline import RequestOptions, send_following_redirects
 from toolkit.client.response import ClientResponse
-from toolkit.client.session_options import UNSET, coerce_timeout, session_timeout
-from toolkit.client.timeouts import ClientTimeout, DeadlineClock, RequestTimer
+from toolkit.client.session_options import (
+    UNSET,
+    coerce_timeout,
+    deadline_clock,
+    merge_headers,
+    proxies_by_scheme,
+    session_timeout,
+)
+from toolkit.client.timeouts import ClientTimeout, RequestTimer
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
@@ -57,9 +64,7 @@ class ClientSession:
 
     _source_traceback: traceback.StackSummary | None = None
     _connector: BaseConnector | None = None
-    # Defaults kept on the class, so that an instance has fewer than 30 attributes
-    # (CPython 3.11 gives an instance with more a dict of its own: ~3k instructions).
-    #: None: ClientWebSocketResponse, imported on first use (see _ws_response_class).
+    # (on the class: with 30 instance attributes CPython 3.11 makes each a dict of its own)
     _ws_response_class_arg: type[Any] | None = None
     _requote_redirect_url = True
 
@@ -134,13 +139,7 @@ class ClientSession:
 
             connector = create_default_connector()
         self._connector = connector
-        # The requests' total timeouts share one loop timer, the connector's if it has
-        # one (its idle-connection cleanup runs on it too).
-        clock_of = getattr(connector, "_deadline_clock", None)
-        clock = clock_of() if clock_of is not None else None
-        if not isinstance(clock, DeadlineClock) or clock._loop is not self._loop:
-            clock = DeadlineClock(self._loop)
-        self._deadlines = clock
+        self._deadlines = deadline_clock(connector, self._loop)  # (total timeouts)
         self._connector_owner = connector_owner
 
         if cookie_jar is None:
@@ -161,7 +160,7 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._request_class = request_class
         self._response_class = response_class
-        if ws_response_class is not None:  # (else ClientWebSocketResponse: see the class)
+        if ws_response_class is not None:  # (None: the default, loaded on first use)
             self._ws_response_class_arg = ws_response_class
         self._version = version
         self._raise_for_status = raise_for_status
@@ -179,15 +178,7 @@ class ClientSession:
         self._resolve_charset = fallback_charset_resolver
         self._max_redirects = max_redirects
         self._urls: dict[str, URL] = {}  # see _build_url()
-        # The reference's ``proxies``: a default proxy per URL scheme ({"http": url}).
-        self._proxies = (
-            {
-                scheme.lower(): URL(value) if isinstance(value, str) else value
-                for scheme, value in proxies.items()
-            }
-            if proxies
-            else {}
-        )
+        self._proxies = proxies_by_scheme(proxies)
 
     def __init_subclass__(cls: type[ClientSession]) -> None:
         warnings.warn(
@@ -279,21 +270,6 @@ class ClientSession:
             self._urls[str_or_url] = url
         return url
 
-    def _prepare_headers(self, headers: Any) -> CIMultiDict[str]:
-        """Session defaults overridden (not extended) by the request's headers."""
-        result = CIMultiDict(self._default_headers)
-        if headers:
-            if not isinstance(headers, (CIMultiDictProxy, CIMultiDict, Mapping)):
-                headers = CIMultiDict(headers)
-            added: set[str] = set()
-            for name, value in headers.items():
-                if name in added:
-                    result.add(name, value)
-                else:
-                    result[name] = value
-                    added.add(name)
-        return result
-
     async def _request(
         self,
         method: str,
@@ -358,7 +334,7 @@ class ClientSession:
         history: list[ClientResponse] = []
         trace_configs = self._trace_configs
         if headers or trace_configs:
-            headers = self._prepare_headers(headers)
+            headers = merge_headers(self._default_headers, headers)
         else:
             # Nothing to merge: the pipeline only reads the session's defaults (changes
             # for a redirect are made on copies).

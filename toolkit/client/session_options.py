@@ -1,14 +1,27 @@
-"""Normalising the session's arguments: timeouts in their old and new forms."""
+"""Normalising the session's arguments: timeouts in their old and new forms, proxies,
+request headers, the deadline clock."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
-from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
-__all__ = ["UNSET", "coerce_timeout", "session_timeout"]
+from toolkit.client.timeouts import DEFAULT_TIMEOUT, ClientTimeout, DeadlineClock
+
+__all__ = [
+    "UNSET",
+    "coerce_timeout",
+    "deadline_clock",
+    "merge_headers",
+    "proxies_by_scheme",
+    "session_timeout",
+]
 
 
 class _Unset:
@@ -67,3 +80,39 @@ def session_timeout(timeout: Any, read_timeout: Any, conn_timeout: float | None)
             "conn_timeout and timeout parameters conflict, set timeout.connect instead"
         )
     return coerce_timeout(timeout, where="the session", stacklevel=5)
+
+
+def proxies_by_scheme(proxies: Mapping[str, str | URL] | None) -> dict[str, URL]:
+    """The reference's ``proxies``: a default proxy per URL scheme (``{"http": url}``)."""
+    if not proxies:
+        return {}
+    return {
+        scheme.lower(): URL(value) if isinstance(value, str) else value
+        for scheme, value in proxies.items()
+    }
+
+
+def deadline_clock(connector: Any, loop: asyncio.AbstractEventLoop) -> DeadlineClock:
+    """The clock of a session's total timeouts: its connector's when it has one on
+    ``loop`` (the pool's idle cleanup runs on it too: one loop timer), else a new one."""
+    clock_of = getattr(connector, "_deadline_clock", None)
+    clock = clock_of() if clock_of is not None else None
+    if not isinstance(clock, DeadlineClock) or clock._loop is not loop:
+        clock = DeadlineClock(loop)
+    return clock
+
+
+def merge_headers(defaults: CIMultiDict[str], headers: Any) -> CIMultiDict[str]:
+    """The session's default headers overridden (not extended) by a request's."""
+    result = CIMultiDict(defaults)
+    if headers:
+        if not isinstance(headers, (CIMultiDictProxy, CIMultiDict, Mapping)):
+            headers = CIMultiDict(headers)
+        added: set[str] = set()
+        for name, value in headers.items():
+            if name in added:
+                result.add(name, value)
+            else:
+                result[name] = value
+                added.add(name)
+    return result
