@@ -321,7 +321,7 @@ class DeadlineClock:
 
 
 class ClockHandle:
-    """``callback(*args)`` at a time on a :class:`DeadlineClock` (see :meth:`call_at`)."""
+    """``callback(*args)`` at a loop time on a :class:`DeadlineClock`, until cancelled."""
 
     __slots__ = ("_args", "_callback", "_clock", "_group")
 
