@@ -188,8 +188,9 @@ class RequestHandler(ConnectionControl):
         self._tls = transport.get_extra_info("sslcontext") is not None
         self._idle_since = self._loop.time()
         self._manager.connection_made(self, self.transport)
+        # The task answers the requests; if none came when it first runs, it arms the
+        # head timer (a request on an in-memory connection is there by then).
         self._task = self._loop.create_task(self._run())
-        self._arm_timer()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Tear down: fail the unread body, stop the idle task, maybe cancel the handler."""
@@ -216,9 +217,7 @@ class RequestHandler(ConnectionControl):
         self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(None)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-        elif self._busy and self._handler_cancellation and self._task is not None:
+        if self._busy and self._handler_cancellation and self._task is not None:
             self._task.cancel()
 
     def eof_received(self) -> bool | None:
@@ -243,9 +242,7 @@ class RequestHandler(ConnectionControl):
         # A half-close cannot be told from a disconnect: with handler_cancellation the
         # client is taken as gone, otherwise the requests received are still answered.
         keep_open = (self._busy or bool(self._messages)) and not self._handler_cancellation
-        self._close = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        self._close = True  # (an idle connection: the transport closes itself, as we return None)
         if self._tls:
             return None  # TLS transports cannot stay half-open
         return True if keep_open else None
@@ -327,9 +324,7 @@ class RequestHandler(ConnectionControl):
         if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
             self._pipeline_paused = True
             self._update_reading()
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def _dispatch(self, events: list[Any]) -> None:
         count = len(events)
@@ -389,8 +384,7 @@ class RequestHandler(ConnectionControl):
             self._close = True
         else:
             self._messages.append((exc, EMPTY_PAYLOAD))
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        self._wake()
 
     def set_parser(self, parser: UpgradeParser) -> None:
         """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
@@ -425,13 +419,17 @@ class RequestHandler(ConnectionControl):
         manager = self._manager
         handler = self._request_handler
         task = self._task  # (None until create_task() returns: with an eager task factory)
+        idle = False
         try:
             while True:
                 if not messages:
                     if self._close or self._force_close:
                         break
+                    # Idle: arm the timer and end the task (_wake() starts another one).
                     self._busy = False
-                    now = self._idle_since = loop.time()
+                    now = loop.time()
+                    if self._served:  # (a new connection's head timeout runs from its opening)
+                        self._idle_since = now
                     # _arm_timer(), skipped when the armed timer fires first anyway.
                     timer, keepalive = self._timer, self.keepalive_timeout
                     if (
@@ -442,12 +440,8 @@ class RequestHandler(ConnectionControl):
                         or timer.when() > now + keepalive
                     ):
                         self._arm_timer()
-                    self._waiter = loop.create_future()
-                    try:
-                        await self._waiter
-                    finally:
-                        self._waiter = None
-                    continue
+                    idle = True
+                    return
                 self._busy = True
                 message, payload = messages.popleft()
                 if self._pipeline_paused and len(messages) <= _MAX_PIPELINED // 2:
@@ -527,9 +521,12 @@ class RequestHandler(ConnectionControl):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            # Unread input (a body, the next requests): linger so the response is not reset.
-            unread = self._payload is not None or self._receiving != _IDLE or self._messages
-            self._close_transport(linger=bool(unread) and not self._eof)
+            if not idle:
+                self._finished = True
+                # Unread input (a body, the next requests): linger so the response is
+                # not reset.
+                unread = self._payload is not None or self._receiving != _IDLE or self._messages
+                self._close_transport(linger=bool(unread) and not self._eof)
 
     def _handler_error(
         self, request: BaseRequest, writer: StreamWriter, exc: Exception
