@@ -29,6 +29,7 @@ from toolkit.web.routing.subapps import (
     MatchedSubAppResource,
     PrefixedSubAppResource,
 )
+from toolkit.web.server import Server
 from toolkit.web.signals import FrozenList, Signal
 
 if TYPE_CHECKING:
@@ -461,8 +462,6 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
 
     def _make_handler(self, *, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any) -> Any:
         """Build the low-level :class:`~toolkit.web.server.Server` for this app."""
-        from toolkit.web.server import Server
-
         self.freeze()
         options = dict(self._handler_args or {})
         options.update(kwargs)
