@@ -109,7 +109,6 @@ class RequestHandler(ConnectionControl):
         "_request_factory",
         "_request_handler",
         "_tcp_keepalive",
-        "_tls",
         "access_logger",
         "debug",
     )
@@ -163,7 +162,6 @@ class RequestHandler(ConnectionControl):
         self._parser = RequestParser(
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
         )
-        self._tls = False
         self._payload: StreamReader | None = None  # body being received
 
     def __repr__(self) -> str:
@@ -185,7 +183,6 @@ class RequestHandler(ConnectionControl):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 except OSError:
                     pass
-        self._tls = transport.get_extra_info("sslcontext") is not None
         self._idle_since = self._loop.time()
         self._manager.connection_made(self, self.transport)
         # The task answers the requests; if none came when it first runs, it arms the
@@ -214,7 +211,8 @@ class RequestHandler(ConnectionControl):
             self.__dict__.pop("data_received", None)
         # (The llhttp parser refers to itself: a cycle for the garbage collector.)
         self._parser.release()
-        self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
+        if self._drain_waiter is not None:
+            self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(None)
         if self._busy and self._handler_cancellation and self._task is not None:
@@ -243,9 +241,8 @@ class RequestHandler(ConnectionControl):
         # client is taken as gone, otherwise the requests received are still answered.
         keep_open = (self._busy or bool(self._messages)) and not self._handler_cancellation
         self._close = True  # (an idle connection: the transport closes itself, as we return None)
-        if self._tls:
-            return None  # TLS transports cannot stay half-open
-        return True if keep_open else None
+        # (TLS transports cannot stay half-open.)
+        return True if keep_open and not self._is_tls() else None
 
     def data_received(self, data: bytes) -> None:
         """Parse ``data`` and queue the complete request heads it finishes."""
@@ -300,8 +297,13 @@ class RequestHandler(ConnectionControl):
                     self._arm_timer()
 
     def _is_tls_on_plain_port(self) -> bool:
+        return self.transport is None or not self._is_tls()
+
+    def _is_tls(self) -> bool:
+        # (Asked when needed, not on every connection_made: only EOF and a first
+        # byte of 0x16 need it.)
         transport = self.transport
-        return transport is None or transport.get_extra_info("sslcontext") is None
+        return transport is not None and transport.get_extra_info("sslcontext") is not None
 
     def _feed(self, data: bytes) -> None:
         parser = self._parser
