@@ -64,10 +64,19 @@ _METHODS = {
 }
 
 
+# Request parsers whose connection ended between two messages of a kept-alive
+# connection, with nothing buffered: each is in the state of a keep-alive connection's
+# parser waiting for the next request, so another connection can take it over
+# (building one, with its llhttp parser, costs more than the rest of a connection's
+# setup). See HttptoolsRequestParser.take() and recycle().
+_SPARES: list[HttptoolsRequestParser] = []
+_MAX_SPARES = 16
+
+
 class HttptoolsRequestParser(LLParser):
     """Parses requests with llhttp; same interface and rules as :class:`PyRequestParser`."""
 
-    __slots__ = ("_upgrade_reader", "_url", "max_body_size")
+    __slots__ = ("_kept_alive", "_upgrade_reader", "_url", "max_body_size")
 
     _what = "request head"
     _start_line = "request line"
@@ -84,6 +93,9 @@ class HttptoolsRequestParser(LLParser):
         self.max_body_size = max_body_size
         self._url = b""
         self._upgrade_reader: ChunkedReader | LengthReader | None = None
+        # Whether llhttp keeps the connection alive after the last message (it asks
+        # for more once it has ended; after a message that closes, it drops input).
+        self._kept_alive = False
         self._parser = httptools.HttpRequestParser(self)
         # Bytes after a message that closes the connection are ignored rather than
         # an error, as in the pure parser (RFC 9112 section 9.6).
@@ -93,6 +105,51 @@ class HttptoolsRequestParser(LLParser):
             self._parser.set_dangerous_leniencies(
                 lenient_optional_cr_before_lf=True, lenient_optional_lf_after_cr=True
             )
+
+    @classmethod
+    def take(
+        cls, max_line_size: int = 8190, max_field_size: int = 8190, max_headers: int = 128
+    ) -> HttptoolsRequestParser:
+        """A parser with these limits: one that :meth:`recycle` kept, else a new one."""
+        if cls is HttptoolsRequestParser:
+            try:
+                parser = _SPARES.pop()
+            except IndexError:  # (none; or another thread took the last one)
+                pass
+            else:
+                if (
+                    parser.max_line_size == max_line_size
+                    and parser.max_field_size == max_field_size
+                    and parser.max_headers == max_headers
+                ):
+                    return parser
+                parser.release()
+        return cls(max_line_size, max_field_size, max_headers)
+
+    def recycle(self) -> None:
+        """Say that the connection is done with the parser, as :meth:`release` does;
+        the caller must not use it again.
+
+        A parser between two messages of a kept-alive connection, with nothing
+        buffered and no error, is kept for :meth:`take` (a few at most); any other
+        is released.
+        """
+        if (
+            self._kept_alive
+            and not self._in_message
+            and self._error is None
+            and not self._closed
+            and not self._paused
+            and not self._trailing
+            and self._upgrade_reader is None
+            and type(self) is HttptoolsRequestParser
+            and not self.lenient
+            and self.max_body_size is None
+            and len(_SPARES) < _MAX_SPARES
+        ):
+            _SPARES.append(self)
+        else:
+            self.release()
 
     def _twin(self) -> PyRequestParser:
         return PyRequestParser(
@@ -154,7 +211,8 @@ class HttptoolsRequestParser(LLParser):
                 only_plain = False
             fields.append((name, v.decode("utf-8", "surrogateescape")))
         headers = CIMultiDictProxy(CIMultiDict(fields))
-        if parser.should_keep_alive() and (
+        self._kept_alive = kept_alive = parser.should_keep_alive()
+        if kept_alive and (
             only_plain or (CONNECTION not in headers and _PROXY_CONNECTION not in headers)
         ):
             # Keep-alive without a connection option is HTTP/1.1: the one version with
@@ -218,6 +276,7 @@ class HttptoolsRequestParser(LLParser):
     def _after_upgrade(self, rest: bytes | bytearray) -> None:
         # llhttp stops right after the head of an upgrade or CONNECT request;
         # read a body it may announce ourselves, then pause.
+        self._kept_alive = False  # (a parser that stopped for a switch is not recycled)
         framing = self._framing
         assert framing is not None
         events = self._events

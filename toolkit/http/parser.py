@@ -307,6 +307,17 @@ class PyRequestParser(_PyParser):
         super().__init__(max_line_size, max_field_size, max_headers, lenient, "request line")
         self.max_body_size = max_body_size
 
+    @classmethod
+    def take(
+        cls, max_line_size: int = 8190, max_field_size: int = 8190, max_headers: int = 128
+    ) -> PyRequestParser:
+        """A new parser with these limits (the llhttp-backed parser may recycle one)."""
+        return cls(max_line_size, max_field_size, max_headers)
+
+    def recycle(self) -> None:
+        """Say that the connection is done with the parser: :meth:`release` it."""
+        self.release()
+
     def _check_start(self, buf: bytearray) -> None:
         match = TOKEN_RE.match(buf)
         size = match.end() if match is not None else 0

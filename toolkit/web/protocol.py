@@ -33,6 +33,9 @@ from .response import Response
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
+    from toolkit.http import PyRequestParser
+    from toolkit.http._httptools import HttptoolsRequestParser
+
     from .exceptions import HTTPException
     from .request import BaseRequest
     from .response import StreamResponse
@@ -78,6 +81,16 @@ class _LostUpgrade:
 
 
 _LOST_UPGRADE = _LostUpgrade()
+_RELEASED_PARSER: PyRequestParser | HttptoolsRequestParser | None = None
+
+
+def _released_parser() -> PyRequestParser | HttptoolsRequestParser:
+    """What a lost connection holds instead of its parser: one that refuses input."""
+    global _RELEASED_PARSER
+    if _RELEASED_PARSER is None:
+        _RELEASED_PARSER = RequestParser()
+        _RELEASED_PARSER.release()
+    return _RELEASED_PARSER
 
 
 class RequestHandler(ConnectionControl):
@@ -159,9 +172,7 @@ class RequestHandler(ConnectionControl):
         self._auto_decompress = auto_decompress
         self._decoder: Decoder | None = None
         self._read_bufsize = read_bufsize
-        self._parser = RequestParser(
-            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
-        )
+        self._parser = RequestParser.take(max_line_size, max_field_size, max_headers)
         self._payload: StreamReader | None = None  # body being received
 
     def __repr__(self) -> str:
@@ -209,8 +220,10 @@ class RequestHandler(ConnectionControl):
             # It (a WebSocket) refers back to this protocol: a cycle otherwise.
             self._upgraded = _LOST_UPGRADE
             self.__dict__.pop("data_received", None)
+        # Released, or kept for another connection if it is clean between two messages.
         # (The llhttp parser refers to itself: a cycle for the garbage collector.)
-        self._parser.release()
+        self._parser.recycle()
+        self._parser = _released_parser()
         if self._drain_waiter is not None:
             self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
