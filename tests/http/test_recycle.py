@@ -24,7 +24,7 @@ REQUEST = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 
 @pytest.fixture(autouse=True)
 def no_spares() -> Iterator[None]:
-    spares = httptools_parser._SPARES
+    spares = httptools_parser.SPARES[Parser]
     saved = spares[:]
     spares.clear()
     yield
@@ -94,3 +94,60 @@ def test_the_pure_parser_releases() -> None:
     parser.recycle()
     with pytest.raises(RuntimeError, match="used after release"):
         parser.feed_data(REQUEST)
+
+
+ResponseParser = httptools_parser.HttptoolsResponseParser
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+
+
+@pytest.fixture
+def response_spares() -> Iterator[list[Any]]:
+    spares = httptools_parser.SPARES[ResponseParser]
+    saved = spares[:]
+    spares.clear()
+    yield spares
+    spares[:] = saved
+
+
+def test_a_clean_kept_alive_response_parser_serves_the_next_connection(
+    response_spares: list[Any],
+) -> None:
+    parser = ResponseParser.take(decompress=True)
+    parser.expect_response("GET")
+    assert parser.feed_data(RESPONSE)[1:] == [b"hi", EndOfMessage(None)]
+    parser.recycle()
+    again = ResponseParser.take(decompress=True)
+    assert again is parser
+    again.expect_response("POST")
+    head = again.feed_data(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")[0]
+    assert (head.status, head.reason) == (201, "Created")
+    again.recycle()
+    assert ResponseParser.take() is not parser  # (other options: it is released)
+    assert response_spares == []
+
+
+@pytest.mark.parametrize(
+    ("method", "feed"),
+    [
+        ("GET", b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi"),
+        ("GET", b"HTTP/1.1 200 OK\r\n\r\nuntil close"),  # framed by the close
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi"),  # in the body
+        ("GET", b""),  # a response still expected
+        ("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"),  # the pure parser's
+        ("GET", b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: w\r\n\r\n"),
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\nhi"),
+    ],
+)
+def test_any_other_response_parser_is_released(
+    response_spares: list[Any], method: str, feed: bytes
+) -> None:
+    parser = ResponseParser.take(decompress=True)
+    parser.expect_response(method)
+    try:
+        parser.feed_data(feed)
+    except HttpProcessingError:
+        pass
+    parser.recycle()
+    assert response_spares == []
+    with pytest.raises(RuntimeError, match="used after release"):
+        parser.feed_data(RESPONSE)

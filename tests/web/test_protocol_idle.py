@@ -63,7 +63,8 @@ async def test_a_closed_connection_hands_its_clean_parser_on() -> None:
     pytest.importorskip("httptools")
     from toolkit.http import _httptools
 
-    _httptools._SPARES.clear()
+    spares = _httptools.SPARES[_httptools.HttptoolsRequestParser]
+    spares.clear()
     async with serve(task_name) as (server, port):
         async with connect(port) as (reader, writer):
             writer.write(get())
@@ -82,4 +83,4 @@ async def test_a_closed_connection_hands_its_clean_parser_on() -> None:
             assert (await read_response(reader))[0] == 200
             assert await reader.read() == b""
         await asyncio.sleep(0.05)
-        assert parser not in _httptools._SPARES  # (its last request closed)
+        assert parser not in spares  # (its last request closed)
