@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import warnings
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
@@ -52,7 +51,7 @@ from .fixtures import (
     unused_port,
     unused_port_factory,
 )
-from .leaks import LEAK_WARNING_PATTERN, LeakRecorder, release_frozen
+from .leaks import LeakRecorder, ignore_leak_warnings, release_frozen
 from .loops import SelfPipePool, loop_factory
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
@@ -310,7 +309,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         if _checks_leaks(item, leaks_mode, leaks_marker):
             state.leaks = LeakRecorder(loop)
             # Reported by the recorder instead (pytest restores the filters after the test).
-            warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
+            ignore_leak_warnings()
     if block_all or block_marked:
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
