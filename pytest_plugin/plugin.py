@@ -399,6 +399,7 @@ _coroutine_tests: dict[Callable[..., Any], bool] = {}
 
 
 def _is_coroutine_test(func: Callable[..., Any]) -> bool:
+    """``inspect.iscoroutinefunction(func)``, cached per function."""
     function = getattr(func, "__func__", func)  # a test method: its function
     kind = _coroutine_tests.get(function)
     if kind is None:
@@ -410,16 +411,16 @@ def _is_coroutine_test(func: Callable[..., Any]) -> bool:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     state = pyfuncitem.stash.get(_STATE_KEY, None)
     loop = state.loop if state is not None else None
-    if loop is None or not _is_coroutine_test(pyfuncitem.obj):
+    if state is None or loop is None or not _is_coroutine_test(pyfuncitem.obj):
         return None  # a sync test, or one another plugin runs
     func = pyfuncitem.obj
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    made = state.direct  # type: ignore[union-attr]  # (loop is set: so is state)
+    made = state.direct
     if made is None:
         run(loop, func(**kwargs))
     else:
-        run(loop, _call_then_close(func(**kwargs), state, made))  # type: ignore[arg-type]
+        run(loop, _call_then_close(func(**kwargs), state, made))
     return True
 
 
