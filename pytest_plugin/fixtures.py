@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +28,10 @@ _factory_fixture = functools.partial(async_fixture, eager_setup=True)
 
 # The library is imported when a fixture is used, not when pytest loads the plugin.
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from toolkit.testing import RawTestServer, TestClient, TestServer
+    from toolkit.testing.server import BaseTestServer
 
 __all__ = [
     "aiohttp_client",
@@ -106,6 +111,22 @@ def _server_options(*, tls: bool, memory: bool, kwargs: dict[str, Any]) -> dict[
     return options
 
 
+_SERVER_MODULE = "toolkit.testing.server"
+_CLIENT_MODULE = "toolkit.testing.client"
+
+
+def _library(name: str) -> ModuleType:
+    """The library's module ``name``, imported on first use.
+
+    Looked up in ``sys.modules`` first: an ``import`` statement in a function costs
+    about 8k instructions every time it runs (CPython 3.11), even once imported.
+    """
+    module = sys.modules.get(name)
+    if module is None:
+        module = importlib.import_module(name)
+    return module
+
+
 class _Factory:
     """What a factory fixture gives a test: it makes test servers or clients and
     closes them (last made, first closed) when the test ends."""
@@ -141,10 +162,8 @@ class HttpServers(_Factory):
         memory: bool = False,
         **kwargs: Any,
     ) -> TestServer:
-        from toolkit.testing.server import TestServer
-
         options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
-        server = TestServer(app, port=port, **options)
+        server: TestServer = _library(_SERVER_MODULE).TestServer(app, port=port, **options)
         self._made.append(server)
         await server.start_server()
         return server
@@ -164,10 +183,10 @@ class RawServers(_Factory):
         memory: bool = False,
         **kwargs: Any,
     ) -> RawTestServer:
-        from toolkit.testing.server import RawTestServer
-
         options = _server_options(tls=tls, memory=memory, kwargs=kwargs)
-        server = RawTestServer(handler, port=port, **options)
+        server: RawTestServer = _library(_SERVER_MODULE).RawTestServer(
+            handler, port=port, **options
+        )
         self._made.append(server)
         await server.start_server()
         return server
@@ -187,11 +206,9 @@ class HttpClients(_Factory):
         memory: bool = False,
         **kwargs: Any,
     ) -> TestClient:
-        from toolkit.testing.client import TestClient
-        from toolkit.testing.server import BaseTestServer, TestServer
-
+        servers = _library(_SERVER_MODULE)
         server: BaseTestServer
-        if isinstance(app_or_server, BaseTestServer):
+        if isinstance(app_or_server, servers.BaseTestServer):
             if server_kwargs or tls or memory:
                 raise TypeError(
                     "server_kwargs/tls/memory apply when http_client() creates the server; "
@@ -200,7 +217,7 @@ class HttpClients(_Factory):
             server = app_or_server
         else:
             options = _server_options(tls=tls, memory=memory, kwargs=server_kwargs or {})
-            server = TestServer(app_or_server, **options)
+            server = servers.TestServer(app_or_server, **options)
         if (
             server.transport == "tcp"
             and (tls or server.ssl is not None or server.scheme == "https")
@@ -209,7 +226,7 @@ class HttpClients(_Factory):
             from toolkit.client.connector import TCPConnector
 
             kwargs["connector"] = TCPConnector(ssl=_fixture_value("tls_client_context"))
-        client = TestClient(server, **kwargs)
+        client: TestClient = _library(_CLIENT_MODULE).TestClient(server, **kwargs)
         self._made.append(client)
         await client.start_server()
         return client

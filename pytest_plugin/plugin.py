@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import warnings
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
@@ -52,11 +51,11 @@ from .fixtures import (
     unused_port,
     unused_port_factory,
 )
-from .leaks import LEAK_WARNING_PATTERN, LeakRecorder, release_frozen
+from .leaks import LeakRecorder, ignore_leak_warnings, release_frozen
 from .loops import SelfPipePool, loop_factory
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
-from .running import fixture_wrapper, is_async_fixture, run
+from .running import fixture_wrapper, is_async_fixture, pending_tasks, run
 from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
 
 __all__ = [
@@ -89,16 +88,35 @@ _CHECKED_FIXTURES = frozenset(
     }
 )
 
-_LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
-_NETWORK_KEY = pytest.StashKey[tuple[contextlib.ExitStack, list[NetworkBlockedError]]]()
-_LEAKS_KEY = pytest.StashKey[LeakRecorder]()
-_DIRECT_KEY = pytest.StashKey[list[_Factory]]()
-_CLOSE_ERROR_KEY = pytest.StashKey[BaseException]()
 _LOOP_FACTORY_KEY = pytest.StashKey[Callable[[], asyncio.AbstractEventLoop]]()
 _PIPE_POOL_KEY = pytest.StashKey[SelfPipePool]()
-_OUTER_KEY = pytest.StashKey[
-    tuple[asyncio.AbstractEventLoop | None, str | None, pytest.Item | None]
-]()
+
+
+class _TestState:
+    """What the plugin keeps for one test from its setup to its teardown.
+
+    One stash entry per test: reading a missing stash key raises and catches a
+    ``KeyError``, which costs more than all the plugin's other lookups of a test.
+    """
+
+    __slots__ = ("close_error", "direct", "leaks", "loop", "network", "outer")
+
+    def __init__(
+        self,
+        outer: tuple[asyncio.AbstractEventLoop | None, str | None, pytest.Item | None],
+    ) -> None:
+        #: The plugin's current loop, foreign runner and item before this test's setup.
+        self.outer = outer
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.leaks: LeakRecorder | None = None
+        #: The factories given directly (pytest_plugin.direct), until they are closed.
+        self.direct: list[_Factory] | None = None
+        #: The error closing them after the test passed, raised at teardown.
+        self.close_error: BaseException | None = None
+        self.network: tuple[contextlib.ExitStack, list[NetworkBlockedError]] | None = None
+
+
+_STATE_KEY = pytest.StashKey[_TestState]()
 #: The session's settings, read once: (leak mode, --block-network).
 _SETTINGS_KEY = pytest.StashKey[tuple[str, bool]]()
 _current_loop: asyncio.AbstractEventLoop | None = None
@@ -246,16 +264,20 @@ def _loop_factory(
 
 def _our_markers(item: pytest.Item) -> tuple[pytest.Mark | None, bool]:
     """The closest ``toolkit_leaks`` marker and whether ``block_network`` is set, in one
-    walk over the item's markers."""
+    walk over the markers of the item and its parents (``item.iter_markers()``'s order,
+    without its generators and node list)."""
     leaks: pytest.Mark | None = None
     block = False
-    for mark in item.iter_markers():
-        name = mark.name
-        if name == "toolkit_leaks":
-            if leaks is None:
-                leaks = mark
-        elif name == "block_network":
-            block = True
+    node: pytest.Item | pytest.Collector | None = item
+    while node is not None:
+        for mark in node.own_markers:
+            name = mark.name
+            if name == "toolkit_leaks":
+                if leaks is None:
+                    leaks = mark
+            elif name == "block_network":
+                block = True
+        node = node.parent
     return leaks, block
 
 
@@ -266,8 +288,7 @@ def _checks_leaks(item: pytest.Item, mode: str, marker: pytest.Mark | None) -> b
         return True
     if mode == "off":
         return False
-    names = getattr(item, "fixturenames", ())
-    return any(name in _CHECKED_FIXTURES for name in names)
+    return not _CHECKED_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -277,89 +298,84 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     leaks_mode, block_all = config.stash[_SETTINGS_KEY]
     leaks_marker, block_marked = _our_markers(item)
     # Restored at teardown: pytester may run an inner session inside a test.
-    item.stash[_OUTER_KEY] = (_current_loop, _current_foreign, _current_item)
+    state = item.stash[_STATE_KEY] = _TestState((_current_loop, _current_foreign, _current_item))
     _current_item = item
     _current_foreign = foreign_runner(item)
     if _current_foreign is None:
         loop = config.stash[_LOOP_FACTORY_KEY]()
         asyncio.set_event_loop(loop)
-        item.stash[_LOOP_KEY] = loop
-        _current_loop = loop
-        direct = direct_factories(item)
-        if direct is not None:
-            item.stash[_DIRECT_KEY] = direct
+        state.loop = _current_loop = loop
+        state.direct = direct_factories(item)
         if _checks_leaks(item, leaks_mode, leaks_marker):
-            item.stash[_LEAKS_KEY] = LeakRecorder(loop)
+            state.leaks = LeakRecorder(loop)
             # Reported by the recorder instead (pytest restores the filters after the test).
-            warnings.filterwarnings("ignore", LEAK_WARNING_PATTERN, ResourceWarning)
+            ignore_leak_warnings()
     if block_all or block_marked:
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
         guard.enter_context(block_network(attempts))
-        item.stash[_NETWORK_KEY] = (guard, attempts)
+        state.network = (guard, attempts)
     return (yield)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     global _current_loop, _current_foreign, _current_item
+    # (None when this plugin's setup did not run for the item.)
+    state = item.stash.get(_STATE_KEY, None)
     # The factories given directly (pytest_plugin.direct) close before the other fixtures.
-    closing_error = _close_direct_factories(item)
+    closing_error = _close_direct_factories(state) if state is not None else None
     try:
         yield
     finally:
-        loop = item.stash.get(_LOOP_KEY, None)
-        recorder = item.stash.get(_LEAKS_KEY, None)
         report: str | None = None
-        if loop is not None:
-            try:
-                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-                for task in pending:
-                    task.cancel()
-                if pending:
-                    run(loop, asyncio.gather(*pending, return_exceptions=True))
-                if recorder is not None:
-                    recorder.collect()
-                    report = recorder.report()
-                    recorder.uninstall()
-                _shutdown(loop)
-            finally:
-                asyncio.set_event_loop(None)
-                loop.close()
-                del item.stash[_LOOP_KEY]  # items live for the whole session; loops need not
-                if recorder is not None:
-                    del item.stash[_LEAKS_KEY]
-        outer = item.stash.get(_OUTER_KEY, None)
-        if outer is not None:
-            del item.stash[_OUTER_KEY]
-            _current_loop, _current_foreign, _current_item = outer
+        if state is None:
+            _current_loop = _current_foreign = _current_item = None
+        else:
+            # Items live for the whole session; what the plugin kept for the test need not.
+            del item.stash[_STATE_KEY]
+            loop, recorder = state.loop, state.leaks
+            if loop is not None:
+                state.loop = state.leaks = None
+                try:
+                    pending = pending_tasks(loop)
+                    for task in pending:
+                        task.cancel()
+                    if pending:
+                        run(loop, asyncio.gather(*pending, return_exceptions=True))
+                    if recorder is not None:
+                        recorder.collect()
+                        report = recorder.report()
+                        recorder.uninstall()
+                    _shutdown(loop)
+                finally:
+                    asyncio.set_event_loop(None)
+                    loop.close()
+            _current_loop, _current_foreign, _current_item = state.outer
             if _current_loop is not None:
                 asyncio.set_event_loop(_current_loop)
-        else:
-            _current_loop = _current_foreign = _current_item = None
-        network = item.stash.get(_NETWORK_KEY, None)
-        if network is not None:
-            guard, attempts = network
-            guard.close()
-            if attempts and report is None:
-                report = "\n".join(dict.fromkeys(str(error) for error in attempts))
+            if state.network is not None:
+                guard, attempts = state.network
+                guard.close()
+                if attempts and report is None:
+                    report = "\n".join(dict.fromkeys(str(error) for error in attempts))
         if closing_error is not None:
             raise closing_error
         if report is not None:
             pytest.fail(report, pytrace=False)
 
 
-def _close_direct_factories(item: pytest.Item) -> BaseException | None:
-    """Close what the factories given directly to ``item`` made; returns the error."""
-    error = item.stash.get(_CLOSE_ERROR_KEY, None)
+def _close_direct_factories(state: _TestState) -> BaseException | None:
+    """Close what the factories given directly to the test made; returns the error."""
+    error = state.close_error
     if error is not None:  # closed after the test passed (_call_then_close)
-        del item.stash[_CLOSE_ERROR_KEY]
+        state.close_error = None
         return error
-    made = item.stash.get(_DIRECT_KEY, None)
+    made = state.direct
     if made is None:
         return None
-    del item.stash[_DIRECT_KEY]
-    loop = item.stash.get(_LOOP_KEY, None)
+    state.direct = None
+    loop = state.loop
     if loop is None or not any(factory.pending for factory in made):
         return None
     try:
@@ -378,24 +394,38 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
         run(loop, loop.shutdown_default_executor())
 
 
+#: Whether each test function seen is a coroutine function (the inspect check is not free).
+_coroutine_tests: dict[Callable[..., Any], bool] = {}
+
+
+def _is_coroutine_test(func: Callable[..., Any]) -> bool:
+    """``inspect.iscoroutinefunction(func)``, cached per function."""
+    function = getattr(func, "__func__", func)  # a test method: its function
+    kind = _coroutine_tests.get(function)
+    if kind is None:
+        kind = _coroutine_tests[function] = inspect.iscoroutinefunction(func)
+    return kind
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    func = pyfuncitem.obj
-    loop = pyfuncitem.stash.get(_LOOP_KEY, None)
-    if loop is None or not inspect.iscoroutinefunction(func):
+    state = pyfuncitem.stash.get(_STATE_KEY, None)
+    loop = state.loop if state is not None else None
+    if state is None or loop is None or not _is_coroutine_test(pyfuncitem.obj):
         return None  # a sync test, or one another plugin runs
+    func = pyfuncitem.obj
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    made = pyfuncitem.stash.get(_DIRECT_KEY, None)
+    made = state.direct
     if made is None:
         run(loop, func(**kwargs))
     else:
-        run(loop, _call_then_close(func(**kwargs), pyfuncitem, made))
+        run(loop, _call_then_close(func(**kwargs), state, made))
     return True
 
 
 async def _call_then_close(
-    test: Coroutine[Any, Any, object], item: pytest.Item, made: list[_Factory]
+    test: Coroutine[Any, Any, object], state: _TestState, made: list[_Factory]
 ) -> None:
     """Run the test; when it passes, close what its direct factories made in the same
     loop run (one run fewer than at teardown). An error closing them is kept for the
@@ -403,8 +433,8 @@ async def _call_then_close(
     its teardown (``--pdb`` sees them as the test left them)."""
     __tracebackhide__ = True
     await test
-    del item.stash[_DIRECT_KEY]
+    state.direct = None
     try:
         await close_factories(made)
     except (Exception, asyncio.CancelledError) as exc:  # (not an interrupt: that goes on)
-        item.stash[_CLOSE_ERROR_KEY] = exc
+        state.close_error = exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -39,3 +40,26 @@ def test_release_gives_frozen_objects_back(fresh_checks: None) -> None:
     leaks.release_frozen()
     assert gc.get_freeze_count() == 0
     assert leaks._collections_mark is None
+
+
+def test_leak_warning_filter_is_the_one_filterwarnings_makes() -> None:
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", leaks.LEAK_WARNING_PATTERN, ResourceWarning)
+        expected = list(warnings.filters)
+        warnings.resetwarnings()
+        warnings.simplefilter("error")
+        leaks.ignore_leak_warnings()
+        assert warnings.filters == expected
+        leaks.ignore_leak_warnings()  # in front already: not added twice
+        assert warnings.filters == expected
+        warnings.simplefilter("default")
+        leaks.ignore_leak_warnings()  # moved back to the front, as filterwarnings() does
+        assert warnings.filters == [expected[0], ("default", None, Warning, None, 0), *expected[1:]]
+        warnings.resetwarnings()
+        warnings.simplefilter("error")
+        leaks.ignore_leak_warnings()
+        warnings.warn("Unclosed client session <x>", ResourceWarning, stacklevel=1)  # ignored
+        with pytest.raises(ResourceWarning):
+            warnings.warn("Unclosed file <x>", ResourceWarning, stacklevel=1)

@@ -383,3 +383,33 @@ def test_fallback_to_asyncio_init(pool: SelfPipePool, monkeypatch: pytest.Monkey
     finally:
         loop.close()
     assert len(pool) == 1
+
+
+def test_async_generators_are_finalized_at_shutdown(pool: SelfPipePool) -> None:
+    new_loop = loop_factory("asyncio", pool)
+    finalized = []
+
+    async def numbers() -> Any:
+        try:
+            yield 1
+            yield 2
+        finally:
+            finalized.append(True)
+
+    async def take_one() -> Any:
+        agen = numbers()
+        value = await agen.__anext__()
+        return agen, value
+
+    loop = new_loop()
+    try:
+        assert not loop._asyncgens  # type: ignore[attr-defined]  # none ran
+        loop.run_until_complete(asyncio.sleep(0))
+        assert not loop._asyncgens  # type: ignore[attr-defined]
+        agen, value = loop.run_until_complete(take_one())  # (agen kept alive)
+        assert value == 1 and loop._asyncgens  # type: ignore[attr-defined]
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        assert finalized == [True]
+        del agen
+    finally:
+        loop.close()

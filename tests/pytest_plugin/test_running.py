@@ -10,7 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from pytest_plugin.running import fixture_wrapper, is_async_fixture, run, run_eagerly
+from pytest_plugin.running import (
+    fixture_wrapper,
+    is_async_fixture,
+    pending_tasks,
+    run,
+    run_eagerly,
+)
 
 
 @pytest.fixture
@@ -146,3 +152,28 @@ def test_async_generator_fixture_that_yields_twice_is_an_error(
     assert next(gen) == 1
     with pytest.raises(RuntimeError, match="twice yielded more than once"):
         next(gen)
+
+
+def test_pending_tasks_are_those_of_the_loop_not_done(loop: asyncio.AbstractEventLoop) -> None:
+    assert pending_tasks(loop) == []
+    other = asyncio.new_event_loop()
+    try:
+
+        async def forever() -> None:
+            await asyncio.Event().wait()
+
+        done = loop.create_task(asyncio.sleep(0))
+        run(loop, done)
+        waiting = loop.create_task(forever())
+        never_started = loop.create_task(forever())
+        run(loop, asyncio.sleep(0))
+        elsewhere = other.create_task(forever())
+        assert set(pending_tasks(loop)) == {waiting, never_started}
+        assert pending_tasks(other) == [elsewhere]
+        for task in (waiting, never_started, elsewhere):
+            task.cancel()
+        run(loop, asyncio.gather(waiting, never_started, return_exceptions=True))
+        run(other, asyncio.gather(elsewhere, return_exceptions=True))
+        assert pending_tasks(loop) == pending_tasks(other) == []
+    finally:
+        other.close()

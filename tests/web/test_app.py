@@ -299,3 +299,51 @@ def test_signals_hold_their_application_weakly() -> None:
         gc.enable()
     assert web.Signal(owner=None)._owner is None
     assert web.Signal(owner=3)._owner == 3  # objects without weak references: kept as is
+
+
+async def test_signals_asked_for_late_are_frozen_as_if_made_with_the_app() -> None:
+    # Signals, middlewares and cleanup contexts are made on first access: one made
+    # after a stage of the lifecycle must be as read-only as one made before it.
+    async def receiver(app: web.Application) -> None:
+        pass
+
+    started = web.Application()
+    await started.startup()
+    with pytest.raises(RuntimeError, match="frozen"):
+        started.on_startup.append(receiver)
+    with pytest.raises(RuntimeError, match="frozen"):
+        started.cleanup_ctx.append(lambda app: None)  # type: ignore[arg-type,return-value]
+    started.on_cleanup.append(receiver)  # (frozen by pre_freeze only)
+    started.on_shutdown.append(receiver)
+    await started.shutdown()
+    with pytest.raises(RuntimeError, match="frozen"):
+        started.on_shutdown.append(receiver)
+
+    frozen = web.Application()
+    frozen.freeze()
+    for signal in (
+        frozen.on_startup,
+        frozen.on_shutdown,
+        frozen.on_cleanup,
+        frozen.on_response_prepare,
+        frozen.cleanup_ctx,
+        frozen.middlewares,
+    ):
+        assert signal.frozen
+        with pytest.raises(RuntimeError, match="frozen"):
+            signal.append(receiver)  # type: ignore[arg-type]
+    await frozen.startup()
+    await frozen.shutdown()
+    await frozen.cleanup()
+
+
+async def test_an_app_without_receivers_runs_its_lifecycle() -> None:
+    app = web.Application()
+    assert list(app.middlewares) == []
+    assert len(app.on_startup) == 1  # the cleanup contexts' hook
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    await runner.cleanup()
+    unfrozen = web.Application()
+    await unfrozen.cleanup()
+    assert unfrozen.on_cleanup.frozen is False

@@ -54,6 +54,13 @@ _FRAMING_NAMES = frozenset(
 )
 # A peer that sends ever new names stops being cached past this many names.
 _FIELD_NAMES_MAX = 512
+# Parsers whose connection ended between two messages of a kept-alive connection, with
+# nothing buffered: each is in the state of a keep-alive connection's parser waiting for
+# the next message, so another connection can take it over (building one, with its
+# llhttp parser, costs more than the rest of a connection's setup). By class: the
+# stock parsers register here; subclasses are never kept. See their recycle().
+SPARES: dict[type[LLParser], list[Any]] = {}
+MAX_SPARES = 16
 
 
 class _Released:
@@ -132,6 +139,7 @@ class LLParser:
         "_idle",
         "_in_head",
         "_in_message",
+        "_kept_alive",
         "_parser",
         "_partial",
         "_paused",
@@ -163,6 +171,9 @@ class LLParser:
         self._decoder: Decoder | None = None
         self._in_message = False
         self._in_head = False
+        # Whether llhttp keeps the connection alive after the last message (it waits for
+        # the next one; after a message that closes, it drops what follows).
+        self._kept_alive = False
         self._started_now = False
         self._partial = 0
         self._head_bytes = 0

@@ -195,6 +195,11 @@ class _PyParser:
         self._buf.clear()
         self._body = self._decoder = None
 
+    def recycle(self) -> None:
+        """Say that the connection is done with the parser: :meth:`release` it (the
+        llhttp-backed parsers may keep a clean one for another connection)."""
+        self.release()
+
     def between_messages(self) -> bool:
         """True when no byte of a next message has been received (nothing buffered)."""
         return self._state == _HEAD and not self._buf and not self._paused
@@ -307,6 +312,13 @@ class PyRequestParser(_PyParser):
         super().__init__(max_line_size, max_field_size, max_headers, lenient, "request line")
         self.max_body_size = max_body_size
 
+    @classmethod
+    def take(
+        cls, max_line_size: int = 8190, max_field_size: int = 8190, max_headers: int = 128
+    ) -> PyRequestParser:
+        """A new parser with these limits (the llhttp-backed parser may recycle one)."""
+        return cls(max_line_size, max_field_size, max_headers)
+
     def _check_start(self, buf: bytearray) -> None:
         match = TOKEN_RE.match(buf)
         size = match.end() if match is not None else 0
@@ -390,6 +402,21 @@ class PyResponseParser(_PyParser):
         self.decompress = decompress
         self.max_decompressed_size = max_decompressed_size
         self._methods: deque[str] = deque()
+
+    @classmethod
+    def take(
+        cls,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        lenient: bool = False,
+        decompress: bool = False,
+        max_decompressed_size: int | None = None,
+    ) -> PyResponseParser:
+        """A new parser with these options (the llhttp-backed parser may recycle one)."""
+        return cls(
+            max_line_size, max_field_size, max_headers, lenient, decompress, max_decompressed_size
+        )
 
     def expect_response(self, method: str) -> None:
         """Queue the method of a request sent on this connection."""

@@ -85,14 +85,14 @@ class TestClient:
         loop: Any = None,
         **kwargs: Any,
     ) -> None:
-        if isinstance(server, Application):
+        if not isinstance(server, BaseTestServer):  # (the common case first: each ABC check costs)
+            if not isinstance(server, Application):
+                raise TypeError(
+                    "TestClient needs a TestServer, a RawTestServer or a web.Application, got "
+                    f"{type(server).__name__}"
+                )
             # aiohttp 2.x accepted an app here: serve it on a TestServer owned by the client.
             server = TestServer(server)
-        if not isinstance(server, BaseTestServer):
-            raise TypeError(
-                "TestClient needs a TestServer, a RawTestServer or a web.Application, got "
-                f"{type(server).__name__}"
-            )
         self._server = server
         self._cookie_jar = cookie_jar
         self._session_kwargs = kwargs

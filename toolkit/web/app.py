@@ -29,6 +29,7 @@ from toolkit.web.routing.subapps import (
     MatchedSubAppResource,
     PrefixedSubAppResource,
 )
+from toolkit.web.server import Server
 from toolkit.web.signals import FrozenList, Signal
 
 if TYPE_CHECKING:
@@ -100,6 +101,24 @@ class CleanupContext(FrozenList[CleanupCtx]):
             raise CleanupError("multiple errors on cleanup stage", errors)
 
 
+class _Lifecycle:
+    """An application's ``on_startup`` and ``on_cleanup`` signals and its cleanup
+    contexts, whose hooks come first in those signals (made together, when first
+    asked for)."""
+
+    __slots__ = ("cleanup_ctx", "ctx_cleanup", "ctx_startup", "on_cleanup", "on_startup")
+
+    def __init__(self, app: Application) -> None:
+        self.cleanup_ctx = ctx = CleanupContext()
+        self.ctx_startup = ctx._on_startup
+        self.ctx_cleanup = ctx._on_cleanup
+        self.on_startup = Signal(app)
+        self.on_cleanup = Signal(app)
+        # (straight into the lists: MutableSequence.append goes through insert())
+        self.on_startup._items.append(self.ctx_startup)
+        self.on_cleanup._items.append(self.ctx_cleanup)
+
+
 class Application(MutableMapping["str | AppKey[Any]", Any]):
     """A web application: routes requests through middlewares to handlers.
 
@@ -130,7 +149,11 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._debug = bool(debug) if debug is not ... else False
         self._handler_args = handler_args
         self.logger = logger
-        self._middlewares: FrozenList[Middleware] = FrozenList(middlewares)
+        # The middlewares, signals and cleanup contexts are made when first asked for
+        # (most apps have none): see the properties.
+        self._middlewares: FrozenList[Middleware] | None = (
+            FrozenList(middlewares) if middlewares else None
+        )
         self._middlewares_handlers: tuple[Middleware, ...] = ()
         self._run_middlewares: bool | None = None
         self._plain_dispatch: UrlDispatcher | None = None  # set by freeze()
@@ -140,16 +163,10 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._frozen = False
         self._pre_frozen = False
         self._subapps: list[Application] = []
-        self._on_response_prepare: Signal = Signal(self)
-        self._on_startup: Signal = Signal(self)
-        self._on_shutdown: Signal = Signal(self)
-        self._on_cleanup: Signal = Signal(self)
-        self._cleanup_ctx = CleanupContext()
-        # (straight into the lists: MutableSequence.append goes through insert())
-        self._ctx_startup = self._cleanup_ctx._on_startup
-        self._ctx_cleanup = self._cleanup_ctx._on_cleanup
-        self._on_startup._items.append(self._ctx_startup)
-        self._on_cleanup._items.append(self._ctx_cleanup)
+        self._on_response_prepare: Signal | None = None
+        self._on_shutdown: Signal | None = None
+        self._lifecycle: _Lifecycle | None = None  # on_startup, on_cleanup, cleanup_ctx
+        self._started = False  # startup() ran: on_startup and cleanup_ctx are frozen
         self._client_max_size = client_max_size
 
     # -- state -------------------------------------------------------------------------
@@ -242,32 +259,60 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
     @property
     def middlewares(self) -> FrozenList[Middleware]:
         """The middlewares, outermost first."""
-        return self._middlewares
+        middlewares = self._middlewares
+        if middlewares is None:
+            middlewares = self._middlewares = FrozenList()
+            if self._pre_frozen:
+                middlewares.freeze()
+        return middlewares
+
+    def _new_signal(self, frozen: bool) -> Signal:
+        signal = Signal(self)
+        if frozen:
+            signal.freeze()
+        return signal
+
+    def _get_lifecycle(self) -> _Lifecycle:
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            lifecycle = self._lifecycle = _Lifecycle(self)
+            if self._pre_frozen or self._started:
+                lifecycle.on_startup.freeze()
+                lifecycle.cleanup_ctx.freeze()
+            if self._pre_frozen:
+                lifecycle.on_cleanup.freeze()
+        return lifecycle
 
     @property
     def on_response_prepare(self) -> Signal:
         """Sent as ``(request, response)`` before a response's head is written."""
-        return self._on_response_prepare
+        signal = self._on_response_prepare
+        if signal is None:
+            signal = self._on_response_prepare = self._new_signal(self._pre_frozen)
+        return signal
 
     @property
     def on_startup(self) -> Signal:
         """Sent as ``(app)`` when the app starts."""
-        return self._on_startup
+        return self._get_lifecycle().on_startup
 
     @property
     def on_shutdown(self) -> Signal:
         """Sent as ``(app)`` when the server begins shutting down."""
-        return self._on_shutdown
+        signal = self._on_shutdown
+        if signal is None:
+            signal = self._on_shutdown = self._new_signal(self._pre_frozen)
+        return signal
 
     @property
     def on_cleanup(self) -> Signal:
         """Sent as ``(app)`` after shutdown."""
-        return self._on_cleanup
+        return self._get_lifecycle().on_cleanup
 
     @property
     def cleanup_ctx(self) -> CleanupContext:
         """Async generators: code before ``yield`` runs on startup, after it on cleanup."""
-        return self._cleanup_ctx
+        return self._get_lifecycle().cleanup_ctx
 
     @property
     def frozen(self) -> bool:
@@ -284,16 +329,23 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         if self._pre_frozen:
             return
         self._pre_frozen = True
-        self._middlewares.freeze()
         self._router.freeze()
-        self._on_response_prepare.freeze()
-        self._cleanup_ctx.freeze()
-        self._on_startup.freeze()
-        self._on_shutdown.freeze()
-        self._on_cleanup.freeze()
-        self._middlewares_handlers = tuple(reversed(self._middlewares))
-        self._run_middlewares = bool(self._middlewares)
-        self._has_prepare_handlers = bool(self._on_response_prepare)
+        middlewares = self._middlewares
+        if middlewares is not None:
+            middlewares.freeze()
+            self._middlewares_handlers = tuple(reversed(middlewares._items))
+        self._run_middlewares = bool(self._middlewares_handlers)
+        prepare = self._on_response_prepare
+        if prepare is not None:
+            prepare.freeze()
+            self._has_prepare_handlers = bool(prepare._items)
+        if self._on_shutdown is not None:
+            self._on_shutdown.freeze()
+        lifecycle = self._lifecycle
+        if lifecycle is not None:
+            lifecycle.cleanup_ctx.freeze()
+            lifecycle.on_startup.freeze()
+            lifecycle.on_cleanup.freeze()
         for subapp in self._subapps:
             subapp.pre_freeze()
             self._run_middlewares = self._run_middlewares or bool(subapp._run_middlewares)
@@ -374,30 +426,42 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
 
     async def startup(self) -> None:
         """Send ``on_startup`` (runs the cleanup contexts up to their ``yield``)."""
-        self._on_startup.freeze()
-        self._cleanup_ctx.freeze()
-        if not self._idle(self._on_startup, self._ctx_startup, self._cleanup_ctx._items):
-            await self.on_startup.send(self)
+        self._started = True
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            return  # (no receivers, no cleanup contexts)
+        lifecycle.on_startup.freeze()
+        lifecycle.cleanup_ctx.freeze()
+        ctx = lifecycle.cleanup_ctx
+        if not self._idle(lifecycle.on_startup, lifecycle.ctx_startup, ctx._items):
+            await lifecycle.on_startup.send(self)
 
     async def shutdown(self) -> None:
         """Send ``on_shutdown``."""
-        self._on_shutdown.freeze()
-        if self._on_shutdown._items:
-            await self.on_shutdown.send(self)
+        signal = self._on_shutdown
+        if signal is None:
+            if self._pre_frozen:
+                return  # (no receivers, and none can be added)
+            signal = self.on_shutdown
+        signal.freeze()
+        if signal._items:
+            await signal.send(self)
 
     async def cleanup(self) -> None:
         """Send ``on_cleanup`` (finishes the cleanup contexts that started)."""
-        if self.on_cleanup.frozen:
-            if not self._idle(self._on_cleanup, self._ctx_cleanup, self._cleanup_ctx._exits):
-                await self.on_cleanup.send(self)
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            return  # (no receivers, no cleanup contexts)
+        ctx = lifecycle.cleanup_ctx
+        if lifecycle.on_cleanup.frozen:
+            if not self._idle(lifecycle.on_cleanup, lifecycle.ctx_cleanup, ctx._exits):
+                await lifecycle.on_cleanup.send(self)
         else:
             # Never frozen means never fully started; still finish any context.
-            await self._cleanup_ctx._on_cleanup(self)
+            await ctx._on_cleanup(self)
 
     def _make_handler(self, *, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any) -> Any:
         """Build the low-level :class:`~toolkit.web.server.Server` for this app."""
-        from toolkit.web.server import Server
-
         self.freeze()
         options = dict(self._handler_args or {})
         options.update(kwargs)

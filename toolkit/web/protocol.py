@@ -33,6 +33,9 @@ from .response import Response
 from .writer import StreamWriter
 
 if TYPE_CHECKING:
+    from toolkit.http import PyRequestParser
+    from toolkit.http._httptools import HttptoolsRequestParser
+
     from .exceptions import HTTPException
     from .request import BaseRequest
     from .response import StreamResponse
@@ -78,6 +81,16 @@ class _LostUpgrade:
 
 
 _LOST_UPGRADE = _LostUpgrade()
+_RELEASED_PARSER: PyRequestParser | HttptoolsRequestParser | None = None
+
+
+def _released_parser() -> PyRequestParser | HttptoolsRequestParser:
+    """What a lost connection holds instead of its parser: one that refuses input."""
+    global _RELEASED_PARSER
+    if _RELEASED_PARSER is None:
+        _RELEASED_PARSER = RequestParser()
+        _RELEASED_PARSER.release()
+    return _RELEASED_PARSER
 
 
 class RequestHandler(ConnectionControl):
@@ -109,7 +122,6 @@ class RequestHandler(ConnectionControl):
         "_request_factory",
         "_request_handler",
         "_tcp_keepalive",
-        "_tls",
         "access_logger",
         "debug",
     )
@@ -160,10 +172,7 @@ class RequestHandler(ConnectionControl):
         self._auto_decompress = auto_decompress
         self._decoder: Decoder | None = None
         self._read_bufsize = read_bufsize
-        self._parser = RequestParser(
-            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
-        )
-        self._tls = False
+        self._parser = RequestParser.take(max_line_size, max_field_size, max_headers)
         self._payload: StreamReader | None = None  # body being received
 
     def __repr__(self) -> str:
@@ -185,11 +194,11 @@ class RequestHandler(ConnectionControl):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 except OSError:
                     pass
-        self._tls = transport.get_extra_info("sslcontext") is not None
         self._idle_since = self._loop.time()
         self._manager.connection_made(self, self.transport)
+        # The task answers the requests; if none came when it first runs, it arms the
+        # head timer (a request on an in-memory connection is there by then).
         self._task = self._loop.create_task(self._run())
-        self._arm_timer()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Tear down: fail the unread body, stop the idle task, maybe cancel the handler."""
@@ -211,14 +220,15 @@ class RequestHandler(ConnectionControl):
             # It (a WebSocket) refers back to this protocol: a cycle otherwise.
             self._upgraded = _LOST_UPGRADE
             self.__dict__.pop("data_received", None)
+        # Released, or kept for another connection if it is clean between two messages.
         # (The llhttp parser refers to itself: a cycle for the garbage collector.)
-        self._parser.release()
-        self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
+        self._parser.recycle()
+        self._parser = _released_parser()
+        if self._drain_waiter is not None:
+            self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(None)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-        elif self._busy and self._handler_cancellation and self._task is not None:
+        if self._busy and self._handler_cancellation and self._task is not None:
             self._task.cancel()
 
     def eof_received(self) -> bool | None:
@@ -243,12 +253,9 @@ class RequestHandler(ConnectionControl):
         # A half-close cannot be told from a disconnect: with handler_cancellation the
         # client is taken as gone, otherwise the requests received are still answered.
         keep_open = (self._busy or bool(self._messages)) and not self._handler_cancellation
-        self._close = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-        if self._tls:
-            return None  # TLS transports cannot stay half-open
-        return True if keep_open else None
+        self._close = True  # (an idle connection: the transport closes itself, as we return None)
+        # (TLS transports cannot stay half-open.)
+        return True if keep_open and not self._is_tls() else None
 
     def data_received(self, data: bytes) -> None:
         """Parse ``data`` and queue the complete request heads it finishes."""
@@ -303,8 +310,13 @@ class RequestHandler(ConnectionControl):
                     self._arm_timer()
 
     def _is_tls_on_plain_port(self) -> bool:
+        return self.transport is None or not self._is_tls()
+
+    def _is_tls(self) -> bool:
+        # (Asked when needed, not on every connection_made: only EOF and a first
+        # byte of 0x16 need it.)
         transport = self.transport
-        return transport is None or transport.get_extra_info("sslcontext") is None
+        return transport is not None and transport.get_extra_info("sslcontext") is not None
 
     def _feed(self, data: bytes) -> None:
         parser = self._parser
@@ -327,9 +339,7 @@ class RequestHandler(ConnectionControl):
         if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
             self._pipeline_paused = True
             self._update_reading()
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def _dispatch(self, events: list[Any]) -> None:
         count = len(events)
@@ -389,8 +399,7 @@ class RequestHandler(ConnectionControl):
             self._close = True
         else:
             self._messages.append((exc, EMPTY_PAYLOAD))
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        self._wake()
 
     def set_parser(self, parser: UpgradeParser) -> None:
         """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
@@ -425,13 +434,17 @@ class RequestHandler(ConnectionControl):
         manager = self._manager
         handler = self._request_handler
         task = self._task  # (None until create_task() returns: with an eager task factory)
+        idle = False
         try:
             while True:
                 if not messages:
                     if self._close or self._force_close:
                         break
+                    # Idle: arm the timer and end the task (_wake() starts another one).
                     self._busy = False
-                    now = self._idle_since = loop.time()
+                    now = loop.time()
+                    if self._served:  # (a new connection's head timeout runs from its opening)
+                        self._idle_since = now
                     # _arm_timer(), skipped when the armed timer fires first anyway.
                     timer, keepalive = self._timer, self.keepalive_timeout
                     if (
@@ -442,12 +455,8 @@ class RequestHandler(ConnectionControl):
                         or timer.when() > now + keepalive
                     ):
                         self._arm_timer()
-                    self._waiter = loop.create_future()
-                    try:
-                        await self._waiter
-                    finally:
-                        self._waiter = None
-                    continue
+                    idle = True
+                    return
                 self._busy = True
                 message, payload = messages.popleft()
                 if self._pipeline_paused and len(messages) <= _MAX_PIPELINED // 2:
@@ -467,8 +476,8 @@ class RequestHandler(ConnectionControl):
                 # reads them, and Python 3.11 reads class attributes the slow way.
                 writer._headers_written = writer.chunked = False
                 writer.length = writer._compress = None
-                if task is None:
-                    task = self._task
+                if task is None:  # (run eagerly: create_task() has not returned)
+                    task = self._task or asyncio.current_task(loop)
                     assert task is not None
                 try:
                     request = self._request_factory(message, payload, self, writer, task)
@@ -527,9 +536,12 @@ class RequestHandler(ConnectionControl):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            # Unread input (a body, the next requests): linger so the response is not reset.
-            unread = self._payload is not None or self._receiving != _IDLE or self._messages
-            self._close_transport(linger=bool(unread) and not self._eof)
+            if not idle:
+                self._finished = True
+                # Unread input (a body, the next requests): linger so the response is
+                # not reset.
+                unread = self._payload is not None or self._receiving != _IDLE or self._messages
+                self._close_transport(linger=bool(unread) and not self._eof)
 
     def _handler_error(
         self, request: BaseRequest, writer: StreamWriter, exc: Exception
