@@ -170,7 +170,6 @@ class ConnectionControl(FlowControlProtocol):
         """Have the connection's task look at the queue and the flags: start it if the
         connection is idle (a running task looks at them after each response)."""
         if self._idle() and self.transport is not None and not self._finished:
-            self._task = None  # (an eager task factory runs _run() inside create_task())
             self._task = self._loop.create_task(self._run())
 
     async def _run(self) -> None:

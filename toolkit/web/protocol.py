@@ -476,8 +476,8 @@ class RequestHandler(ConnectionControl):
                 # reads them, and Python 3.11 reads class attributes the slow way.
                 writer._headers_written = writer.chunked = False
                 writer.length = writer._compress = None
-                if task is None:  # (run eagerly: create_task() has not returned)
-                    task = self._task or asyncio.current_task(loop)
+                if task is None:
+                    task = self._task
                     assert task is not None
                 try:
                     request = self._request_factory(message, payload, self, writer, task)
