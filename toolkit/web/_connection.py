@@ -61,7 +61,6 @@ class ConnectionControl(FlowControlProtocol):
         "_busy",
         "_close",
         "_eof",
-        "_finished",
         "_force_close",
         "_head_started",
         "_idle_since",
@@ -75,6 +74,7 @@ class ConnectionControl(FlowControlProtocol):
         "_task",
         "_timer",
         "_upgraded",
+        "_waiter",
         "keepalive_timeout",
         "logger",
         "read_headers_timeout",
@@ -96,6 +96,7 @@ class ConnectionControl(FlowControlProtocol):
         self._lost: asyncio.Future[None] | None = None
         self._messages: collections.deque[tuple[RequestHead | HttpProcessingError, StreamReader]]
         self._messages = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._receiving = _IDLE
         self._busy = False  # a request is being handled
         self._served = 0
@@ -109,7 +110,6 @@ class ConnectionControl(FlowControlProtocol):
         self._head_started = 0.0
         self._linger: asyncio.TimerHandle | None = None
         self._eof = False  # the client half-closed
-        self._finished = False  # the task ended the connection
 
     # -- connection control -------------------------------------------------------------
 
@@ -120,12 +120,14 @@ class ConnectionControl(FlowControlProtocol):
     def force_close(self) -> None:
         """Close the connection after the current response (now, when idle)."""
         self._force_close = True
-        self._wake()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def close(self) -> None:
         """Stop accepting requests: answer the ones received, then close."""
         self._close = True
-        self._wake()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def shutdown(self, timeout: float | None = 15.0) -> None:
         """Graceful close: let the in-flight request finish within ``timeout``, then close."""
@@ -159,21 +161,6 @@ class ConnectionControl(FlowControlProtocol):
         except asyncio.TimeoutError:
             if self.transport is not None:
                 self.transport.abort()
-
-    def _idle(self) -> bool:
-        """Whether the connection's task is not running (it ends when there is no
-        request to answer: an idle keep-alive connection has none)."""
-        task = self._task
-        return task is None or task.done()
-
-    def _wake(self) -> None:
-        """Have the connection's task look at the queue and the flags: start it if the
-        connection is idle (a running task looks at them after each response)."""
-        if self._idle() and self.transport is not None and not self._finished:
-            self._task = self._loop.create_task(self._run())
-
-    async def _run(self) -> None:
-        raise NotImplementedError
 
     # -- timers -------------------------------------------------------------------------
 

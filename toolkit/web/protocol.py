@@ -196,9 +196,8 @@ class RequestHandler(ConnectionControl):
                     pass
         self._idle_since = self._loop.time()
         self._manager.connection_made(self, self.transport)
-        # The task answers the requests; if none came when it first runs, it arms the
-        # head timer (a request on an in-memory connection is there by then).
         self._task = self._loop.create_task(self._run())
+        self._arm_timer()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Tear down: fail the unread body, stop the idle task, maybe cancel the handler."""
@@ -220,15 +219,16 @@ class RequestHandler(ConnectionControl):
             # It (a WebSocket) refers back to this protocol: a cycle otherwise.
             self._upgraded = _LOST_UPGRADE
             self.__dict__.pop("data_received", None)
-        # Released, or kept for another connection if it is clean between two messages.
-        # (The llhttp parser refers to itself: a cycle for the garbage collector.)
+        # Kept for another connection if clean between two messages, else released.
         self._parser.recycle()
         self._parser = _released_parser()
         if self._drain_waiter is not None:
             self._wake_drain_waiter(ConnectionResetError("connection lost while draining"))
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(None)
-        if self._busy and self._handler_cancellation and self._task is not None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        elif self._busy and self._handler_cancellation and self._task is not None:
             self._task.cancel()
 
     def eof_received(self) -> bool | None:
@@ -253,7 +253,9 @@ class RequestHandler(ConnectionControl):
         # A half-close cannot be told from a disconnect: with handler_cancellation the
         # client is taken as gone, otherwise the requests received are still answered.
         keep_open = (self._busy or bool(self._messages)) and not self._handler_cancellation
-        self._close = True  # (an idle connection: the transport closes itself, as we return None)
+        self._close = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
         # (TLS transports cannot stay half-open.)
         return True if keep_open and not self._is_tls() else None
 
@@ -313,8 +315,6 @@ class RequestHandler(ConnectionControl):
         return self.transport is None or not self._is_tls()
 
     def _is_tls(self) -> bool:
-        # (Asked when needed, not on every connection_made: only EOF and a first
-        # byte of 0x16 need it.)
         transport = self.transport
         return transport is not None and transport.get_extra_info("sslcontext") is not None
 
@@ -339,7 +339,9 @@ class RequestHandler(ConnectionControl):
         if len(messages) > _MAX_PIPELINED and not self._pipeline_paused:
             self._pipeline_paused = True
             self._update_reading()
-        self._wake()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _dispatch(self, events: list[Any]) -> None:
         count = len(events)
@@ -399,7 +401,8 @@ class RequestHandler(ConnectionControl):
             self._close = True
         else:
             self._messages.append((exc, EMPTY_PAYLOAD))
-        self._wake()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def set_parser(self, parser: UpgradeParser) -> None:
         """Hand the connection's incoming bytes to ``parser`` (after a protocol switch).
@@ -434,17 +437,13 @@ class RequestHandler(ConnectionControl):
         manager = self._manager
         handler = self._request_handler
         task = self._task  # (None until create_task() returns: with an eager task factory)
-        idle = False
         try:
             while True:
                 if not messages:
                     if self._close or self._force_close:
                         break
-                    # Idle: arm the timer and end the task (_wake() starts another one).
                     self._busy = False
-                    now = loop.time()
-                    if self._served:  # (a new connection's head timeout runs from its opening)
-                        self._idle_since = now
+                    now = self._idle_since = loop.time()
                     # _arm_timer(), skipped when the armed timer fires first anyway.
                     timer, keepalive = self._timer, self.keepalive_timeout
                     if (
@@ -455,8 +454,12 @@ class RequestHandler(ConnectionControl):
                         or timer.when() > now + keepalive
                     ):
                         self._arm_timer()
-                    idle = True
-                    return
+                    self._waiter = loop.create_future()
+                    try:
+                        await self._waiter
+                    finally:
+                        self._waiter = None
+                    continue
                 self._busy = True
                 message, payload = messages.popleft()
                 if self._pipeline_paused and len(messages) <= _MAX_PIPELINED // 2:
@@ -536,12 +539,9 @@ class RequestHandler(ConnectionControl):
             self.logger.exception("Unhandled error in the connection task of %r", self)
         finally:
             self._busy = False
-            if not idle:
-                self._finished = True
-                # Unread input (a body, the next requests): linger so the response is
-                # not reset.
-                unread = self._payload is not None or self._receiving != _IDLE or self._messages
-                self._close_transport(linger=bool(unread) and not self._eof)
+            # Unread input (a body, the next requests): linger so the response is not reset.
+            unread = self._payload is not None or self._receiving != _IDLE or self._messages
+            self._close_transport(linger=bool(unread) and not self._eof)
 
     def _handler_error(
         self, request: BaseRequest, writer: StreamWriter, exc: Exception
