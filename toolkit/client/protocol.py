@@ -232,17 +232,15 @@ class ResponseHandler(asyncio.Protocol):
         ):
             if self._parser is not None:
                 self._release_parser()
-            # (__init__ called as a method: a class call would pack the keywords in a dict)
-            parser: Any = _object_new(ResponseParser)
-            parser.__init__(
-                max_line_size=max_line_size,
-                max_field_size=max_field_size,
-                max_headers=max_headers,
-                lenient=lenient,
-                decompress=auto_decompress,
-                max_decompressed_size=max_decompressed_size,
+            # (A clean one a closed connection left, when there is one.)
+            self._parser = ResponseParser.take(
+                max_line_size,
+                max_field_size,
+                max_headers,
+                lenient,
+                auto_decompress,
+                max_decompressed_size,
             )
-            self._parser = parser
             self._parser_config = config
         self._parser.expect_response(method)
         self._awaiting_head = True
@@ -354,11 +352,11 @@ class ResponseHandler(asyncio.Protocol):
             self.set_exception(error2)
 
     def _release_parser(self) -> None:
-        """Let go of the parser; the llhttp one refers to itself, a cycle that only
-        the garbage collector could free without its ``release()``."""
+        """Let go of the parser: kept for another connection when it is clean, else
+        released (the llhttp one refers to itself, a cycle for the garbage collector)."""
         parser, self._parser = self._parser, None
         if parser is not None:
-            parser.release()
+            parser.recycle()
 
     def pause_reading(self) -> None:
         """Stop reading from the socket (the body buffer is full)."""
