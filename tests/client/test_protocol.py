@@ -397,3 +397,17 @@ async def test_protocol_is_freed_without_the_garbage_collector() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+async def test_closed_future_whether_asked_before_or_after_connection_lost() -> None:
+    early = ResponseHandler()
+    early.connection_made(MemoryTransport())
+    waiting = early.closed
+    assert early.closed is waiting and not waiting.done()
+    early.connection_lost(None)
+    assert waiting.done() and waiting.result() is None
+
+    late = ResponseHandler()
+    late.connection_made(MemoryTransport())
+    late.connection_lost(None)
+    assert late.closed.done() and late.closed is late.closed

@@ -365,3 +365,24 @@ async def test_cleanup_closes_tls_sockets_of_silent_clients(
         assert await asyncio.to_thread(tcp_level_end, tls) == b""
     finally:
         tls.close()
+
+
+async def test_cleanup_calls_an_overridden_server_shutdown_without_connections() -> None:
+    calls: list[float | None] = []
+
+    class MyServer(web.Server):
+        async def shutdown(self, timeout: float | None = None) -> None:
+            calls.append(timeout)
+            await super().shutdown(timeout)
+
+    async def handler(request: web.BaseRequest) -> web.StreamResponse:
+        return web.Response()
+
+    runner = web.ServerRunner(MyServer(handler), shutdown_timeout=3)
+    await runner.setup()
+    await runner.cleanup()
+    assert calls == [3]
+    plain = web.ServerRunner(web.Server(handler))
+    await plain.setup()
+    await plain.cleanup()
+    assert plain.server is None

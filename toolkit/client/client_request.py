@@ -579,7 +579,8 @@ class ClientRequest:
             except OSError as exc:
                 conn.close()
                 raise ClientOSError(exc.errno, f"Can not write request head: {exc}") from exc
-            await protocol.drain()
+            if protocol._writing_paused or protocol.transport is None:
+                await protocol.drain()  # (else it returns at once: no coroutine made)
             self._body_sent = True
         else:
             from toolkit.client.writer import RequestWriter  # (only requests with a body)

@@ -65,6 +65,11 @@ def _finished() -> Generator[Any, None, None]:
     yield from ()
 
 
+def _is_closed(protocol: Any) -> bool:
+    """``protocol.closed.done()``, without making that future when the protocol can say."""
+    return getattr(protocol, "_connection_lost", False) or protocol.closed.done()
+
+
 class _Closing:
     """The result of ``close()``: the closing already happened; awaiting it also waits
     (briefly) for the connections to be gone, aborting TLS ones whose peer does not
@@ -74,7 +79,7 @@ class _Closing:
         self._protocols = protocols
 
     def __await__(self) -> Generator[Any, None, None]:
-        pending = [p.closed for p in self._protocols if not p.closed.done()]
+        pending = [p.closed for p in self._protocols if not _is_closed(p)]
         if not pending:
             return _finished()  # (nothing to wait for: no coroutine)
         return self._wait(pending).__await__()
@@ -265,7 +270,7 @@ class BaseConnector:
         if self._closed:
             return []
         self._closed = True
-        closing = [p for p in self._closing if not p.closed.done()] if self._closing else []
+        closing = [p for p in self._closing if not _is_closed(p)] if self._closing else []
         if self._cleanup_handle is not None:
             self._cleanup_handle.cancel()
         if self._cleanup_closed_handle is not None:
@@ -497,7 +502,7 @@ class BaseConnector:
     def _close_protocol(self, protocol: ResponseHandler) -> None:
         transport = protocol.transport
         protocol.close()
-        if not protocol.closed.done():  # remembered so that close() can wait for it
+        if not _is_closed(protocol):  # remembered so that close() can wait for it
             self._closing.add(protocol)
             protocol.closed.add_done_callback(lambda _: self._closing.discard(protocol))
         if (

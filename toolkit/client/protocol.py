@@ -93,6 +93,7 @@ class ResponseHandler(asyncio.Protocol):
     _drain_waiter: asyncio.Future[None] | None = None
     _connection_lost: bool
     _closing_transport: asyncio.Transport | None = None
+    _closed: asyncio.Future[None] | None
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop if loop is not None else asyncio.get_running_loop()
@@ -103,10 +104,19 @@ class ResponseHandler(asyncio.Protocol):
         self._reading_paused = self._writing_paused = False
         self._responses: collections.deque[tuple[ResponseHead, StreamReader]] = collections.deque()
         self._unparsed = bytearray()  # bytes received while no response was expected
-        #: Done once the connection is fully closed (``connection_lost`` was called).
-        self.closed: asyncio.Future[None] = self._loop.create_future()
+        self._closed = None  # (the future of ``closed``, made when asked for)
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def closed(self) -> asyncio.Future[None]:
+        """A future done once the connection is fully closed (``connection_lost`` was called)."""
+        future = self._closed
+        if future is None:
+            future = self._closed = self._loop.create_future()
+            if self._connection_lost:
+                future.set_result(None)
+        return future
 
     @property
     def should_close(self) -> bool:
@@ -171,7 +181,7 @@ class ResponseHandler(asyncio.Protocol):
         self._read_timer.cancel()
         transport = self.transport or self._closing_transport
         self.transport = None
-        if transport is not None and not self.closed.done():
+        if transport is not None and not self._connection_lost:
             transport.abort()
 
     # ------------------------------------------------------------------ requests
@@ -317,8 +327,9 @@ class ResponseHandler(asyncio.Protocol):
         self.transport = None
         self._closing_transport = None
         self._read_timer.cancel()
-        if not self.closed.done():
-            self.closed.set_result(None)
+        closed = self._closed
+        if closed is not None and not closed.done():
+            closed.set_result(None)
         drain, self._drain_waiter = self._drain_waiter, None
         if drain is not None and not drain.done():
             drain.set_exception(ClientConnectionResetError("Connection lost"))

@@ -29,6 +29,7 @@ from toolkit.client.session_options import (
     session_timeout,
 )
 from toolkit.client.timeouts import ClientTimeout, RequestTimer
+from toolkit.cookiejar import CookieJar  # (loaded by the pipeline anyway)
 from toolkit.helpers import TimerNoop
 from toolkit.http import HttpVersion, HttpVersion11
 
@@ -143,8 +144,6 @@ class ClientSession:
         self._connector_owner = connector_owner
 
         if cookie_jar is None:
-            from toolkit.cookiejar import CookieJar
-
             cookie_jar = CookieJar()
         self._cookie_jar: AbstractCookieJar = cookie_jar
         if cookies:

@@ -301,15 +301,18 @@ class BaseRunner(abc.ABC):
         sites = list(self._sites)
         for site in sites:
             await site.stop()
-        if self._server is not None:
+        server = self._server
+        if server is not None:
             if sites:
                 # Let connections accepted just before the sites stopped start their
                 # requests (a runner without sites, e.g. an in-memory test server, has
                 # no accept in flight: its connections are made synchronously).
                 await asyncio.sleep(0)
-            self._server.pre_shutdown()
+            server.pre_shutdown()
             await self.shutdown()
-            await self._server.shutdown(self._shutdown_timeout)
+            if server._connections or type(server) is not Server:
+                # (A stock server without connections has nothing to shut down.)
+                await server.shutdown(self._shutdown_timeout)
         await self._cleanup_server()
         self._server = None
         if self._handle_signals:
