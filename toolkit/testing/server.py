@@ -105,8 +105,11 @@ class BaseTestServer(abc.ABC):
             )
         if not self.scheme:
             self.scheme = "https" if ssl_context is not None else "http"
-        options = {"shutdown_timeout": _SHUTDOWN_TIMEOUT, **self._kwargs, **kwargs}
-        runner = await self._make_runner(**options)
+        if self._kwargs or kwargs:
+            options = {"shutdown_timeout": _SHUTDOWN_TIMEOUT, **self._kwargs, **kwargs}
+            runner = await self._make_runner(**options)
+        else:  # the common case: no options dict to merge
+            runner = await self._make_runner(shutdown_timeout=_SHUTDOWN_TIMEOUT)
         await runner.setup()
         self.runner = runner
         try:
