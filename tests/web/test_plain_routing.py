@@ -61,38 +61,3 @@ def test_index_is_rebuilt_after_invalidation() -> None:
     router._invalidate_index()
     assert router._plain_routes is None
     assert router._match_plain("/a", "GET") is not None
-
-
-def _routes(router: UrlDispatcher) -> list[tuple[str, object, object, object]]:
-    return [
-        (route.method, route.handler, route.resource, route._expect_handler)
-        for resource in router._resources
-        for route in resource._routes
-    ]
-
-
-def test_add_get_makes_what_two_add_route_calls_make() -> None:
-    shortcut, plain = UrlDispatcher(), UrlDispatcher()
-    for path in ("/a", "/b/{x}"):
-        route = shortcut.add_get(path, _handler)
-        assert (route.method, route.handler) == ("GET", _handler)
-        plain.add_route("HEAD", path, _handler)
-        plain.add_route("GET", path, _handler)
-    got = [(m, h, r.canonical, e) for m, h, r, e in _routes(shortcut)]  # type: ignore[attr-defined]
-    want = [(m, h, r.canonical, e) for m, h, r, e in _routes(plain)]  # type: ignore[attr-defined]
-    assert got == want
-    assert repr(shortcut.routes()._routes[1]) == repr(plain.routes()._routes[1])
-
-
-def test_add_get_refuses_a_second_get_and_keeps_the_head_route() -> None:
-    for first in ("GET", "*"):
-        router = UrlDispatcher()
-        router.add_route(first, "/a", _handler)
-        try:
-            router.add_get("/a", _handler)
-        except RuntimeError as exc:
-            assert "will never be executed" in str(exc)
-        else:  # pragma: no cover
-            raise AssertionError("a second GET route was accepted")
-        want = [first] if first == "*" else [first, "HEAD"]
-        assert [r.method for r in router._resources[0]._routes] == want

@@ -88,11 +88,7 @@ class ConnectionControl(FlowControlProtocol):
         read_headers_timeout: float | None,
         logger: logging.Logger,
     ) -> None:
-        # FlowControlProtocol.__init__, inline (one call less per connection).
-        self._loop = loop
-        self.transport: asyncio.Transport | None = None
-        self._reading_paused = self._pipeline_paused = self._writing_paused = False
-        self._drain_waiter: asyncio.Future[None] | None = None
+        super().__init__(loop)
         self.keepalive_timeout = keepalive_timeout
         self.read_headers_timeout = read_headers_timeout
         self.logger = logger

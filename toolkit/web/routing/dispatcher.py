@@ -45,8 +45,6 @@ def _method_table(resource: PlainResource) -> _MethodTable:
     return by_method, catch_all
 
 
-# Resources whose add_route() is Resource.add_route (add_get takes a shortcut).
-_STOCK_RESOURCES = (PlainResource, DynamicResource)
 _NAME_SEPARATORS = lazy_pattern(r"[.:-]")
 
 
@@ -253,8 +251,6 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
     ) -> AbstractRoute:
         """Register a GET handler (and, unless ``allow_head=False``, HEAD with it)."""
         resource = self.add_resource(path, name=name)
-        if allow_head and not kwargs and type(resource) in _STOCK_RESOURCES:
-            return resource._add_head_and_get(handler)
         if allow_head:
             resource.add_route(hdrs.METH_HEAD, handler, **kwargs)
         return resource.add_route(hdrs.METH_GET, handler, **kwargs)

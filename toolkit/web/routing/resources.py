@@ -24,7 +24,6 @@ _VAR = lazy_pattern(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}")
 _VAR_REGEX = lazy_pattern(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*):(?P<re>.+)\}")
 _GOOD = r"[^{}/]+"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_new_object = object.__new__
 
 
 def quote_path(path: str) -> str:
@@ -58,24 +57,6 @@ class Resource(AbstractResource):
         self._routes.append(route)
         return route
 
-    def _add_head_and_get(self, handler: Any) -> ResourceRoute:
-        """``add_route("HEAD", handler)`` then ``add_route("GET", handler)``; the GET
-        route is a copy of the HEAD one, whose handler is checked already."""
-        head = self.add_route(hdrs.METH_HEAD, handler)
-        for route in self._routes:
-            if route._method == hdrs.METH_GET or route._method == hdrs.METH_ANY:
-                raise RuntimeError(
-                    f"added route will never be executed, method {route.method} is already "
-                    f"registered on {self.canonical!r}"
-                )
-        get: ResourceRoute = _new_object(ResourceRoute)
-        get._method = hdrs.METH_GET
-        get._handler = head._handler
-        get._expect_handler = head._expect_handler
-        get._resource = self
-        self._routes.append(get)
-        return get
-
     def register_route(self, route: ResourceRoute) -> None:
         """Attach an already built route."""
         self._routes.append(route)
@@ -106,11 +87,9 @@ class PlainResource(Resource):
     """A resource for one fixed path."""
 
     def __init__(self, path: str, *, name: str | None = None) -> None:
+        super().__init__(name=name)
         if path and not path.startswith("/"):
             raise ValueError(f"path should start with / or be empty, got {path!r}")
-        # Resource.__init__, inline (one Python call per resource instead of three).
-        self._name = name
-        self._routes = []
         self._path = path
 
     @property
