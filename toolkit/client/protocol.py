@@ -243,14 +243,7 @@ class ResponseHandler(asyncio.Protocol):
             if self._parser is not None:
                 self._release_parser()
             # (A clean one a closed connection left, when there is one.)
-            self._parser = ResponseParser.take(
-                max_line_size,
-                max_field_size,
-                max_headers,
-                lenient,
-                auto_decompress,
-                max_decompressed_size,
-            )
+            self._parser = ResponseParser.take(*config)
             self._parser_config = config
         self._parser.expect_response(method)
         self._awaiting_head = True

@@ -36,6 +36,7 @@ from ._llhttp_base import (
     VERSIONS,
     LLParser,
     field_name,
+    take_spare,
 )
 from .errors import PayloadTooLarge
 from .events import EndOfMessage, Event, HttpVersion11, RequestHead
@@ -90,20 +91,10 @@ class HttptoolsRequestParser(LLParser):
         cls, max_line_size: int = 8190, max_field_size: int = 8190, max_headers: int = 128
     ) -> HttptoolsRequestParser:
         """A parser with these limits: one that :meth:`recycle` kept, else a new one."""
-        spares = _REQUEST_SPARES if cls is HttptoolsRequestParser else None
-        if spares:
-            try:
-                parser = spares.pop()
-            except IndexError:  # (another thread took the last one)
-                pass
-            else:
-                if (
-                    parser.max_line_size == max_line_size
-                    and parser.max_field_size == max_field_size
-                    and parser.max_headers == max_headers
-                ):
-                    return parser
-                parser.release()
+        if cls is HttptoolsRequestParser and _REQUEST_SPARES:
+            spare = take_spare(_REQUEST_SPARES, (max_line_size, max_field_size, max_headers))
+            if spare is not None:
+                return spare  # type: ignore[no-any-return]
         return cls(max_line_size, max_field_size, max_headers)
 
     def recycle(self) -> None:
@@ -114,12 +105,7 @@ class HttptoolsRequestParser(LLParser):
         another connection (:meth:`take`, a few at most); any other is released.
         """
         if (
-            self._kept_alive
-            and not self._in_message
-            and self._error is None
-            and not self._closed
-            and not self._paused
-            and not self._trailing
+            self._between_messages()
             and self._upgrade_reader is None
             and not self.lenient
             and self.max_body_size is None

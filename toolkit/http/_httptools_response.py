@@ -23,6 +23,7 @@ from ._llhttp_base import (
     VERSIONS,
     LLParser,
     field_name,
+    take_spare,
 )
 from .compression import get_decoder
 from .errors import BadHttpMessage, BadStatusLine
@@ -94,22 +95,11 @@ class HttptoolsResponseParser(LLParser):
         max_decompressed_size: int | None = None,
     ) -> HttptoolsResponseParser:
         """A parser with these options: one that :meth:`recycle` kept, else a new one."""
-        spares = _RESPONSE_SPARES if cls is HttptoolsResponseParser and not lenient else None
-        if spares:
-            try:
-                parser = spares.pop()
-            except IndexError:  # (another thread took the last one)
-                pass
-            else:
-                if (
-                    parser.max_line_size == max_line_size
-                    and parser.max_field_size == max_field_size
-                    and parser.max_headers == max_headers
-                    and parser.decompress == decompress
-                    and parser.max_decompressed_size == max_decompressed_size
-                ):
-                    return parser
-                parser.release()
+        if cls is HttptoolsResponseParser and not lenient and _RESPONSE_SPARES:
+            limits = (max_line_size, max_field_size, max_headers)
+            spare = take_spare(_RESPONSE_SPARES, (*limits, decompress, max_decompressed_size))
+            if spare is not None:
+                return spare  # type: ignore[no-any-return]
         return cls(
             max_line_size, max_field_size, max_headers, lenient, decompress, max_decompressed_size
         )
@@ -118,12 +108,7 @@ class HttptoolsResponseParser(LLParser):
         """Say that the connection is done with the parser, as :meth:`release` does;
         the caller must not use it again (see :meth:`HttptoolsRequestParser.recycle`)."""
         if (
-            self._kept_alive
-            and not self._in_message
-            and self._error is None
-            and not self._closed
-            and not self._paused
-            and not self._trailing
+            self._between_messages()
             and not self._methods
             and self._pure is None
             and self._decoder is None
@@ -135,6 +120,9 @@ class HttptoolsResponseParser(LLParser):
             _RESPONSE_SPARES.append(self)
         else:
             self.release()
+
+    def _options(self) -> tuple[object, ...]:
+        return (*super()._options(), self.decompress, self.max_decompressed_size)
 
     def expect_response(self, method: str) -> None:
         """Queue the method of a request sent on this connection."""

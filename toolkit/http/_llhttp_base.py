@@ -33,6 +33,7 @@ __all__ = [
     "VERSIONS",
     "LLParser",
     "field_name",
+    "take_spare",
     "translate",
 ]
 
@@ -61,6 +62,19 @@ _FIELD_NAMES_MAX = 512
 # stock parsers register here; subclasses are never kept. See their recycle().
 SPARES: dict[type[LLParser], list[Any]] = {}
 MAX_SPARES = 16
+
+
+def take_spare(spares: list[Any], options: tuple[object, ...]) -> Any:
+    """A parser from ``spares`` whose :meth:`LLParser._options` are ``options``; None
+    if there is none (a spare made with other options is released)."""
+    try:
+        parser = spares.pop()
+    except IndexError:  # (none, or another thread took the last one)
+        return None
+    if parser._options() == options:
+        return parser
+    parser.release()
+    return None
 
 
 class _Released:
@@ -293,6 +307,22 @@ class LLParser:
         self._fields = []
         self._trailing = bytearray()
         self._decoder = None
+
+    def _options(self) -> tuple[object, ...]:
+        """What a spare parser must have been made with to serve a :meth:`take` call."""
+        return (self.max_line_size, self.max_field_size, self.max_headers)
+
+    def _between_messages(self) -> bool:
+        """True when the connection left nothing in the parser: it is between two
+        messages of a kept-alive connection, with no error and nothing buffered."""
+        return (
+            self._kept_alive
+            and not self._in_message
+            and self._error is None
+            and not self._closed
+            and not self._paused
+            and not self._trailing
+        )
 
     # -- feeding -----------------------------------------------------------------
 
