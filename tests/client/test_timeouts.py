@@ -13,7 +13,6 @@ from toolkit.client.timeouts import (
     DEFAULT_TIMEOUT,
     ClientTimeout,
     ReadTimer,
-    SharedDeadline,
     TimeoutHandle,
     TimerContext,
     TimerNoop,
@@ -139,33 +138,35 @@ async def test_read_timer_reset_and_fire() -> None:
 
 
 async def test_rounded_deadlines_share_one_loop_timer() -> None:
+    from toolkit.client.timeouts import DeadlineClock
+
     loop = asyncio.get_running_loop()
-    shared: dict[float, SharedDeadline] = {}
+    clock = DeadlineClock(loop)
     fired: list[str] = []
-    handles = [TimeoutHandle(loop, 60, 5, shared) for _ in range(3)]
+    handles = [TimeoutHandle(loop, 60, 5, clock) for _ in range(3)]
     for name, handle in zip("abc", handles, strict=True):
         handle.register(lambda name=name: fired.append(name))
     scheduled = len(loop._scheduled)  # type: ignore[attr-defined]
     started = [handle.start() for handle in handles]
-    # All three round up to the same second (unless a second boundary fell in between).
-    assert 1 <= len(shared) <= 2
-    assert len(loop._scheduled) == scheduled + len(shared)  # type: ignore[attr-defined]
+    assert clock.armed
+    assert len(loop._scheduled) == scheduled + 1  # type: ignore[attr-defined]
     cancelled = started[1]
     assert cancelled is not None
     cancelled.cancel()
-    for group in list(shared.values()):
-        group._fire()
+    while clock.armed:  # (a second boundary may fall between the three: two groups)
+        clock._fire()  # what its loop timer runs when due
     assert sorted(fired) == ["a", "c"]
-    assert shared == {}
 
 
-async def test_short_deadlines_are_not_shared() -> None:
+async def test_short_deadlines_are_not_on_the_clock() -> None:
+    from toolkit.client.timeouts import DeadlineClock
+
     loop = asyncio.get_running_loop()
-    shared: dict[float, SharedDeadline] = {}
-    handle = TimeoutHandle(loop, 0.01, 5, shared)
+    clock = DeadlineClock(loop)
+    handle = TimeoutHandle(loop, 0.01, 5, clock)
     timer = handle.timer()
     assert isinstance(handle.start(), asyncio.TimerHandle)
-    assert shared == {}
+    assert not clock.armed
     with pytest.raises(asyncio.TimeoutError), timer:
         await asyncio.Event().wait()
 

@@ -33,7 +33,6 @@ __all__ = (
     "DeadlineClock",
     "ReadTimer",
     "RequestTimer",
-    "SharedDeadline",
     "TimerContext",
     "TimerNoop",
     "TimeoutHandle",
@@ -84,61 +83,11 @@ class Cancellable(Protocol):
         """Stop the deadline from firing."""
 
 
-class _Member:
-    """One deadline inside a :class:`SharedDeadline`; cancelling it leaves the group."""
-
-    __slots__ = ("_group", "callback")
-
-    def __init__(self, group: SharedDeadline, callback: Callable[[], None]) -> None:
-        self._group = group
-        self.callback = callback
-
-    def cancel(self) -> None:
-        self._group._members.discard(self)
-
-    def __call__(self) -> None:
-        self.callback()
-
-
-class SharedDeadline:
-    """One loop timer that fires every deadline set for the same (rounded) loop time.
-
-    Deadlines rounded up to a whole second coincide for all the requests started
-    within that second: they share one ``call_at`` instead of scheduling and
-    cancelling one timer handle each. The group leaves ``table`` when it fires.
-    """
-
-    __slots__ = ("_handle", "_members", "_table", "_when")
-
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, when: float, table: dict[float, SharedDeadline]
-    ) -> None:
-        self._members: set[Callable[[], None]] = set()
-        self._table = table
-        self._when = when
-        table[when] = self
-        self._handle: asyncio.TimerHandle | None = loop.call_at(when, self._fire)
-
-    def add(self, callback: Callable[[], None]) -> _Member:
-        """Run ``callback`` at this group's time, unless the returned member is cancelled."""
-        member = _Member(self, callback)
-        self._members.add(member)
-        return member
-
-    def _fire(self) -> None:
-        if self._table.get(self._when) is self:
-            del self._table[self._when]
-        self._handle = None  # (it refers back to this group)
-        members, self._members = self._members, set()
-        for member in members:
-            member()
-
-
 class TimeoutHandle:
     """A deadline ``timeout`` seconds from :meth:`start` that runs registered callbacks.
 
-    With ``shared`` (a table owned by the caller), deadlines that are rounded up to a
-    whole second share one loop timer per second.
+    With ``clock`` (a :class:`DeadlineClock` owned by the caller), deadlines rounded up
+    to a whole second wait on the clock's one loop timer instead of a timer each.
     """
 
     def __init__(
@@ -146,12 +95,12 @@ class TimeoutHandle:
         loop: asyncio.AbstractEventLoop,
         timeout: float | None,
         ceil_threshold: float = 5,
-        shared: dict[float, SharedDeadline] | None = None,
+        clock: DeadlineClock | None = None,
     ) -> None:
         self._loop = loop
         self._timeout = timeout
         self._ceil_threshold = ceil_threshold
-        self._shared = shared
+        self._clock = clock
         self._callbacks: list[Callable[[], None]] = []
 
     def register(self, callback: Callable[[], None]) -> None:
@@ -172,13 +121,9 @@ class TimeoutHandle:
         if timeout <= self._ceil_threshold:
             return loop.call_at(when, self._fire)
         when = math.ceil(when)
-        shared = self._shared
-        if shared is None:
+        if self._clock is None:
             return loop.call_at(when, self._fire)
-        group = shared.get(when)
-        if group is None:
-            group = SharedDeadline(loop, when, shared)
-        return group.add(self._fire)
+        return ClockHandle(self._clock, when, self._fire)
 
     def timer(self) -> TimerContext | TimerNoop:
         """A timer that expires with this handle (a no-op one when disabled)."""
