@@ -18,13 +18,14 @@ from toolkit.http.errors import HttpProcessingError
 
 httptools_parser = pytest.importorskip("toolkit.http._httptools")
 Parser = httptools_parser.HttptoolsRequestParser
+response_module = pytest.importorskip("toolkit.http._httptools_response")
 
 REQUEST = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 @pytest.fixture(autouse=True)
 def no_spares() -> Iterator[None]:
-    spares = httptools_parser.SPARES[Parser]
+    spares = httptools_parser._REQUEST_SPARES
     saved = spares[:]
     spares.clear()
     yield
@@ -102,7 +103,7 @@ RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
 
 @pytest.fixture
 def response_spares() -> Iterator[list[Any]]:
-    spares = httptools_parser.SPARES[ResponseParser]
+    spares = response_module._RESPONSE_SPARES
     saved = spares[:]
     spares.clear()
     yield spares

@@ -20,7 +20,7 @@ async def test_a_closed_connection_hands_its_clean_parser_on() -> None:
     pytest.importorskip("httptools")
     from toolkit.http import _httptools
 
-    spares = _httptools.SPARES[_httptools.HttptoolsRequestParser]
+    spares = _httptools._REQUEST_SPARES
     spares.clear()
     async with serve(ok) as (server, port):
         async with connect(port) as (reader, writer):

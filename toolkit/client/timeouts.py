@@ -229,16 +229,10 @@ class DeadlineClock:
 
     def _schedule(self, when: float) -> None:
         """Set the loop timer for the earliest deadline ``when`` (or the horizon)."""
-        loop = self._loop
-        horizon = self._horizon
-        if horizon is not None:
-            limit = loop.time() + horizon
-            if horizon > self._ceil_threshold:
-                limit = math.ceil(limit)
-            if limit < when:
-                when = limit
+        if self._horizon is not None:
+            when = min(when, self.deadline(self._horizon))
         self._armed_at = when
-        self._handle = loop.call_at(when, self._fire)
+        self._handle = self._loop.call_at(when, self._fire)
 
     def _fire(self) -> None:
         self._handle = None

@@ -32,7 +32,6 @@ from ._llhttp_base import (
     FIELD_NAMES,
     MAX_SPARES,
     PLAIN_FIELD_NAMES,
-    SPARES,
     VERSIONS,
     LLParser,
     field_name,
@@ -292,5 +291,4 @@ class HttptoolsRequestParser(LLParser):
         super()._eof_in_message()
 
 
-_REQUEST_SPARES: list[HttptoolsRequestParser] = []
-SPARES[HttptoolsRequestParser] = _REQUEST_SPARES
+_REQUEST_SPARES: list[HttptoolsRequestParser] = []  # (see MAX_SPARES)

@@ -19,7 +19,6 @@ from ._llhttp_base import (
     END_OF_MESSAGE,
     FIELD_NAMES,
     MAX_SPARES,
-    SPARES,
     VERSIONS,
     LLParser,
     field_name,
@@ -349,5 +348,4 @@ class HttptoolsResponseParser(LLParser):
         self._trailing = bytearray(rest)
 
 
-_RESPONSE_SPARES: list[HttptoolsResponseParser] = []
-SPARES[HttptoolsResponseParser] = _RESPONSE_SPARES
+_RESPONSE_SPARES: list[HttptoolsResponseParser] = []  # (see MAX_SPARES)

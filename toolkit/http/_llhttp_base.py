@@ -55,12 +55,11 @@ _FRAMING_NAMES = frozenset(
 )
 # A peer that sends ever new names stops being cached past this many names.
 _FIELD_NAMES_MAX = 512
-# Parsers whose connection ended between two messages of a kept-alive connection, with
-# nothing buffered: each is in the state of a keep-alive connection's parser waiting for
-# the next message, so another connection can take it over (building one, with its
-# llhttp parser, costs more than the rest of a connection's setup). By class: the
-# stock parsers register here; subclasses are never kept. See their recycle().
-SPARES: dict[type[LLParser], list[Any]] = {}
+# The stock parsers keep, each in a list of its own, up to this many parsers whose
+# connection ended between two messages of a kept-alive connection with nothing
+# buffered: each is in the state of a keep-alive connection's parser waiting for the
+# next message, so another connection can take it over (building one, with its llhttp
+# parser, costs more than the rest of a connection's setup). See their recycle().
 MAX_SPARES = 16
 
 
