@@ -178,7 +178,7 @@ class TestClient:
             raise RuntimeError(f"{self!r} is closed")
         if not self._server.started:
             await self.start_server()
-        session = self._session if self._session is not None else self._make_session()
+        session = self._make_session()
         # (The session's coroutine itself: request() would wrap it in a context manager.)
         resp = await session._request(method, self.make_url(path), **kwargs)
         self._responses.append(resp)
