@@ -13,7 +13,9 @@ object.
 A full garbage collection scans every object of the process (tens of milliseconds
 once a test suite is imported), so after each check the survivors are moved to the
 collector's permanent generation (``gc.freeze()``) and the next check only scans the
-objects created since. :func:`release_frozen` gives them back at the end of the session.
+objects created since. The objects alive before the first checked test are frozen the
+same way when it starts, uncollected: the first check does not scan the whole imported
+test suite either. :func:`release_frozen` gives them back at the end of the session.
 A check collects only the young generations when the collector has not run on its own
 since the previous check (nothing can have reached the old generation then): a full
 collection also empties the interpreter's free lists, which costs more than the scan
@@ -87,6 +89,8 @@ class LeakRecorder:
         # if the module is not loaded).
         servers = sys.modules.get(_SERVERS_MODULE)
         self._first_server: int = servers.started_count if servers is not None else 0
+        if _collections_mark is None:
+            _freeze_before_first_check()
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         for key, kind in _LEAK_KEYS.items():
@@ -146,6 +150,17 @@ _collections_mark: tuple[int, int] | None = None
 def _collections() -> tuple[int, int]:
     stats = gc.get_stats()
     return stats[1]["collections"], stats[2]["collections"]
+
+
+def _freeze_before_first_check() -> None:
+    """Move every object alive before the first checked test (modules, the collected
+    items, pytest's own state) to the permanent generation, uncollected: the first check
+    then scans only what came after, as every later one does. (Collecting first would
+    scan them all for the few cycles that import and collection leave behind.)"""
+    global _froze, _collections_mark
+    gc.freeze()
+    _froze = True
+    _collections_mark = _collections()
 
 
 def _collect_since_freeze() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import warnings
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -40,6 +42,33 @@ def test_release_gives_frozen_objects_back(fresh_checks: None) -> None:
     leaks.release_frozen()
     assert gc.get_freeze_count() == 0
     assert leaks._collections_mark is None
+
+
+def test_first_recorder_freezes_the_older_objects_without_collecting(fresh_checks: None) -> None:
+    loop = asyncio.new_event_loop()
+    gc.disable()  # no automatic collection in between: the counts below are exact
+    try:
+        counts = leaks._collections()
+        recorder = leaks.LeakRecorder(loop)
+        assert leaks._collections() == counts
+        assert gc.get_freeze_count() > 0
+        assert leaks._collections_mark == counts
+
+        class Cycle:
+            me: object
+
+        made_by_the_test = Cycle()
+        made_by_the_test.me = made_by_the_test
+        collected: list[bool] = []
+        weakref.finalize(made_by_the_test, collected.append, True)
+        del made_by_the_test
+        recorder.collect()
+        assert collected == [True]
+        assert leaks._collections() == (counts[0] + 1, counts[1])  # the young ones only
+        recorder.uninstall()
+    finally:
+        gc.enable()
+        loop.close()
 
 
 def test_leak_warning_filter_is_the_one_filterwarnings_makes() -> None:
