@@ -116,3 +116,19 @@ def test_fixture_bench_runs_every_suite() -> None:
         assert len(rows) == 2, (suite, res.stdout)  # one row per table
     speedups = re.findall(r"(\d+\.\d+)x /", res.stdout)
     assert len(speedups) == 6 and all(float(x) > 0 for x in speedups), res.stdout
+    # The targets are for the tests; the whole run shows pytest's own share next to it.
+    figure = r"{} \d+\.\d+x \(best \d+\.\d+x, {}\)"
+    tests_only = "; ".join(
+        (
+            figure.format("toolkit-tcp", r"target 1\.5x"),
+            figure.format("toolkit-memory", r"target 3\.0x"),
+        )
+    )
+    whole = "; ".join(
+        figure.format(suite, "no target") for suite in ("toolkit-tcp", "toolkit-memory")
+    )
+    assert re.search(rf"tests only:\s+{tests_only}", res.stdout), res.stdout
+    assert re.search(rf"whole run:\s+{whole}", res.stdout), res.stdout
+    assert re.search(r"pytest's own start-up and collection, .*: \d+\.\d+ s", res.stdout), (
+        res.stdout
+    )
