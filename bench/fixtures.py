@@ -275,8 +275,8 @@ def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -
                         line += f"   ({mark})"
                     figures.append(f"{suite.name} {median:.2f}x (best {best:.2f}x, {mark})")
             print(line)
-        startup = _pytest_startup(timings)
-        if not targets and startup is not None:
+        startup = _pytest_startup(timings) if wall_of is _whole_wall else None
+        if startup is not None:
             print(
                 f"  (pytest's own start-up and collection, in every suite: {startup:.2f} s,"
                 " the floor's whole run less its tests)"
