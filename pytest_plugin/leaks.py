@@ -1,5 +1,5 @@
-"""Leak detection: client sessions, connectors, connections and test servers a test
-left open.
+"""Leak detection: client sessions, connectors, connections, test servers, asyncio
+servers and transports a test left open.
 
 The client reports such objects when they are garbage-collected, through the event
 loop's exception handler (contexts with a ``client_session``, ``connector`` or
@@ -7,8 +7,9 @@ loop's exception handler (contexts with a ``client_session``, ``connector`` or
 plugin installs a recording exception handler on the test's loop and silences those
 ``ResourceWarning`` (they would otherwise surface as an unraisable exception from
 ``__del__``); after the fixtures are torn down it closes the test servers the test
-started and did not close, collects garbage, and fails the test, naming every leaked
-object.
+started and did not close, collects garbage, closes the asyncio servers and socket
+transports still open on the test's loop (:func:`open_on_loop`), and fails the test,
+naming every leaked object.
 
 A full garbage collection scans every object of the process (tens of milliseconds
 once a test suite is imported), so after each check the survivors are moved to the
@@ -39,7 +40,7 @@ import sys
 import warnings
 from typing import Any
 
-__all__ = ["LeakRecorder", "ignore_leak_warnings", "release_frozen"]
+__all__ = ["LeakRecorder", "ignore_leak_warnings", "open_on_loop", "release_frozen"]
 
 _LEAK_KEYS = {
     "client_session": "client session",
@@ -103,8 +104,9 @@ class LeakRecorder:
             loop.default_exception_handler(context)
 
     def collect(self) -> None:
-        """Close test servers the test left running (reporting them), then run the
-        garbage collector so that unreachable leaked objects report."""
+        """Close test servers the test left running (reporting them), run the garbage
+        collector so that unreachable leaked objects report, then close (and report)
+        the transports and asyncio servers still open on the test's loop."""
         servers = sys.modules.get(_SERVERS_MODULE)
         if servers is not None and servers.live_servers:  # usually empty: nothing to list
             for server in list(servers.live_servers):
@@ -116,6 +118,23 @@ class LeakRecorder:
         # The ResourceWarnings of the objects above are filtered out for the whole test
         # (LEAK_WARNING_PATTERN, by the plugin); others (an unclosed file) surface as usual.
         _collect_since_freeze()
+        if not self._loop.is_closed():
+            self._close_open_on_loop()
+
+    def _close_open_on_loop(self) -> None:
+        """Report and close the transports and servers the test left open on its loop
+        (after the collection: a leaked session's connections are closed by then)."""
+        transports, servers = open_on_loop(self._loop)
+        if not transports and not servers:
+            return
+        for server in servers:
+            self.leaks.append(("server", _safe_repr(server)))
+            server.close()
+        for transport in transports:
+            self.leaks.append(("transport", _safe_repr(transport)))
+            transport.abort()
+        # One pass of the loop runs the connection_lost callbacks, which close the sockets.
+        self._loop.run_until_complete(asyncio.sleep(0))
 
     def report(self) -> str | None:
         """A message naming the leaked objects, or None when there were none."""
@@ -129,8 +148,10 @@ class LeakRecorder:
             f"aiotoolkit: the test left {summary} open:",
             *(f"  - {kind}: {text}" for kind, text in self.leaks),
             "Close sessions (`async with ClientSession() as s:` or `await s.close()`), "
-            "test servers and clients (`async with` or `await x.close()`) and release "
-            "responses (`async with s.get(...)` or `resp.release()`); "
+            "test servers and clients (`async with` or `await x.close()`), the "
+            "transports and servers the test opened (`writer.close()`, "
+            "`transport.close()`, `server.close()`) and release responses "
+            "(`async with s.get(...)` or `resp.release()`); "
             "disable this check with `--toolkit-leaks=off`.",
         ]
         return "\n".join(lines)
@@ -139,6 +160,35 @@ class LeakRecorder:
         """Give the loop its previous exception handler back."""
         if not self._loop.is_closed():
             self._loop.set_exception_handler(self._previous)
+
+
+def open_on_loop(
+    loop: asyncio.AbstractEventLoop,
+) -> tuple[list[asyncio.Transport], list[asyncio.AbstractServer]]:
+    """The transports not closing and the servers still serving on ``loop``.
+
+    Known for asyncio's selector loops, which keep their socket transports in a weak
+    table by file descriptor and serve through a reader registered for each listening
+    socket (whose arguments hold the server); on other loops (uvloop, Windows'
+    proactor) both lists are empty.
+    """
+    table = getattr(loop, "_transports", None)
+    selector = getattr(loop, "_selector", None)
+    if table is None or selector is None or (not table and len(selector.get_map()) <= 1):
+        return [], []  # (the one registration left is the loop's wake-up socket)
+    transports = [t for t in list(table.values()) if not t.is_closing()]
+    servers: list[asyncio.AbstractServer] = []
+    for key in list(selector.get_map().values()):
+        reader = key.data[0] if isinstance(key.data, tuple) else None
+        callback = getattr(reader, "_callback", None)
+        if getattr(callback, "__self__", None) is not loop:
+            continue  # a transport's or the user's own reader, or the wake-up socket
+        if getattr(callback, "__name__", "") != "_accept_connection":
+            continue
+        for arg in reader._args:  # type: ignore[union-attr]
+            if isinstance(arg, asyncio.AbstractServer) and arg not in servers:
+                servers.append(arg)
+    return transports, servers
 
 
 _froze = False

@@ -12,9 +12,10 @@ Options (command line, or the same name without ``--`` and with ``_`` in the ini
 
 * ``--toolkit-loop=asyncio|uvloop`` — the event loop implementation (default asyncio).
 * ``--toolkit-leaks=fixtures|all|off`` — fail tests that leave client sessions,
-  connectors or connections open: only tests that use the plugin's server/client
-  fixtures (default), every test, or none. ``@pytest.mark.toolkit_leaks`` turns the
-  check on for one test, ``@pytest.mark.toolkit_leaks(False)`` off.
+  connectors, connections, servers or transports open: only tests that use the
+  plugin's server/client fixtures (default), every test, or none.
+  ``@pytest.mark.toolkit_leaks`` turns the check on for one test,
+  ``@pytest.mark.toolkit_leaks(False)`` off.
 
 The fixtures (``http_client``, ``http_server``, ``raw_server``, ``unused_port``,
 ``tls_*`` and the ``aiohttp_*`` aliases) live in :mod:`pytest_plugin.fixtures` and
@@ -196,8 +197,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="toolkit_leaks",
         choices=("fixtures", "all", "off"),
         default=None,
-        help="fail tests that leave client sessions/connections open: tests using the "
-        "plugin's client/server fixtures (default), all tests, or none",
+        help="fail tests that leave client sessions, connections, servers or transports open: "
+        "tests using the plugin's client/server fixtures (default), all tests, or none",
     )
     parser.addini(
         "toolkit_loop", "event loop for async tests: asyncio or uvloop", default="asyncio"

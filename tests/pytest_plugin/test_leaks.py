@@ -92,3 +92,40 @@ def test_leak_warning_filter_is_the_one_filterwarnings_makes() -> None:
         warnings.warn("Unclosed client session <x>", ResourceWarning, stacklevel=1)  # ignored
         with pytest.raises(ResourceWarning):
             warnings.warn("Unclosed file <x>", ResourceWarning, stacklevel=1)
+
+
+async def test_open_on_loop_lists_servers_serving_and_transports_not_closing() -> None:
+    loop = asyncio.get_running_loop()
+    assert leaks.open_on_loop(loop) == ([], [])
+    served: asyncio.Future[None] = loop.create_future()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # to the client's end
+        writer.close()
+        await writer.wait_closed()
+        served.set_result(None)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        assert leaks.open_on_loop(loop) == ([], [server])
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        transports, servers = leaks.open_on_loop(loop)
+        assert servers == [server]
+        assert writer.transport in transports  # and the server's end of the connection
+        assert len(transports) == 2
+        writer.close()
+        await writer.wait_closed()
+        assert writer.transport not in leaks.open_on_loop(loop)[0]
+        await served  # the server's end is closed too
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert leaks.open_on_loop(loop) == ([], [])
+
+
+def test_open_on_loop_knows_nothing_of_other_loops() -> None:
+    class ForeignLoop:  # no selector, no transport table (as uvloop)
+        pass
+
+    assert leaks.open_on_loop(ForeignLoop()) == ([], [])  # type: ignore[arg-type]

@@ -339,15 +339,85 @@ def test_only_servers_started_by_the_test_are_its_leaks(isolated: pytest.Pyteste
             KEPT.append(TestServer(make_app(), transport="memory"))
             await KEPT[-1].start_server()
 
-        def test_the_first_one_is_still_running():
+        @pytest.mark.toolkit_leaks(False)
+        async def test_the_first_one_is_still_running():
             assert KEPT[0].started and not KEPT[0].closed
             assert KEPT[1].closed  # the leak check closed the one it reported
+            await KEPT[0].close()  # (the run is over: not left to the outer session)
         """
     )
     result = run(isolated)
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(
         ["*ERROR at teardown of test_starts_its_own*", "*the test left 1 test server open:*"]
+    )
+
+
+def test_a_server_left_serving_is_a_leak_and_gets_closed(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        KEPT = []
+
+        @pytest.mark.toolkit_leaks
+        async def test_serves_and_forgets():
+            KEPT.append(await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0))
+
+        @pytest.mark.toolkit_leaks
+        async def test_serves_and_closes():
+            server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+            server.close()
+            await server.wait_closed()
+
+        def test_it_was_closed():
+            assert not KEPT[0].is_serving()
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_serves_and_forgets*",
+            "*the test left 1 server open:",
+            "*server: <Server sockets=*127.0.0.1*",
+        ]
+    )
+
+
+def test_a_transport_left_open_is_a_leak_and_gets_closed(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        import asyncio
+        from app_helpers import make_app
+
+        KEPT = []
+
+        async def test_opens_and_keeps(http_client):
+            client = await http_client(make_app())
+            reader, writer = await asyncio.open_connection(client.host, client.port)
+            KEPT.append(writer)
+
+        async def test_opens_and_closes(http_client):
+            client = await http_client(make_app())
+            reader, writer = await asyncio.open_connection(client.host, client.port)
+            writer.close()
+            await writer.wait_closed()
+
+        def test_it_was_closed():
+            assert KEPT[0].transport.is_closing()
+            assert KEPT[0].transport.get_extra_info("socket").fileno() == -1  # closed
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_opens_and_keeps*",
+            "*the test left 1 transport open:",
+            "*transport: <_SelectorSocketTransport fd=*",
+        ]
     )
 
 
