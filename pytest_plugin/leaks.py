@@ -40,6 +40,8 @@ import sys
 import warnings
 from typing import Any
 
+from .loops import transport_table
+
 __all__ = ["LeakRecorder", "ignore_leak_warnings", "open_on_loop", "release_frozen"]
 
 _LEAK_KEYS = {
@@ -172,11 +174,13 @@ def open_on_loop(
     socket (whose arguments hold the server); on other loops (uvloop, Windows'
     proactor) both lists are empty.
     """
-    table = getattr(loop, "_transports", None)
     selector = getattr(loop, "_selector", None)
-    if table is None or selector is None or (not table and len(selector.get_map()) <= 1):
+    if selector is None:
+        return [], []
+    table = transport_table(loop)
+    if not table and len(selector.get_map()) <= 1:
         return [], []  # (the one registration left is the loop's wake-up socket)
-    transports = [t for t in list(table.values()) if not t.is_closing()]
+    transports = [t for t in list(table.values()) if not t.is_closing()] if table else []
     servers: list[asyncio.AbstractServer] = []
     for key in list(selector.get_map().values()):
         reader = key.data[0] if isinstance(key.data, tuple) else None

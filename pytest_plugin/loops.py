@@ -40,10 +40,10 @@ import time
 import warnings
 import weakref
 from asyncio import coroutines, events
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["SelfPipePool", "loop_factory"]
+__all__ = ["SelfPipePool", "loop_factory", "transport_table"]
 
 #: The private asyncio methods the pooled loop overrides (present in CPython 3.4+).
 _HOOKS = (
@@ -264,10 +264,14 @@ class _FastLoop(_PooledLoop):
         if _PY313:
             self._unix_server_sockets: dict[Any, int] = {}
 
+    #: Whether ``_transports`` was made (see :func:`transport_table`).
+    _transports_made = False
+
     @functools.cached_property
     def _transports(self) -> weakref.WeakValueDictionary[int, Any]:
         # The costliest of the per-loop objects, made on first use: most tests open no
         # transport (asyncio uses it when they do, or on add_reader()/add_writer()).
+        self._transports_made = True
         return weakref.WeakValueDictionary()
 
     def close(self) -> None:
@@ -295,8 +299,18 @@ class _FastLoop(_PooledLoop):
 
 
 #: The attributes the pooled loops add to asyncio's.
-_OWN_ATTRIBUTES = frozenset({"_pipe_pool", "_pipe_written", "_pooled_pipe", "_pipe_handle"})
+_OWN_ATTRIBUTES = frozenset(
+    {"_pipe_pool", "_pipe_written", "_pooled_pipe", "_pipe_handle", "_transports_made"}
+)
 _SCALARS = (type(None), bool, int, float, str)
+
+
+def transport_table(loop: asyncio.AbstractEventLoop) -> Mapping[int, Any] | None:
+    """An asyncio selector loop's socket transports by file descriptor (None for other
+    loops), without making the table of a plugin loop that never had one: None then."""
+    if not getattr(loop, "_transports_made", True):
+        return None
+    return getattr(loop, "_transports", None)
 
 
 def _loop_state(loop: asyncio.AbstractEventLoop) -> dict[str, object]:

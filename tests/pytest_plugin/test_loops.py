@@ -413,3 +413,26 @@ def test_async_generators_are_finalized_at_shutdown(pool: SelfPipePool) -> None:
         del agen
     finally:
         loop.close()
+
+
+def test_transport_table_is_not_made_by_asking(pool: SelfPipePool) -> None:
+    loop = loop_factory("asyncio", pool)()
+    try:
+        assert loops.transport_table(loop) is None
+        assert "_transports" not in vars(loop)  # still to be made on first use
+        first, second = socket.socketpair()
+        with first, second:
+            transport, _ = loop.run_until_complete(
+                loop.create_connection(asyncio.Protocol, sock=first)
+            )
+            table = loops.transport_table(loop)
+            assert table is not None and list(table.values()) == [transport]
+            transport.close()
+            loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    stock = asyncio.new_event_loop()
+    try:
+        assert loops.transport_table(stock) is stock._transports  # type: ignore[attr-defined]
+    finally:
+        stock.close()
