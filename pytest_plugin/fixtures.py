@@ -4,7 +4,9 @@
 await the result) as many times as the test needs; everything they created is closed
 when the test ends. Each serves over TCP on 127.0.0.1 by default; ``memory=True``
 connects client and server through memory (no socket); ``tls=True`` serves HTTPS with
-a certificate from the session's test CA (``tls_ca``), which the client trusts.
+a certificate from the session's test CA (``tls_ca``), which the client trusts;
+``tls="mutual"`` also requires a client certificate from that CA, which ``http_client``
+presents (``tls_client_certificate``).
 
 The async fixtures are declared with :func:`~pytest_plugin.coexist.async_fixture`, so
 they also work in tests that pytest-asyncio (strict mode included) or anyio runs.
@@ -15,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import ssl
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
@@ -47,6 +50,11 @@ __all__ = [
 ]
 
 
+#: The ``tls`` argument of the factories: plain HTTP, HTTPS, or HTTPS with client
+#: certificates.
+TLS = bool | Literal["mutual"]
+
+
 class ServerFactory(Protocol):
     """The type of ``http_server``: ``await http_server(app, ...)``."""
 
@@ -55,7 +63,7 @@ class ServerFactory(Protocol):
         app: Any,
         *,
         port: int | None = ...,
-        tls: bool = ...,
+        tls: TLS = ...,
         memory: bool = ...,
         **kwargs: Any,
     ) -> Awaitable[TestServer]: ...
@@ -69,7 +77,7 @@ class RawServerFactory(Protocol):
         handler: Any,
         *,
         port: int | None = ...,
-        tls: bool = ...,
+        tls: TLS = ...,
         memory: bool = ...,
         **kwargs: Any,
     ) -> Awaitable[RawTestServer]: ...
@@ -83,7 +91,7 @@ class ClientFactory(Protocol):
         app_or_server: Any,
         *,
         server_kwargs: dict[str, Any] | None = ...,
-        tls: bool = ...,
+        tls: TLS = ...,
         memory: bool = ...,
         **kwargs: Any,
     ) -> Awaitable[TestClient]: ...
@@ -101,14 +109,25 @@ def _fixture_value(name: str) -> Any:
     return current_request().getfixturevalue(name)
 
 
-def _server_options(*, tls: bool, memory: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _server_options(*, tls: TLS, memory: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+    if tls not in (False, True, "mutual"):
+        raise ValueError(f"tls must be False, True or 'mutual', not {tls!r}")
     if tls and memory:
-        raise ValueError("tls=True needs a TCP server; the memory transport is plain HTTP")
+        raise ValueError(f"tls={tls!r} needs a TCP server; the memory transport is plain HTTP")
     options = dict(kwargs)
     if tls and options.get("ssl") is None:
-        options["ssl"] = _fixture_value("tls_server_context")
+        mutual = tls == "mutual"
+        options["ssl"] = _fixture_value(
+            "tls_mutual_server_context" if mutual else "tls_server_context"
+        )
     options["transport"] = "memory" if memory else "tcp"
     return options
+
+
+def _asks_for_client_certificates(server: BaseTestServer) -> bool:
+    """Whether ``server``'s TLS context asks clients for a certificate."""
+    context = server.ssl
+    return isinstance(context, ssl.SSLContext) and context.verify_mode != ssl.CERT_NONE
 
 
 _SERVER_MODULE = "toolkit.testing.server"
@@ -158,7 +177,7 @@ class HttpServers(_Factory):
         app: Any,
         *,
         port: int | None = None,
-        tls: bool = False,
+        tls: TLS = False,
         memory: bool = False,
         **kwargs: Any,
     ) -> TestServer:
@@ -179,7 +198,7 @@ class RawServers(_Factory):
         handler: Any,
         *,
         port: int | None = None,
-        tls: bool = False,
+        tls: TLS = False,
         memory: bool = False,
         **kwargs: Any,
     ) -> RawTestServer:
@@ -202,7 +221,7 @@ class HttpClients(_Factory):
         app_or_server: Any,
         *,
         server_kwargs: dict[str, Any] | None = None,
-        tls: bool = False,
+        tls: TLS = False,
         memory: bool = False,
         **kwargs: Any,
     ) -> TestClient:
@@ -225,7 +244,11 @@ class HttpClients(_Factory):
         ):
             from toolkit.client.connector import TCPConnector
 
-            kwargs["connector"] = TCPConnector(ssl=_fixture_value("tls_client_context"))
+            mutual = tls == "mutual" or _asks_for_client_certificates(server)
+            context = _fixture_value(
+                "tls_mutual_client_context" if mutual else "tls_client_context"
+            )
+            kwargs["connector"] = TCPConnector(ssl=context)
         client: TestClient = _library(_CLIENT_MODULE).TestClient(server, **kwargs)
         self._made.append(client)
         await client.start_server()
@@ -235,7 +258,9 @@ class HttpClients(_Factory):
 @_factory_fixture
 async def http_server() -> AsyncIterator[ServerFactory]:
     """Factory: ``await http_server(app, *, port=None, tls=False, memory=False, **kw)``
-    returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner)."""
+    returns a started :class:`~toolkit.testing.TestServer` (``kw`` go to its runner);
+    ``tls`` is ``True`` (HTTPS) or ``"mutual"`` (HTTPS requiring a client certificate
+    from the test CA)."""
     factory = HttpServers()
     try:
         yield factory
@@ -262,7 +287,9 @@ async def http_client() -> AsyncIterator[ClientFactory]:
     Given an application, the client serves it on a new :class:`TestServer`
     (``server_kwargs`` go to it; ``tls``/``memory`` choose its transport). Given a
     server, the client uses it as it is. For an HTTPS server the session trusts the
-    test CA (``tls_client_context``) unless a ``connector`` is given.
+    test CA (``tls_client_context``), and presents ``tls_client_certificate`` when the
+    server asks for a client certificate (``tls_mutual_client_context``), unless a
+    ``connector`` is given.
     """
     factory = HttpClients()
     try:

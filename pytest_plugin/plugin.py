@@ -57,7 +57,15 @@ from .loops import SelfPipePool, loop_factory
 from .mock_fixtures import mock_http
 from .network import NetworkBlockedError, block_network
 from .running import fixture_wrapper, is_async_fixture, pending_tasks, run
-from .tls import tls_ca, tls_certificate, tls_client_context, tls_server_context
+from .tls import (
+    tls_ca,
+    tls_certificate,
+    tls_client_certificate,
+    tls_client_context,
+    tls_mutual_client_context,
+    tls_mutual_server_context,
+    tls_server_context,
+)
 
 __all__ = [
     "aiohttp_client",
@@ -71,7 +79,10 @@ __all__ = [
     "raw_server",
     "tls_ca",
     "tls_certificate",
+    "tls_client_certificate",
     "tls_client_context",
+    "tls_mutual_client_context",
+    "tls_mutual_server_context",
     "tls_server_context",
     "unused_port",
     "unused_port_factory",
