@@ -31,7 +31,9 @@ def mock_http() -> Iterator[MockRouter]:
 
     Unmatched requests raise ``MockUnmatchedError``; set ``mock_http.passthrough``
     (``True`` or a list of hosts) to let them reach the network. Call
-    ``mock_http.assert_all_called()`` to check that every route was used.
+    ``mock_http.assert_all_called()`` to check that every route was used, and
+    ``mock_http.assert_all_matched()`` that no request was refused (when the code under
+    test may catch the error).
     """
     from toolkit.testing.mock import MockRouter
 

@@ -97,6 +97,7 @@ _CHECKED_FIXTURES = frozenset(
         "aiohttp_client",
         "aiohttp_server",
         "aiohttp_raw_server",
+        "mock_http",
     }
 )
 

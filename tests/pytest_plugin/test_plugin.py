@@ -434,6 +434,22 @@ def test_leak_modes(isolated: pytest.Pytester) -> None:
     run(isolated, "--toolkit-leaks=off", "-W", "ignore::ResourceWarning").assert_outcomes(passed=1)
 
 
+def test_tests_using_mock_http_are_checked_by_default(isolated: pytest.Pytester) -> None:
+    isolated.makepyfile(
+        """
+        from toolkit import ClientSession
+
+        async def test_leaks_a_mocked_session(mock_http):
+            mock_http.get("http://api.test/", body="ok")
+            session = ClientSession()
+            assert await (await session.get("http://api.test/")).text() == "ok"
+        """
+    )
+    result = run(isolated)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the test left 1 client session open*"])
+
+
 def test_uvloop_option(isolated: pytest.Pytester) -> None:
     pytest.importorskip("uvloop")
     isolated.makepyfile(
@@ -444,13 +460,13 @@ def test_uvloop_option(isolated: pytest.Pytester) -> None:
         async def test_loop_kind(http_client, http_server):
             loop = asyncio.get_running_loop()
             assert type(loop).__module__.startswith("uvloop"), type(loop)
-            # TCP server on uvloop; the client goes through memory because the client's
-            # ResponseHandler still asserts isinstance(transport, asyncio.Transport),
-            # which uvloop's TCP transports are not.
             server = await http_server(make_app())
-            assert server.port
-            client = await http_client(make_app(), memory=True)
-            assert (await client.get("/")).status == 200
+            for client in (
+                await http_client(server),  # TCP: uvloop's transports
+                await http_client(make_app(), tls=True),
+                await http_client(make_app(), memory=True),
+            ):
+                assert (await client.get("/")).status == 200
         """
     )
     run(isolated, "--toolkit-loop=uvloop").assert_outcomes(passed=1)

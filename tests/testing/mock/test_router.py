@@ -390,3 +390,50 @@ async def test_route_assertions(mock: MockRouter, session: ClientSession) -> Non
         route.assert_called_once()
     assert route.last_call is not None and route.last_call.headers["Host"] == "api.test"
     assert repr(route) == "<MockRoute 'the r': GET http://api.test/r (forever)>"
+
+
+async def test_route_assert_called_with(mock: MockRouter, session: ClientSession) -> None:
+    route = mock.post(f"{API}/items", repeat=True)
+    with pytest.raises(AssertionError, match="was not called"):
+        route.assert_called_with(json={"n": 1})
+    await (await session.post(f"{API}/items", json={"n": 1}, headers={"X-A": "1"})).release()
+    route.assert_called_with(headers={"X-A": "1"}, json={"n": 1})
+    with pytest.raises(AssertionError, match="X-A"):
+        route.assert_called_with(headers={"X-A": "2"})
+    route.assert_called_with(body=b'{"n": 1}')
+    await (await session.post(f"{API}/items", json={"n": 2})).release()
+    route.assert_called_with(json={"n": 2})  # the latest call
+    with pytest.raises(AssertionError, match=r"the last request POST http://api\.test/items"):
+        route.assert_called_with(json={"n": 1})
+    with pytest.raises(AssertionError, match="differs"):
+        route.assert_called_with(json=None)  # null is a value, not "any"
+
+
+async def test_refused_requests_are_listed_and_asserted(
+    mock: MockRouter, session: ClientSession
+) -> None:
+    mock.get(f"{API}/known")
+    mock.passthrough = ["127.0.0.1"]
+    mock.assert_all_matched()
+    (await session.get(f"{API}/known")).release()
+    with pytest.raises(MockUnmatchedError):  # caught here, as code under test might
+        await session.get(f"{API}/unknown")
+    assert [(c.method, str(c.url)) for c in mock.unmatched] == [("GET", f"{API}/unknown")]
+    with pytest.raises(AssertionError, match=r"1 request\(s\) matched no mocked route") as info:
+        mock.assert_all_matched()
+    assert "GET http://api.test/unknown" in str(info.value)
+    mock.reset()
+    assert mock.unmatched == []
+
+
+async def test_assert_all_matched_on_exit() -> None:
+    # (The session is made inside the router's block: it takes the mock's connector.)
+    with pytest.raises(AssertionError, match="matched no mocked route"):
+        async with MockRouter(assert_all_matched=True), ClientSession() as session:
+            with pytest.raises(MockUnmatchedError):
+                await session.get(f"{API}/unknown")
+    # Off by default: the error was the code's to handle.
+    async with MockRouter() as mock, ClientSession() as session:
+        with pytest.raises(MockUnmatchedError):
+            await session.get(f"{API}/unknown")
+    assert len(mock.unmatched) == 1

@@ -23,7 +23,8 @@ __all__ = ("RequestMatcher", "URLPattern", "normalize_method")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_UNSET: Any = object()
+#: "Not given" for the JSON arguments, where ``None`` is a JSON value (``null``).
+UNSET: Any = object()
 
 
 def normalize_method(method: str) -> str:
@@ -177,7 +178,7 @@ class RequestMatcher:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
-        json: Any = _UNSET,
+        json: Any = UNSET,
         body: bytes | str | None = None,
     ) -> None:
         self.params = {str(k): str(v) for k, v in (params or {}).items()}
@@ -194,7 +195,7 @@ class RequestMatcher:
     @property
     def needs_body(self) -> bool:
         """True when the body must be known to decide."""
-        return self.json is not _UNSET or self.body is not None
+        return self.json is not UNSET or self.body is not None
 
     def __bool__(self) -> bool:
         return bool(self.params or self.headers or self.needs_body)
@@ -206,7 +207,7 @@ class RequestMatcher:
             parts.append(f"params={self.params!r}")
         if self.headers:
             parts.append(f"headers={self.headers!r}")
-        if self.json is not _UNSET:
+        if self.json is not UNSET:
             parts.append(f"json={self.json!r}")
         if self.body is not None:
             parts.append(f"body={self.body!r}")
@@ -233,7 +234,7 @@ class RequestMatcher:
             return ""
         if self.body is not None and request.body != self.body:
             return f"body {self.body!r} expected, got {request.body[:80]!r}"
-        if self.json is not _UNSET:
+        if self.json is not UNSET:
             try:
                 value = _json.loads(request.body or b"null")
             except ValueError:

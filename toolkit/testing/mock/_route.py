@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from multidict import CIMultiDict
 
-from ._matching import RequestMatcher, URLPattern, normalize_method
+from ._matching import UNSET, RequestMatcher, URLPattern, normalize_method
 from ._request import MockRequest
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ("Answer", "Callback", "MockResponse", "MockRoute")
 
-_UNSET: Any = object()
 
 #: What a callback may return: a response spec, the keyword arguments of one, a
 #: ready ``web.StreamResponse``, an exception to raise, or None (the route's own answer).
@@ -42,14 +41,14 @@ class MockResponse:
         status: int = 200,
         *,
         body: bytes | str | AsyncIterable[bytes] | Iterable[bytes] | None = None,
-        json: Any = _UNSET,
+        json: Any = UNSET,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         content_type: str | None = None,
         reason: str | None = None,
     ) -> None:
         if not isinstance(status, int) or not 100 <= status <= 999:
             raise ValueError(f"status must be an int between 100 and 999, got {status!r}")
-        if body is not None and json is not _UNSET:
+        if body is not None and json is not UNSET:
             raise ValueError("a mocked response takes body= or json=, not both")
         if body is not None and not isinstance(body, (bytes, str, AsyncIterable, Iterable)):
             raise TypeError(
@@ -69,7 +68,7 @@ class MockResponse:
     def _content_type(self) -> str | None:
         if self.content_type is not None:
             return self.content_type
-        if self.json is not _UNSET:
+        if self.json is not UNSET:
             return "application/json"
         if isinstance(self.body, str):
             return "text/plain; charset=utf-8"
@@ -79,7 +78,7 @@ class MockResponse:
 
     def _body_bytes(self) -> bytes | None:
         """The whole body, or None when it is a stream."""
-        if self.json is not _UNSET:
+        if self.json is not UNSET:
             return _json.dumps(self.json).encode()
         if self.body is None:
             return b""
@@ -175,6 +174,23 @@ class MockRoute:
             raise AssertionError(
                 f"{self.describe()} was expected to be called once, called {self.call_count} times"
             )
+
+    def assert_called_with(
+        self,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        json: Any = UNSET,
+        body: bytes | str | None = None,
+    ) -> None:
+        """Fail unless the latest request the route answered had these query
+        parameters (a subset), headers (str or regex values), JSON body or raw body."""
+        last = self.last_call
+        if last is None:
+            raise AssertionError(f"{self.describe()} was not called")
+        reason = RequestMatcher(params=params, headers=headers, json=json, body=body).mismatch(last)
+        if reason:
+            raise AssertionError(f"the last request {self.describe()} answered differs: {reason}")
 
     def assert_not_called(self) -> None:
         """Fail if the route was called."""

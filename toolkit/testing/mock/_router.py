@@ -16,7 +16,7 @@ from toolkit.client._default_connector import (
     set_default_connector_factory,
 )
 
-from ._matching import RequestMatcher, URLPattern, normalize_method
+from ._matching import UNSET, RequestMatcher, URLPattern, normalize_method
 from ._request import MockRequest
 from ._route import Callback, MockResponse, MockRoute
 from ._server import MockServer
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ("MockRouter",)
 
-_UNSET: Any = object()
 _CLOSEST = 3
 
 URLArg = str | URL | re.Pattern[str]
@@ -54,6 +53,8 @@ class MockRouter:
     ``passthrough``: ``True`` lets unmatched requests reach the network; a list of
     hosts (``"127.0.0.1"``, ``"localhost:8080"``) lets only those through.
     ``assert_all_called``: on a clean exit, fail if a route was never called.
+    ``assert_all_matched``: on a clean exit, fail if a request matched no route and was
+    refused, even when the code under test caught the error.
     """
 
     def __init__(
@@ -61,9 +62,11 @@ class MockRouter:
         *,
         passthrough: bool | Iterable[str] = False,
         assert_all_called: bool = False,
+        assert_all_matched: bool = False,
     ) -> None:
         self.passthrough = passthrough
         self._assert_all_called = assert_all_called
+        self._assert_all_matched = assert_all_matched
         self._routes: list[MockRoute] = []
         self._history: list[MockRequest] = []
         self._server = MockServer(self)
@@ -90,7 +93,7 @@ class MockRouter:
         *,
         status: int = 200,
         body: Any = None,
-        json: Any = _UNSET,
+        json: Any = UNSET,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         content_type: str | None = None,
         reason: str | None = None,
@@ -99,7 +102,7 @@ class MockRouter:
         repeat: int | bool = 1,
         match_params: Mapping[str, Any] | None = None,
         match_headers: Mapping[str, Any] | None = None,
-        match_json: Any = _UNSET,
+        match_json: Any = UNSET,
         match_body: bytes | str | None = None,
         name: str | None = None,
     ) -> MockRoute:
@@ -115,12 +118,12 @@ class MockRouter:
         Routes are tried in the order they were added.
         """
         matcher_kwargs: dict[str, Any] = {"params": match_params, "headers": match_headers}
-        if match_json is not _UNSET:
+        if match_json is not UNSET:
             matcher_kwargs["json"] = match_json
         if match_body is not None:
             matcher_kwargs["body"] = match_body
         response_kwargs: dict[str, Any] = {}
-        if json is not _UNSET:
+        if json is not UNSET:
             response_kwargs["json"] = json
         route = MockRoute(
             method,
@@ -212,9 +215,12 @@ class MockRouter:
         return self
 
     def stop(self, *, check: bool = True) -> None:
-        """Undo :meth:`start`; with ``check``, apply ``assert_all_called``."""
+        """Undo :meth:`start`; with ``check``, apply ``assert_all_matched`` and
+        ``assert_all_called`` (those asked for)."""
         if self._tokens:
             reset_default_connector_factory(self._tokens.pop())
+        if check and self._assert_all_matched:
+            self.assert_all_matched()
         if check and self._assert_all_called:
             self.assert_all_called()
 
@@ -326,7 +332,7 @@ class MockRouter:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
-        json: Any = _UNSET,
+        json: Any = UNSET,
         body: bytes | str | None = None,
     ) -> None:
         """Fail unless the latest request to ``method url`` had these query parameters
@@ -336,10 +342,9 @@ class MockRouter:
             raise AssertionError(
                 f"expected a request {_what(method, url)}; {self._describe_calls()}"
             )
-        matcher = RequestMatcher(params=params, headers=headers, body=body)
-        if json is not _UNSET:
-            matcher.json = json
-        reason = matcher.mismatch(calls[-1])
+        reason = RequestMatcher(params=params, headers=headers, json=json, body=body).mismatch(
+            calls[-1]
+        )
         if reason:
             raise AssertionError(f"the last request {_what(method, url)} differs: {reason}")
 
@@ -350,18 +355,34 @@ class MockRouter:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
-        json: Any = _UNSET,
+        json: Any = UNSET,
         body: bytes | str | None = None,
     ) -> None:
         """Fail unless some request to ``method url`` had these properties."""
-        matcher = RequestMatcher(params=params, headers=headers, body=body)
-        if json is not _UNSET:
-            matcher.json = json
+        matcher = RequestMatcher(params=params, headers=headers, json=json, body=body)
         calls = self._find_calls(method, url)
         reasons = [matcher.mismatch(call) for call in calls]
         if not any(reason is None for reason in reasons):
             detail = "; ".join(r for r in reasons if r) or self._describe_calls()
             raise AssertionError(f"no request {_what(method, url)} matches: {detail}")
+
+    @property
+    def unmatched(self) -> list[MockRequest]:
+        """The requests no route matched that the mock refused (``MockUnmatchedError``)."""
+        return [c for c in self._history if c.route is None and not c.passed_through]
+
+    def assert_all_matched(self) -> None:
+        """Fail if a request matched no route and was refused: the code under test may
+        have caught the ``MockUnmatchedError`` and carried on."""
+        refused = self.unmatched
+        if refused:
+            names = "\n  ".join(f"{c.method} {c.url}" for c in refused)
+            raise AssertionError(
+                f"{len(refused)} request(s) matched no mocked route and were refused "
+                f"(MockUnmatchedError), whatever the code did with the error:\n  {names}\n"
+                "Register them (mock.add(...); exception= for an error the code should "
+                "handle) or let them through with passthrough."
+            )
 
     def assert_all_called(self) -> None:
         """Fail if a registered route was never called."""
