@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -528,6 +532,24 @@ def test_xdist_runs_a_small_suite(
         "-p", "xdist", "-n", "2", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp"
     )
     result.assert_outcomes(passed=8)
+
+
+def test_xdist_runs_the_example_project() -> None:
+    # examples/weather: fixtures over TCP, TLS and memory, mocks, --block-network marks.
+    pytest.importorskip("xdist")
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "xdist", "-n", "2", "-p", "no:cacheprovider",
+         "examples/weather/tests"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 workers [" in result.stdout, result.stdout
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed is not None and int(passed.group(1)) >= 30, result.stdout
 
 
 def test_eager_fixture_setup_runs_without_the_loop(isolated: pytest.Pytester) -> None:
