@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from .client import TestClient
     from .conformance import ConnectorConformanceError, check_connector
+    from .connector_switch import default_connector
     from .httpbin import make_httpbin_app
     from .mock import MockRouter, mock_http
     from .mocking import make_mocked_coro, make_mocked_request
@@ -56,6 +57,7 @@ __all__ = [
     "ToolkitTestCase",
     "check_connector",
     "create_memory_pipe",
+    "default_connector",
     "loop_context",
     "make_httpbin_app",
     "make_mocked_coro",
@@ -80,6 +82,7 @@ _MODULES = {
     "unittest_run_loop": ".case",
     "TestClient": ".client",
     "ConnectorConformanceError": ".conformance",
+    "default_connector": ".connector_switch",
     "check_connector": ".conformance",
     "make_httpbin_app": ".httpbin",
     "MockRouter": ".mock",
