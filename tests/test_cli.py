@@ -15,7 +15,7 @@ import pytest
 from toolkit.cli import main
 
 
-def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str]]:
+def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], list[str]]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -29,6 +29,7 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str]]:
             "0",
             "--cert-dir",
             str(tmp_path),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -66,6 +67,29 @@ def test_serve_answers_curl_over_http_and_https(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)  # also closes the pipes
+        assert proc.returncode == 0, err
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is loopback on Linux only")
+def test_serve_on_another_host_with_a_certificate_for_it(tmp_path: Path) -> None:
+    # 127.0.0.2 is loopback too on Linux; the certificate names the host served.
+    proc, lines = _start(tmp_path, "--host", "127.0.0.2")
+    try:
+        assert lines[0].startswith("serving http://127.0.0.2:"), lines
+        assert lines[1].startswith("serving https://127.0.0.2:"), lines
+        https_url = lines[1].removeprefix("serving ")
+        ca_path = tmp_path / "toolkit-ca.pem"
+        secure = subprocess.run(
+            ["curl", "-sS", "--max-time", "20", "--cacert", str(ca_path), f"{https_url}/get"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(secure.stdout)["url"] == f"{https_url}/get"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from yarl import URL
 
-from toolkit import ClientSession, TCPConnector, web
+from toolkit import ClientSession, CookieJar, TCPConnector, web
 from toolkit.testing import BaseTestServer, RawTestServer, TestClient, TestServer, unused_port
 
 TRANSPORTS = ["tcp", "memory"]
@@ -101,6 +101,19 @@ async def test_cookies_persist_in_the_client_jar(client: TestClient) -> None:
     assert await resp.text() == "set"
     resp = await client.get("/cookie/get")
     assert await resp.text() == "s3cret"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_jar_given_is_the_one_used_and_shared(transport: str) -> None:
+    jar = CookieJar(unsafe=True)
+    async with TestClient(TestServer(make_app(), transport=transport), cookie_jar=jar) as first:
+        assert first.session.cookie_jar is jar
+        assert await (await first.get("/cookie/set?v=shared")).text() == "set"
+        assert [cookie.value for cookie in jar] == ["shared"]
+        # A second client on the same jar (another server: the jar is unsafe, by IP).
+        second_server = TestServer(make_app(), transport=transport)
+        async with TestClient(second_server, cookie_jar=jar) as second:
+            assert await (await second.get("/cookie/get")).text() == "shared"
 
 
 async def test_redirects_are_followed(client: TestClient) -> None:
