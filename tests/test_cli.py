@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,57 +43,52 @@ def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], list[str
     return proc, lines
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_serve_answers_curl_over_http_and_https(tmp_path: Path) -> None:
-    proc, lines = _start(tmp_path)
+@contextlib.contextmanager
+def _serving(tmp_path: Path, *extra: str) -> Iterator[list[str]]:
+    """``toolkit serve`` running (its first three lines of output), stopped by SIGTERM."""
+    proc, lines = _start(tmp_path, *extra)
     try:
-        assert lines[0].startswith("serving http://127.0.0.1:"), lines
-        assert lines[1].startswith("serving https://127.0.0.1:"), lines
-        ca_path = tmp_path / "toolkit-ca.pem"
-        assert lines[2] == f"CA certificate: {ca_path}"
-        http_url = lines[0].removeprefix("serving ")
-        https_url = lines[1].removeprefix("serving ")
-        plain = subprocess.run(
-            ["curl", "-sS", "--max-time", "20", f"{http_url}/get?x=1"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert json.loads(plain.stdout)["args"] == {"x": "1"}
-        secure = subprocess.run(
-            ["curl", "-sS", "--max-time", "20", "--cacert", str(ca_path), f"{https_url}/get"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert json.loads(secure.stdout)["url"] == f"{https_url}/get"
+        yield lines
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)  # also closes the pipes
         assert proc.returncode == 0, err
 
 
+def _curl_json(url: str, *options: str) -> Any:
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "20", *options, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_serve_answers_curl_over_http_and_https(tmp_path: Path) -> None:
+    with _serving(tmp_path) as lines:
+        assert lines[0].startswith("serving http://127.0.0.1:"), lines
+        assert lines[1].startswith("serving https://127.0.0.1:"), lines
+        ca_path = tmp_path / "toolkit-ca.pem"
+        assert lines[2] == f"CA certificate: {ca_path}"
+        http_url = lines[0].removeprefix("serving ")
+        https_url = lines[1].removeprefix("serving ")
+        assert _curl_json(f"{http_url}/get?x=1")["args"] == {"x": "1"}
+        secure = _curl_json(f"{https_url}/get", "--cacert", str(ca_path))
+        assert secure["url"] == f"{https_url}/get"
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 @pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is loopback on Linux only")
 def test_serve_on_another_host_with_a_certificate_for_it(tmp_path: Path) -> None:
     # 127.0.0.2 is loopback too on Linux; the certificate names the host served.
-    proc, lines = _start(tmp_path, "--host", "127.0.0.2")
-    try:
+    with _serving(tmp_path, "--host", "127.0.0.2") as lines:
         assert lines[0].startswith("serving http://127.0.0.2:"), lines
         assert lines[1].startswith("serving https://127.0.0.2:"), lines
         https_url = lines[1].removeprefix("serving ")
-        ca_path = tmp_path / "toolkit-ca.pem"
-        secure = subprocess.run(
-            ["curl", "-sS", "--max-time", "20", "--cacert", str(ca_path), f"{https_url}/get"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert json.loads(secure.stdout)["url"] == f"{https_url}/get"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
+        secure = _curl_json(f"{https_url}/get", "--cacert", str(tmp_path / "toolkit-ca.pem"))
+        assert secure["url"] == f"{https_url}/get"
 
 
 def test_serve_requires_a_command(capsys: pytest.CaptureFixture[str]) -> None:
