@@ -28,12 +28,12 @@ def python_block(page: str, tests: list[str]) -> str:
     raise AssertionError(f"{page} has no python block defining {tests}")
 
 
-@pytest.mark.parametrize(("page", "tests"), EXAMPLES, ids=[page for page, _ in EXAMPLES])
-def test_example_runs(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, page: str, tests: list[str]
-) -> None:
+def test_examples_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a subprocess: an in-process inner run would drop the toolkit modules it imported
+    # first, leaving two copies of their classes around for the next tests.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
-    pytester.makepyfile(test_example=python_block(page, tests))
-    result = pytester.runpytest("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=len(tests))
+    for number, (page, tests) in enumerate(EXAMPLES):
+        pytester.makepyfile(**{f"test_example_{number}": python_block(page, tests)})
+    result = pytester.runpytest_subprocess("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=sum(len(tests) for _, tests in EXAMPLES))
