@@ -19,7 +19,7 @@ from yarl import URL
 if TYPE_CHECKING:
     from ._request import MockRequest
 
-__all__ = ("RequestMatcher", "URLPattern", "normalize_method")
+__all__ = ("UNSET", "RequestMatcher", "URLPattern", "normalize_method")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
