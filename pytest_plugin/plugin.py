@@ -13,7 +13,7 @@ Options (command line, or the same name without ``--`` and with ``_`` in the ini
 * ``--toolkit-loop=asyncio|uvloop`` — the event loop implementation (default asyncio).
 * ``--toolkit-leaks=fixtures|all|off`` — fail tests that leave client sessions,
   connectors, connections, servers or transports open: only tests that use the
-  plugin's server/client fixtures (default), every test, or none.
+  plugin's server, client or mock fixtures (default), every test, or none.
   ``@pytest.mark.toolkit_leaks`` turns the check on for one test,
   ``@pytest.mark.toolkit_leaks(False)`` off.
 
@@ -210,7 +210,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("fixtures", "all", "off"),
         default=None,
         help="fail tests that leave client sessions, connections, servers or transports open: "
-        "tests using the plugin's client/server fixtures (default), all tests, or none",
+        "tests using the plugin's client, server or mock fixtures (default), all tests, or none",
     )
     parser.addini(
         "toolkit_loop", "event loop for async tests: asyncio or uvloop", default="asyncio"
