@@ -19,7 +19,7 @@ import functools
 import importlib
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
@@ -132,6 +132,38 @@ def _asks_for_client_certificates(server: BaseTestServer) -> bool:
 
 _SERVER_MODULE = "toolkit.testing.server"
 _CLIENT_MODULE = "toolkit.testing.client"
+
+
+#: The library modules every use of each fixture imports (not the TCP connector: a
+#: suite that only serves from memory never needs it).
+_MODULES_USED: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("http_client", "aiohttp_client"), (_CLIENT_MODULE,)),
+    **dict.fromkeys(
+        ("http_server", "aiohttp_server", "raw_server", "aiohttp_raw_server"), (_SERVER_MODULE,)
+    ),
+    "mock_http": ("toolkit.testing.mock", "toolkit.web.server", "toolkit.web.response"),
+}
+
+
+def preload(items: Iterable[pytest.Item]) -> None:
+    """Import the library modules that the fixtures of ``items`` will import, now.
+
+    Called at the end of collection: the import then counts as collection, not as part
+    of the first test that uses a fixture (its duration, and its loop's first run).
+    """
+    fixture_names = _MODULES_USED.keys()
+    every_module = {module for modules in _MODULES_USED.values() for module in modules}
+    wanted: dict[str, None] = {}  # (ordered: imports run in the same order every time)
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if not names or fixture_names.isdisjoint(names):
+            continue
+        for name in sorted(fixture_names & set(names)):
+            wanted.update(dict.fromkeys(_MODULES_USED[name]))
+        if len(wanted) == len(every_module):
+            break
+    for module in wanted:
+        _library(module)
 
 
 def _library(name: str) -> ModuleType:

@@ -48,6 +48,7 @@ from .fixtures import (
     http_client,
     http_server,
     loop,
+    preload,
     raw_server,
     unused_port,
     unused_port_factory,
@@ -244,6 +245,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"toolkit_leaks must be fixtures, all or off, got {leaks!r}")
     config.stash[_SETTINGS_KEY] = (leaks, bool(config.getoption("toolkit_block_network")))
     declare_async_fixtures(config)
+
+
+@pytest.hookimpl(trylast=True)  # after deselection: only the tests that will run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.option.collectonly:
+        preload(items)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own last garbage collections

@@ -635,6 +635,46 @@ def test_startup_imports_stay_light(pytester: pytest.Pytester) -> None:
     assert result.outlines == ["[]"]
 
 
+_IMPORTED_AT_COLLECTION = """
+import sys
+
+def pytest_collection_finish(session):
+    wanted = ("toolkit.testing.client", "toolkit.testing.server", "toolkit.testing.mock",
+              "toolkit.client.connector")
+    print("imported at collection:", [m for m in wanted if m in sys.modules])
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "args", "imported"),
+    [
+        (
+            "async def test_it(http_client): pass",
+            (),
+            ["toolkit.testing.client", "toolkit.testing.server"],
+        ),
+        ("async def test_it(raw_server): pass", (), ["toolkit.testing.server"]),
+        ("def test_it(mock_http): pass", (), ["toolkit.testing.mock"]),
+        ("def test_it(): pass", (), []),
+        ("async def test_it(http_client): pass", ("--collect-only",), []),
+        ("async def test_it(http_client): pass", ("-k", "not test_it"), []),
+    ],
+)
+def test_collection_imports_what_the_fixtures_will_use(
+    isolated: pytest.Pytester, test: str, args: tuple[str, ...], imported: list[str]
+) -> None:
+    """The library modules the collected tests' fixtures use are imported at the end of
+    collection, not in the first test (whose duration they would add to); only those
+    of the tests selected to run, and none when only collecting."""
+    isolated.makeconftest(_IMPORTED_AT_COLLECTION)
+    isolated.makepyfile(test)
+    # A subprocess: this process has imported the library already.
+    result = isolated.runpytest_subprocess(
+        "-p", "pytest_plugin.plugin", "-p", "no:cacheprovider", "-s", *args
+    )
+    result.stdout.fnmatch_lines([f"imported at collection: {imported}"])
+
+
 def test_leak_check_keeps_other_resource_warnings(isolated: pytest.Pytester) -> None:
     # Only the client's own "Unclosed ..." warnings become leak reports; an unclosed
     # file found by the check's garbage collection is still the user's warning.
