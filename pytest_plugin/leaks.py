@@ -81,19 +81,31 @@ def ignore_leak_warnings() -> None:
 
 
 class LeakRecorder:
-    """Records leak reports on one loop; other contexts go to the previous handler."""
+    """Records the leaks of one test.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    On the test's own loop (``loop``, a loop of aiotoolkit's) it records the reports of
+    that loop's exception handler; other contexts go to the previous handler. For a test
+    that another plugin runs (``loop=None``: its loop is not aiotoolkit's) it listens to
+    the client's reports directly (:mod:`toolkit.client._unclosed`), after collecting
+    the garbage left by earlier tests, whose leaks are not this test's.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self._loop = loop
-        self._previous = loop.get_exception_handler()
         self.leaks: list[tuple[str, str]] = []  # (kind, repr)
-        loop.set_exception_handler(self._handle)
         # Servers numbered from here on are the test's (no import: none started yet
         # if the module is not loaded).
         servers = sys.modules.get(_SERVERS_MODULE)
         self._first_server: int = servers.started_count if servers is not None else 0
         if _collections_mark is None:
             _freeze_before_first_check()
+        self._previous = None
+        if loop is None:
+            _collect_since_freeze()
+            _client_listeners().append(self._heard)
+        else:
+            self._previous = loop.get_exception_handler()
+            loop.set_exception_handler(self._handle)
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         for key, kind in _LEAK_KEYS.items():
@@ -105,28 +117,33 @@ class LeakRecorder:
         else:
             loop.default_exception_handler(context)
 
+    def _heard(self, key: str, obj: object) -> None:
+        self.leaks.append((_LEAK_KEYS.get(key, key), _safe_repr(obj)))
+
     def collect(self) -> None:
-        """Close test servers the test left running (reporting them), run the garbage
-        collector so that unreachable leaked objects report, then close (and report)
-        the transports and asyncio servers still open on the test's loop."""
+        """Report test servers the test left running (and close them on the test's own
+        loop), run the garbage collector so that unreachable leaked objects report, then
+        close (and report) the transports and asyncio servers still open on the test's
+        own loop."""
+        loop = self._loop
         servers = sys.modules.get(_SERVERS_MODULE)
         if servers is not None and servers.live_servers:  # usually empty: nothing to list
             for server in list(servers.live_servers):
                 if server._serial < self._first_server:
                     continue  # started before the test
                 self.leaks.append(("test server", _safe_repr(server)))
-                if not self._loop.is_closed():
-                    self._loop.run_until_complete(server.close())
+                if loop is not None and not loop.is_closed():
+                    loop.run_until_complete(server.close())
         # The ResourceWarnings of the objects above are filtered out for the whole test
         # (LEAK_WARNING_PATTERN, by the plugin); others (an unclosed file) surface as usual.
         _collect_since_freeze()
-        if not self._loop.is_closed():
-            self._close_open_on_loop()
+        if loop is not None and not loop.is_closed():
+            self._close_open_on_loop(loop)
 
-    def _close_open_on_loop(self) -> None:
+    def _close_open_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Report and close the transports and servers the test left open on its loop
         (after the collection: a leaked session's connections are closed by then)."""
-        transports, servers = open_on_loop(self._loop)
+        transports, servers = open_on_loop(loop)
         if not transports and not servers:
             return
         for server in servers:
@@ -136,7 +153,7 @@ class LeakRecorder:
             self.leaks.append(("transport", _safe_repr(transport)))
             transport.abort()
         # One pass of the loop runs the connection_lost callbacks, which close the sockets.
-        self._loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0))
 
     def report(self) -> str | None:
         """A message naming the leaked objects, or None when there were none."""
@@ -159,9 +176,23 @@ class LeakRecorder:
         return "\n".join(lines)
 
     def uninstall(self) -> None:
-        """Give the loop its previous exception handler back."""
-        if not self._loop.is_closed():
-            self._loop.set_exception_handler(self._previous)
+        """Stop recording: give the loop its previous exception handler back, or stop
+        listening to the client."""
+        loop = self._loop
+        if loop is None:
+            listeners = _client_listeners()
+            if self._heard in listeners:
+                listeners.remove(self._heard)
+        elif not loop.is_closed():
+            loop.set_exception_handler(self._previous)
+
+
+def _client_listeners() -> list[Any]:
+    """The client's list of listeners for objects collected while open (imported here,
+    not with the plugin: only tests that other plugins run use it)."""
+    from toolkit.client import _unclosed
+
+    return _unclosed.listeners
 
 
 def open_on_loop(

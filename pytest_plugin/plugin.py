@@ -5,8 +5,9 @@ after they are torn down, so async fixtures and the test share one loop (made by
 :mod:`pytest_plugin.loops`, which reuses the wake-up socket pair and, when nothing was
 left in it, the selector of the previous test's closed loop). The test and its fixture
 steps run through :mod:`pytest_plugin.running`. Tests that pytest-asyncio or anyio's
-plugin runs (see :mod:`pytest_plugin.coexist`) are left to them: no loop, no async
-fixtures and no leak check from aiotoolkit there.
+plugin runs (see :mod:`pytest_plugin.coexist`) are left to them: no loop and no
+async fixtures from aiotoolkit there; the leak check still applies (it listens to the
+client's reports instead of a loop of its own).
 
 Options (command line, or the same name without ``--`` and with ``_`` in the ini file):
 
@@ -326,10 +327,13 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         asyncio.set_event_loop(loop)
         state.loop = _current_loop = loop
         state.direct = direct_factories(item)
-        if _checks_leaks(item, leaks_mode, leaks_marker):
-            state.leaks = LeakRecorder(loop)
-            # Reported by the recorder instead (pytest restores the filters after the test).
-            ignore_leak_warnings()
+    if _checks_leaks(item, leaks_mode, leaks_marker):
+        # Reported by the recorder instead (pytest restores the filters after the test);
+        # first: for another plugin's test, the recorder collects earlier tests' garbage.
+        ignore_leak_warnings()
+        # (For another plugin's test the loop is not ours: the recorder listens to the
+        # client itself.)
+        state.leaks = LeakRecorder(state.loop)
     if block_all or block_marked:
         attempts: list[NetworkBlockedError] = []
         guard = contextlib.ExitStack()
@@ -371,6 +375,13 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
                 finally:
                     asyncio.set_event_loop(None)
                     loop.close()
+            elif recorder is not None:  # another plugin's test
+                state.leaks = None
+                try:
+                    recorder.collect()
+                    report = recorder.report()
+                finally:
+                    recorder.uninstall()
             _current_loop, _current_foreign, _current_item = state.outer
             if _current_loop is not None:
                 asyncio.set_event_loop(_current_loop)

@@ -222,3 +222,79 @@ def test_other_plugins_installed_but_disabled(
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     result = run(suite, "-p", "no:asyncio", "-p", "no:anyio", "-p", "no:aiohttp")
     result.assert_outcomes(passed=3)
+
+
+# Leaks in tests the other plugin runs: reported by the client to the recorder directly.
+LEAKY = """
+import gc
+import pytest
+from toolkit import ClientSession
+from toolkit.testing import TestServer
+from app_helpers import make_app
+
+{marks}
+
+async def test_leaks_a_session(http_client):
+    assert (await (await http_client(make_app(), memory=True)).get("/")).status == 200
+    ClientSession()
+
+async def test_leaks_a_session_in_a_cycle(http_client):
+    holder = {{"session": ClientSession()}}
+    holder["self"] = holder
+
+@pytest.mark.toolkit_leaks
+async def test_leaves_a_test_server_running():
+    pytest.kept_server = TestServer(make_app())
+    await pytest.kept_server.start_server()
+
+async def test_closes_everything(http_client):
+    async with ClientSession() as session:
+        client = await http_client(make_app())
+        async with session.get(client.make_url("/")) as resp:
+            assert resp.status == 200
+
+@pytest.mark.toolkit_leaks(False)
+async def test_unchecked_leaves_a_session_in_a_cycle():
+    gc.disable()  # (kept for the next test's check to find, if it looked at it)
+    holder = {{"session": ClientSession()}}
+    holder["self"] = holder
+
+async def test_after_the_unchecked_one(http_client):
+    gc.enable()
+    await http_client(make_app(), memory=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("plugin", "options", "marks"),
+    [
+        (ASYNCIO, ["-o", "asyncio_mode=auto", *ASYNCIO_INI], ""),
+        (ASYNCIO, ASYNCIO_INI, "pytestmark = pytest.mark.asyncio"),
+        (
+            "anyio",
+            [],
+            "pytestmark = pytest.mark.anyio\n\n"
+            "@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'",
+        ),
+    ],
+    ids=["pytest-asyncio-auto", "pytest-asyncio-strict", "anyio"],
+)
+def test_leaks_in_the_other_plugins_tests_fail_them(
+    suite: pytest.Pytester, plugin: str, options: list[str], marks: str
+) -> None:
+    (suite.path / "test_plain.py").unlink()
+    suite.makepyfile(test_leaky=LEAKY.format(marks=marks))
+    result = run(suite, "-p", "pytest_plugin.plugin", "-p", plugin, *options, "-v")
+    result.assert_outcomes(passed=6, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_leaks_a_session*",
+            "*aiotoolkit: the test left 1 client session open:",
+            "*client session: <toolkit.client.session.ClientSession*",
+            "*ERROR at teardown of test_leaks_a_session_in_a_cycle*",
+            "*aiotoolkit: the test left 1 client session open:",
+            "*ERROR at teardown of test_leaves_a_test_server_running*",
+            "*aiotoolkit: the test left 1 test server open:",
+        ],
+        consecutive=False,
+    )

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from . import _unclosed
 from .connector_connection import Connection
 from .exceptions import ClientConnectionError, ConnectionTimeoutError
 from .timeouts import (
@@ -232,10 +233,12 @@ class BaseConnector:
         state = "closed" if self._closed else f"{len(self._acquired)} acquired"
         return f"<{type(self).__name__} {state}>"
 
-    def __del__(self, _warnings: Any = warnings) -> None:
+    def __del__(self, _warnings: Any = warnings, _unclosed: Any = _unclosed) -> None:
         if getattr(self, "_closed", True) or not (self._conns or self._acquired):
             return  # closed, never used, or __init__ failed
         _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+        if _unclosed.listeners:
+            _unclosed.report_unclosed("connector", self)
         try:
             self._close_all()
         except RuntimeError:  # the event loop is already closed

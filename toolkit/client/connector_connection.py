@@ -9,6 +9,8 @@ import warnings
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
+from . import _unclosed
+
 if TYPE_CHECKING:
     from .connector_base import BaseConnector
     from .protocol import ResponseHandler
@@ -39,11 +41,13 @@ class Connection:
     def __repr__(self) -> str:
         return f"Connection<{self._key}>"
 
-    def __del__(self, _warnings: Any = warnings) -> None:
+    def __del__(self, _warnings: Any = warnings, _unclosed: Any = _unclosed) -> None:
         protocol = getattr(self, "_protocol", None)
         if protocol is None:
             return
         _warnings.warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
+        if _unclosed.listeners:
+            _unclosed.report_unclosed("client_connection", self)
         if self._loop.is_closed():
             return
         self._connector._release(self._key, protocol, should_close=True)

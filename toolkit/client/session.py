@@ -15,6 +15,7 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit.client import _unclosed
 from toolkit.client.client_request import ClientRequest
 from toolkit.client.context import _RequestContextManager, _SessionRequestContextManager
 from toolkit.client.exceptions import InvalidUrlClientError
@@ -186,10 +187,12 @@ class ClientSession:
             stacklevel=2,
         )
 
-    def __del__(self, _warnings: Any = warnings) -> None:
+    def __del__(self, _warnings: Any = warnings, _unclosed: Any = _unclosed) -> None:
         connector = self._connector
         if connector is not None and not connector.closed:  # (not self.closed, inline)
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+            if _unclosed.listeners:
+                _unclosed.report_unclosed("client_session", self)
             context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
             if self._source_traceback is not None:
                 context["source_traceback"] = self._source_traceback
