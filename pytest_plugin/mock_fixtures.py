@@ -9,7 +9,9 @@ fixtures set up later, and in the code under test) answer from the router::
         mock_http.assert_called_once("GET", "http://api.test/users/1")
 
 The fixture is synchronous on purpose: the default-connector switch is a context
-variable, and only a value set outside the test's task is inherited by it.
+variable, and only a value set outside the test's task is inherited by it. anyio's
+plugin runs a test in a task it made before the fixtures: for its tests the fixture
+also sets the switch process-wide, for the length of the test.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .coexist import foreign_runner
+
 if TYPE_CHECKING:
     from toolkit.testing.mock import MockRouter
 
@@ -26,7 +30,7 @@ __all__ = ["mock_http"]
 
 
 @pytest.fixture
-def mock_http() -> Iterator[MockRouter]:
+def mock_http(request: pytest.FixtureRequest) -> Iterator[MockRouter]:
     """A :class:`~toolkit.testing.mock.MockRouter`, active for the whole test.
 
     Unmatched requests raise ``MockUnmatchedError``; set ``mock_http.passthrough``
@@ -35,11 +39,16 @@ def mock_http() -> Iterator[MockRouter]:
     ``mock_http.assert_all_matched()`` that no request was refused (when the code under
     test may catch the error).
     """
+    from toolkit.client._default_connector import set_process_default_connector_factory
     from toolkit.testing.mock import MockRouter
 
     router = MockRouter()
     router.start()
+    process_wide = foreign_runner(request.node) == "anyio"
+    previous = set_process_default_connector_factory(router.connector) if process_wide else None
     try:
         yield router
     finally:
+        if process_wide:
+            set_process_default_connector_factory(previous)
         router.stop(check=False)

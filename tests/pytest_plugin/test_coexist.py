@@ -121,27 +121,32 @@ async def test_marked_runs_under_anyio(request, module_loop):
     with pytest.raises(RuntimeError, match="run by anyio"):
         request.getfixturevalue("loop")
 
-async def test_marked_with_our_fixtures(http_client, http_server, module_loop):
+async def test_marked_with_our_fixtures(http_client, http_server, mock_http, module_loop):
     assert asyncio.get_running_loop() is module_loop
-    # anyio's runner task copied its context before the test's sync fixtures ran, so
-    # ``mock_http`` does not reach it: the mock is started inside the test instead.
+    # (anyio's runner task copied its context before the test's sync fixtures ran:
+    # mock_http switches the default connector process-wide for its tests.)
+    await use_our_fixtures(http_client, http_server, mock_http)
+
+async def test_a_mock_started_inside_the_test(http_client, http_server):
     with MockRouter() as mock:
         await use_our_fixtures(http_client, http_server, mock)
+
+async def test_no_mock_is_left_after_mock_http(request):
+    from toolkit.client._default_connector import get_default_connector_factory
+
+    assert get_default_connector_factory() is None
 """
 
 # In its auto mode the other plugin takes every async test, ours included.
 AUTO = """
 import pytest
 from checks import use_our_fixtures
-from toolkit.testing.mock import MockRouter
 
 async def test_unmarked_is_theirs(request):
     with pytest.raises(RuntimeError, match="run by {runner}"):
         request.getfixturevalue("loop")
 
 async def test_our_fixtures_in_their_test(http_client, http_server, mock_http):
-    if "{runner}" == "anyio":  # mock_http does not reach anyio's tests: see ANYIO_MARKED
-        mock_http = MockRouter().start()
     await use_our_fixtures(http_client, http_server, mock_http)
 """
 
@@ -180,14 +185,14 @@ def test_pytest_asyncio_strict_mode(suite: pytest.Pytester, order: list[str]) ->
 def test_anyio(suite: pytest.Pytester, order: list[str]) -> None:
     suite.makepyfile(test_anyio_marked=ANYIO_MARKED)
     result = run(suite, *order, "-v")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
     result.stdout.fnmatch_lines(["*test_marked_runs_under_anyio*PASSED*"])
 
 
 def test_all_three_plugins(suite: pytest.Pytester) -> None:
     suite.makepyfile(test_asyncio_marked=ASYNCIO_MARKED, test_anyio_marked=ANYIO_MARKED)
     result = run(suite, "-p", ASYNCIO, "-p", "pytest_plugin.plugin", "-p", "anyio", *ASYNCIO_INI)
-    result.assert_outcomes(passed=9)
+    result.assert_outcomes(passed=11)
 
 
 def test_all_three_plugins_autoloaded(
@@ -196,7 +201,7 @@ def test_all_three_plugins_autoloaded(
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     suite.makepyfile(test_asyncio_marked=ASYNCIO_MARKED, test_anyio_marked=ANYIO_MARKED)
     result = run(suite, "-p", "no:aiohttp", *ASYNCIO_INI)
-    result.assert_outcomes(passed=9)
+    result.assert_outcomes(passed=11)
 
 
 @pytest.mark.parametrize(

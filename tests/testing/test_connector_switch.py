@@ -55,3 +55,32 @@ async def test_blocks_nest_and_undo_in_order() -> None:
         with default_connector(lambda **kw: MemoryConnector(inner, **kw)):
             assert await fetch("http://api.test/") == "inner"
         assert await fetch("http://api.test/") == "outer"
+
+
+async def test_the_process_wide_factory_reaches_contexts_made_before_it() -> None:
+    # What mock_http does for anyio's tests, whose task was made before the fixture.
+    from toolkit.client._default_connector import set_process_default_connector_factory
+
+    started = asyncio.Event()
+    go = asyncio.Event()
+
+    async def made_before() -> str:
+        started.set()
+        await go.wait()
+        return await fetch("http://api.test/")
+
+    task = asyncio.create_task(made_before())
+    await started.wait()
+    previous = set_process_default_connector_factory(
+        lambda **kw: MemoryConnector(hello_app("process-wide"), **kw)
+    )
+    try:
+        go.set()
+        assert await task == "process-wide"
+        with default_connector(lambda **kw: MemoryConnector(hello_app("context"), **kw)):
+            assert await fetch("http://api.test/") == "context"  # the context's wins
+    finally:
+        assert set_process_default_connector_factory(previous) is not None
+    assert previous is None
+    async with ClientSession() as session:
+        assert isinstance(session.connector, TCPConnector)

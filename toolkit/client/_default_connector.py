@@ -12,6 +12,12 @@ code under test which builds its own sessions talks to a mock instead of the net
 
 The factory lives in a :class:`contextvars.ContextVar`, so it follows tasks created
 inside the block and never leaks into unrelated contexts.
+
+Where a context variable cannot reach, a testing tool may also set a process-wide
+factory for the length of one test, used where the context sets none
+(:func:`set_process_default_connector_factory`): anyio's pytest plugin runs each test
+in a task it made before the test's fixtures ran, so a fixture's context is not the
+test's.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = (
     "get_default_connector_factory",
     "reset_default_connector_factory",
     "set_default_connector_factory",
+    "set_process_default_connector_factory",
 )
 
 #: ``factory(**connector_kwargs) -> BaseConnector``; the kwargs are those the caller
@@ -40,9 +47,26 @@ _factory: contextvars.ContextVar[ConnectorFactory | None] = contextvars.ContextV
 )
 
 
+#: The factory where the context sets none (see the module's docstring).
+_process_factory: ConnectorFactory | None = None
+
+
 def get_default_connector_factory() -> ConnectorFactory | None:
-    """The factory active in the current context, or None (use ``TCPConnector``)."""
-    return _factory.get()
+    """The factory active in the current context (else the process-wide one), or None
+    (use ``TCPConnector``)."""
+    factory = _factory.get()
+    return _process_factory if factory is None else factory
+
+
+def set_process_default_connector_factory(
+    factory: ConnectorFactory | None,
+) -> ConnectorFactory | None:
+    """Make sessions created without a connector where the context sets no factory use
+    ``factory`` (None: ``TCPConnector``), in every context and thread; returns the
+    previous one, for the caller to restore."""
+    global _process_factory
+    previous, _process_factory = _process_factory, factory
+    return previous
 
 
 def set_default_connector_factory(
@@ -60,6 +84,8 @@ def reset_default_connector_factory(token: contextvars.Token[ConnectorFactory | 
 def create_default_connector(**kwargs: Any) -> BaseConnector:
     """A connector for a session that was given none: the active factory's, else TCP."""
     factory = _factory.get()
+    if factory is None:
+        factory = _process_factory
     if factory is not None:
         return factory(**kwargs)
     from .connector_tcp import TCPConnector
