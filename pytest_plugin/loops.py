@@ -43,6 +43,8 @@ from asyncio import coroutines, events
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .network import check_address, check_reachable
+
 __all__ = ["SelfPipePool", "loop_factory", "transport_table"]
 
 #: The private asyncio methods the pooled loop overrides (present in CPython 3.4+).
@@ -392,6 +394,45 @@ def _asyncio_default_policy() -> bool:
     return type(_get_policy()).__module__.startswith("asyncio.")
 
 
+def _guarded_uvloop_class() -> type[asyncio.AbstractEventLoop]:
+    """uvloop's loop, whose methods that resolve names or connect (in C, past the
+    ``socket`` module that ``--block-network`` guards) check the block first."""
+    import uvloop
+
+    class GuardedUVLoop(uvloop.Loop):
+        """``uvloop.Loop``, honouring ``--block-network`` and the ``block_network`` mark."""
+
+        async def getaddrinfo(self, host: Any, *args: Any, **kwargs: Any) -> Any:
+            check_reachable(host, "resolving")
+            return await super().getaddrinfo(host, *args, **kwargs)
+
+        async def create_connection(
+            self, protocol_factory: Any, host: Any = None, *args: Any, **kwargs: Any
+        ) -> Any:
+            if host is not None:
+                check_reachable(host, "connecting to")
+            return await super().create_connection(protocol_factory, host, *args, **kwargs)
+
+        async def sock_connect(self, sock: socket.socket, address: Any) -> Any:
+            check_address(sock, address)
+            return await super().sock_connect(sock, address)
+
+        async def create_datagram_endpoint(
+            self,
+            protocol_factory: Any,
+            local_addr: Any = None,
+            remote_addr: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            if isinstance(remote_addr, tuple) and remote_addr:
+                check_reachable(remote_addr[0], "connecting to")
+            return await super().create_datagram_endpoint(
+                protocol_factory, local_addr, remote_addr, **kwargs
+            )
+
+    return GuardedUVLoop
+
+
 def loop_factory(kind: str, pool: SelfPipePool) -> Callable[[], asyncio.AbstractEventLoop]:
     """The function creating each test's loop: ``kind`` is ``asyncio`` or ``uvloop``.
 
@@ -399,10 +440,7 @@ def loop_factory(kind: str, pool: SelfPipePool) -> Callable[[], asyncio.Abstract
     another kind.
     """
     if kind == "uvloop":
-        import uvloop
-
-        factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-        return factory
+        return _guarded_uvloop_class()
     if kind != "asyncio":
         raise ValueError(f"toolkit_loop must be 'asyncio' or 'uvloop', got {kind!r}")
     if not _POOLABLE:

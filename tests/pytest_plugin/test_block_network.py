@@ -148,3 +148,50 @@ def test_error_pickles() -> None:
     error = pickle.loads(pickle.dumps(NetworkBlockedError("h", "resolving")))
     assert (error.host, error.action) == ("h", "resolving")
     assert "resolving 'h'" in str(error)
+
+
+ASYNCIO_CALLS_TEST = """
+import asyncio
+import pytest
+from toolkit import ClientSession
+
+@pytest.mark.block_network
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        lambda loop: loop.getaddrinfo("name.example.invalid", 80),
+        lambda loop: asyncio.open_connection("open.example.invalid", 80),
+        lambda loop: asyncio.open_connection("192.0.2.10", 80),
+        lambda loop: loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, remote_addr=("192.0.2.11", 53)
+        ),
+        lambda loop: ClientSession().get("http://client.example.invalid/"),
+    ],
+    ids=["getaddrinfo", "open-name", "open-ip", "datagram", "client"],
+)
+async def test_attempt(attempt):
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(attempt(loop), 5)
+    except Exception:
+        pass  # swallowed by the code under test
+"""
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_event_loop_calls_are_blocked(isolated: pytest.Pytester, loop_kind: str) -> None:
+    """What asyncio's loop does through the socket module, uvloop does in C: the
+    plugin's uvloop loops check the same rule in their own methods."""
+    if loop_kind == "uvloop":
+        pytest.importorskip("uvloop")
+    isolated.makepyfile(ASYNCIO_CALLS_TEST)
+    result = run(isolated, f"--toolkit-loop={loop_kind}", "-W", "ignore::ResourceWarning")
+    result.assert_outcomes(passed=5, errors=5)
+    for host in (
+        "resolving 'name.example.invalid'",
+        "*'open.example.invalid'",
+        "connecting to '192.0.2.10'",
+        "connecting to '192.0.2.11'",
+        "resolving 'client.example.invalid'",
+    ):
+        result.stdout.fnmatch_lines([f"*network access blocked*{host}*"])

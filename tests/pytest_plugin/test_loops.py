@@ -152,7 +152,11 @@ def test_loop_kinds() -> None:
     with pytest.raises(ValueError, match="'asyncio' or 'uvloop', got 'trio'"):
         loop_factory("trio", pool)
     uvloop = pytest.importorskip("uvloop")
-    assert loop_factory("uvloop", pool) is uvloop.new_event_loop
+    loop = loop_factory("uvloop", pool)()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
 
 
 def test_clean_selector_goes_to_the_next_loop(pool: SelfPipePool) -> None:

@@ -461,9 +461,11 @@ def test_uvloop_option(isolated: pytest.Pytester) -> None:
         import asyncio
         from app_helpers import make_app
 
+        import uvloop
+
         async def test_loop_kind(http_client, http_server):
             loop = asyncio.get_running_loop()
-            assert type(loop).__module__.startswith("uvloop"), type(loop)
+            assert isinstance(loop, uvloop.Loop), type(loop)
             server = await http_server(make_app())
             for client in (
                 await http_client(server),  # TCP: uvloop's transports
@@ -485,8 +487,10 @@ def test_loop_from_ini(isolated: pytest.Pytester) -> None:
         """
         import asyncio
 
+        import uvloop
+
         async def test_loop_kind():
-            assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+            assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
         """
     )
     run(isolated).assert_outcomes(passed=1)
