@@ -6,13 +6,12 @@ import asyncio
 import gc
 from collections.abc import Iterator
 
+import _peers as peers  # registered by conftest.py
 import pytest
 
-from toolkit import web
 from toolkit.client import _unclosed
 from toolkit.client.client_request import ClientRequest
 from toolkit.client.session import ClientSession
-from toolkit.testing import TestServer
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Unclosed:ResourceWarning"),
@@ -34,13 +33,8 @@ def heard() -> Iterator[list[tuple[str, str]]]:
         _unclosed.listeners.remove(listener)
 
 
-def _app() -> web.Application:
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="hello")
-
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
+def _hello(request: peers.Received) -> peers.Reply:
+    return peers.ok(b"hello")
 
 
 def test_a_session_collected_after_its_loop_closed_is_heard(
@@ -62,9 +56,9 @@ def test_a_session_collected_after_its_loop_closed_is_heard(
 async def test_a_session_with_a_pooled_connection_is_heard_with_its_connector(
     heard: list[tuple[str, str]],
 ) -> None:
-    async with TestServer(_app()) as server:
+    async with peers.Peer(_hello) as server:
         session = ClientSession()
-        async with session.get(server.make_url("/")) as resp:
+        async with session.get(server.url()) as resp:
             assert await resp.text() == "hello"
         del session, resp
         gc.collect()
@@ -72,11 +66,11 @@ async def test_a_session_with_a_pooled_connection_is_heard_with_its_connector(
 
 
 async def test_a_connection_never_released_is_heard(heard: list[tuple[str, str]]) -> None:
-    async with TestServer(_app()) as server, ClientSession() as session:
+    async with peers.Peer(_hello) as server, ClientSession() as session:
         connector = session.connector
         assert connector is not None
         connection = await connector.connect(
-            ClientRequest("GET", server.make_url("/"), loop=asyncio.get_running_loop()),
+            ClientRequest("GET", server.url(), loop=asyncio.get_running_loop()),
             [],
             session.timeout,
         )
@@ -88,9 +82,9 @@ async def test_a_connection_never_released_is_heard(heard: list[tuple[str, str]]
 
 async def test_closed_objects_are_not_heard(heard: list[tuple[str, str]]) -> None:
     async with (
-        TestServer(_app()) as server,
+        peers.Peer(_hello) as server,
         ClientSession() as session,
-        session.get(server.make_url("/")) as resp,
+        session.get(server.url()) as resp,
     ):
         assert await resp.text() == "hello"
     del session, resp
