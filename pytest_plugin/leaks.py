@@ -6,10 +6,15 @@ loop's exception handler (contexts with a ``client_session``, ``connector`` or
 ``client_connection`` key) and a ``ResourceWarning``. While a test is checked, the
 plugin installs a recording exception handler on the test's loop and silences those
 ``ResourceWarning`` (they would otherwise surface as an unraisable exception from
-``__del__``); after the fixtures are torn down it closes the test servers the test
-started and did not close, collects garbage, closes the asyncio servers and socket
-transports still open on the test's loop (:func:`open_on_loop`), and fails the test,
-naming every leaked object.
+``__del__``), and has the client keep (weakly) the sessions and connectors the test
+makes (``toolkit.client._unclosed.made``). After the fixtures are torn down it closes
+the test servers the test started and did not close, closes the sessions and
+connectors still open on the test's loop (reachable or not: no garbage collection is
+needed to find them), collects garbage when some ``ResourceWarning`` would be shown
+(for the warnings of objects only the collector frees, an unclosed file in a cycle
+say; by default they are ignored and nothing is collected), closes the asyncio servers
+and socket transports still open on the test's loop (:func:`open_on_loop`), and fails
+the test, naming every leaked object.
 
 A full garbage collection scans every object of the process (tens of milliseconds
 once a test suite is imported), so after each check the survivors are moved to the
@@ -38,11 +43,18 @@ import gc
 import re
 import sys
 import warnings
+import weakref
 from typing import Any
 
 from .loops import transport_table
 
-__all__ = ["LeakRecorder", "ignore_leak_warnings", "open_on_loop", "release_frozen"]
+__all__ = [
+    "LeakRecorder",
+    "ignore_leak_warnings",
+    "open_on_loop",
+    "release_frozen",
+    "resource_warnings_shown",
+]
 
 _LEAK_KEYS = {
     "client_session": "client session",
@@ -84,10 +96,12 @@ class LeakRecorder:
     """Records the leaks of one test.
 
     On the test's own loop (``loop``, a loop of aiotoolkit's) it records the reports of
-    that loop's exception handler; other contexts go to the previous handler. For a test
-    that another plugin runs (``loop=None``: its loop is not aiotoolkit's) it listens to
-    the client's reports directly (:mod:`toolkit.client._unclosed`), after collecting
-    the garbage left by earlier tests, whose leaks are not this test's.
+    that loop's exception handler (other contexts go to the previous handler), and has
+    the client keep (weakly) the sessions and connectors the test makes, to find those
+    left open on that loop at the end. For a test that another plugin runs
+    (``loop=None``: its loop is not aiotoolkit's) it listens to the client's reports
+    directly (:mod:`toolkit.client._unclosed`), after collecting the garbage left by
+    earlier tests, whose leaks are not this test's.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
@@ -100,12 +114,16 @@ class LeakRecorder:
         if _collections_mark is None:
             _freeze_before_first_check()
         self._previous = None
+        self._made: list[weakref.ref[Any]] | None = None
+        unclosed = _client_unclosed()
         if loop is None:
             _collect_since_freeze()
-            _client_listeners().append(self._heard)
+            unclosed.listeners.append(self._heard)
         else:
             self._previous = loop.get_exception_handler()
             loop.set_exception_handler(self._handle)
+            self._outer_made = unclosed.made  # (an inner pytester session's test)
+            self._made = unclosed.made = []
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         for key, kind in _LEAK_KEYS.items():
@@ -122,9 +140,15 @@ class LeakRecorder:
 
     def collect(self) -> None:
         """Report test servers the test left running (and close them on the test's own
-        loop), run the garbage collector so that unreachable leaked objects report, then
-        close (and report) the transports and asyncio servers still open on the test's
-        own loop."""
+        loop), then the client sessions and connectors left open on that loop (and
+        close them), run the garbage collector so that unreachable leaked objects
+        report, then close (and report) the transports and asyncio servers still open
+        on the test's own loop.
+
+        On the test's own loop the garbage collection is needed only for warnings that
+        collected objects emit (an unclosed file, say): it is skipped when
+        ``ResourceWarning`` is ignored, as by default.
+        """
         loop = self._loop
         servers = sys.modules.get(_SERVERS_MODULE)
         if servers is not None and servers.live_servers:  # usually empty: nothing to list
@@ -134,11 +158,40 @@ class LeakRecorder:
                 self.leaks.append(("test server", _safe_repr(server)))
                 if loop is not None and not loop.is_closed():
                     loop.run_until_complete(server.close())
+        if self._made is not None and loop is not None and not loop.is_closed():
+            self._close_open_clients(loop, self._made)
         # The ResourceWarnings of the objects above are filtered out for the whole test
         # (LEAK_WARNING_PATTERN, by the plugin); others (an unclosed file) surface as usual.
-        _collect_since_freeze()
+        if loop is None or resource_warnings_shown():
+            _collect_since_freeze()
         if loop is not None and not loop.is_closed():
             self._close_open_on_loop(loop)
+
+    def _close_open_clients(
+        self, loop: asyncio.AbstractEventLoop, made: list[weakref.ref[Any]]
+    ) -> None:
+        """Report and close the sessions (and the connectors no session of those owns)
+        made during the test and still open on its loop."""
+        sessions = []
+        connectors = []
+        for reference in made:
+            obj = reference()
+            if obj is None or getattr(obj, "_loop", None) is not loop:
+                continue  # made on another loop (a thread's): not this test's to close
+            if hasattr(obj, "_connector_owner"):  # a session (as its __del__ tells)
+                connector = obj._connector
+                if connector is not None and not connector.closed:
+                    sessions.append(obj)
+            elif not obj._closed and (obj._conns or obj._acquired):  # a connector in use
+                connectors.append(obj)
+        owned = {id(session._connector) for session in sessions if session._connector_owner}
+        for session in sessions:
+            self.leaks.append(("client session", _safe_repr(session)))
+            loop.run_until_complete(session.close())
+        for connector in connectors:
+            if id(connector) not in owned:
+                self.leaks.append(("connector", _safe_repr(connector)))
+                connector._close_all()
 
     def _close_open_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Report and close the transports and servers the test left open on its loop
@@ -179,20 +232,43 @@ class LeakRecorder:
         """Stop recording: give the loop its previous exception handler back, or stop
         listening to the client."""
         loop = self._loop
+        unclosed = _client_unclosed()
         if loop is None:
-            listeners = _client_listeners()
-            if self._heard in listeners:
-                listeners.remove(self._heard)
-        elif not loop.is_closed():
+            if self._heard in unclosed.listeners:
+                unclosed.listeners.remove(self._heard)
+            return
+        if self._made is not None:
+            unclosed.made, self._made = self._outer_made, None
+        if not loop.is_closed():
             loop.set_exception_handler(self._previous)
 
 
-def _client_listeners() -> list[Any]:
-    """The client's list of listeners for objects collected while open (imported here,
-    not with the plugin: only tests that other plugins run use it)."""
-    from toolkit.client import _unclosed
+_unclosed_module: Any = None
 
-    return _unclosed.listeners
+
+def _client_unclosed() -> Any:
+    """The client's :mod:`toolkit.client._unclosed` (imported on first use, not with the
+    plugin; looked up once: an import statement costs a checked test every time)."""
+    global _unclosed_module
+    if _unclosed_module is None:
+        from toolkit.client import _unclosed
+
+        _unclosed_module = _unclosed
+    return _unclosed_module
+
+
+def resource_warnings_shown() -> bool:
+    """Whether the warning filters in force let some ``ResourceWarning`` through
+    (not ignored), the plugin's own filter for leak reports aside."""
+    for action, message, category, module, lineno in warnings.filters:
+        if not issubclass(ResourceWarning, category):
+            continue
+        if message is None and module is None and not lineno:
+            return action != "ignore"  # decides for every ResourceWarning
+        if action != "ignore":
+            return True  # lets some through
+        # (ignores some, the leak reports say: the next filters decide for the others)
+    return bool(getattr(warnings, "defaultaction", "default") != "ignore")
 
 
 def open_on_loop(

@@ -129,3 +129,28 @@ def test_open_on_loop_knows_nothing_of_other_loops() -> None:
         pass
 
     assert leaks.open_on_loop(ForeignLoop()) == ([], [])  # type: ignore[arg-type]
+
+
+def _filters(*specs: tuple[str, str, type[Warning]]) -> bool:
+    """``resource_warnings_shown()`` under the filters ``(action, message, category)``,
+    the first one first (nothing else installed: Python's default action applies)."""
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for action, message, category in reversed(specs):
+            warnings.filterwarnings(action, message, category)  # type: ignore[arg-type]
+        return leaks.resource_warnings_shown()
+
+
+def test_resource_warnings_shown() -> None:
+    assert _filters(("ignore", "", ResourceWarning)) is False
+    assert _filters(("ignore", "", Warning)) is False
+    assert _filters(("error", "", Warning), ("ignore", "", ResourceWarning)) is True
+    # DeprecationWarning filters decide nothing for ResourceWarning.
+    assert _filters(("always", "", DeprecationWarning), ("ignore", "", ResourceWarning)) is False
+    # One that ignores some only (the leak reports): the next ones decide for the rest.
+    leak_reports = ("ignore", leaks.LEAK_WARNING_PATTERN, ResourceWarning)
+    assert _filters(leak_reports, ("ignore", "", ResourceWarning)) is False
+    assert _filters(leak_reports, ("default", "", ResourceWarning)) is True
+    assert _filters(leak_reports) is True  # then Python's default action: shown
+    # One that shows some only: shown.
+    assert _filters(("default", "unclosed file", ResourceWarning), ("ignore", "", Warning))

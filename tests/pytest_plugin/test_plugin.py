@@ -272,6 +272,109 @@ def test_leak_promoted_to_the_old_generation_is_found(isolated: pytest.Pytester)
     )
 
 
+LEFT_OPEN = """
+import gc
+import pytest
+from toolkit import ClientSession, TCPConnector
+from app_helpers import make_app
+
+KEPT = []
+
+async def test_keeps_a_session_open(http_client):
+    client = await http_client(make_app())
+    session = ClientSession()
+    assert (await session.get(client.make_url("/"))).status == 200
+    KEPT.append(session)  # still reachable: no garbage collection would find it
+
+async def test_drops_a_session_in_a_cycle(http_client):
+    await http_client(make_app(), memory=True)
+    holder = {"session": ClientSession()}
+    holder["self"] = holder
+
+async def test_keeps_a_connector_of_its_own(http_client):
+    client = await http_client(make_app())
+    connector = TCPConnector()
+    session = ClientSession(connector=connector, connector_owner=False)
+    async with session.get(client.make_url("/")) as resp:
+        assert resp.status == 200
+    await session.close()
+    KEPT.append(connector)
+
+def test_they_were_closed():
+    assert KEPT[0].closed and KEPT[1].closed
+
+async def test_clean(http_client):
+    client = await http_client(make_app(), memory=True)
+    assert (await client.get("/")).status == 200
+"""
+
+
+@pytest.mark.parametrize("warnings_ini", ["", "filterwarnings = error\n"], ids=["default", "error"])
+def test_sessions_and_connectors_left_open_are_leaks_and_get_closed(
+    isolated: pytest.Pytester, warnings_ini: str
+) -> None:
+    """Found among the objects the test made (the client keeps them weakly while a
+    test is checked), reachable or not: with the default warning filters the check
+    collects no garbage at all."""
+    isolated.makeini(f"[pytest]\n{warnings_ini}")
+    isolated.makepyfile(LEFT_OPEN)
+    # A subprocess: in this one the outer suite's filters (errors) are in force.
+    result = isolated.runpytest_subprocess("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_keeps_a_session_open*",
+            "*the test left 1 client session open:",
+            "*ERROR at teardown of test_drops_a_session_in_a_cycle*",
+            "*the test left 1 client session open:",
+            "*ERROR at teardown of test_keeps_a_connector_of_its_own*",
+            "*the test left 1 connector open:",
+            "*connector: <TCPConnector*",
+        ]
+    )
+
+
+def test_no_garbage_collection_when_resource_warnings_are_ignored(
+    isolated: pytest.Pytester,
+) -> None:
+    isolated.makeini("[pytest]\n")
+    isolated.makeconftest(
+        """
+        import gc
+
+        gc.disable()  # no automatic collection: only the checks' are counted
+        COUNTS = []
+
+        def pytest_runtest_logfinish(nodeid):  # (after the teardown and its check)
+            COUNTS.append((nodeid.split("::")[-1], sum(s["collections"] for s in gc.get_stats())))
+
+        def pytest_sessionfinish():
+            print("collections:", [(t, n - m) for (_, m), (t, n) in zip(COUNTS, COUNTS[1:])])
+        """
+    )
+    isolated.makepyfile(
+        """
+        import pytest
+        from app_helpers import make_app
+
+        async def test_first(http_client):
+            await http_client(make_app(), memory=True)
+
+        async def test_checked(http_client):
+            await http_client(make_app(), memory=True)
+
+        @pytest.mark.filterwarnings("default::ResourceWarning")
+        async def test_showing_resource_warnings(http_client):
+            await http_client(make_app(), memory=True)
+        """
+    )
+    # A subprocess: in this one the outer suite's filters (errors) are in force.
+    result = isolated.runpytest_subprocess("-p", "pytest_plugin.plugin", "-s")
+    result.assert_outcomes(passed=3)
+    expected = "collections: [('test_checked', 0), ('test_showing_resource_warnings', 1)]"
+    assert any(line.endswith(expected) for line in result.outlines), result.outlines
+
+
 def test_unclosed_connector_is_a_leak(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(
         """

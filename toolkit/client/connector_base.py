@@ -180,6 +180,8 @@ class BaseConnector:
         )
         self._cleanup_closed_transports: list[asyncio.Transport] = []
         self._closing: set[ResponseHandler] = set()
+        if _unclosed.made is not None:
+            _unclosed.made.append(_unclosed.ref(self))
 
     # ------------------------------------------------------------------ properties
 

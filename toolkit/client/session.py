@@ -179,6 +179,8 @@ class ClientSession:
         self._max_redirects = max_redirects
         self._urls: dict[str, URL] = {}  # see _build_url()
         self._proxies = proxies_by_scheme(proxies)
+        if _unclosed.made is not None:
+            _unclosed.made.append(_unclosed.ref(self))
 
     def __init_subclass__(cls: type[ClientSession]) -> None:
         warnings.warn(
