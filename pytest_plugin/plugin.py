@@ -368,9 +368,11 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
                     if pending:
                         run(loop, asyncio.gather(*pending, return_exceptions=True))
                     if recorder is not None:
-                        recorder.collect()
-                        report = recorder.report()
-                        recorder.uninstall()
+                        try:
+                            recorder.collect()
+                            report = recorder.report()
+                        finally:
+                            recorder.uninstall()
                     _shutdown(loop)
                 finally:
                     asyncio.set_event_loop(None)
