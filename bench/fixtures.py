@@ -28,7 +28,7 @@ collection are a fixed cost on both sides; the second figure shows the fixtures 
 
 Each suite runs once untimed first (imports get their ``.pyc`` files, pytest caches
 the rewritten test module), with bytecode writing allowed whatever the environment
-says. Then come ``--repeats`` timed rounds (5); a round runs every suite once, back to
+says. Then come ``--repeats`` timed rounds (9); a round runs every suite once, back to
 back, in a rotating order (A B C D, B C D A, ...), so that a burst of load from
 elsewhere does not land on one suite only. The script prints every run, then per suite
 the best and the median wall time, the best CPU time (user + system of the pytest
@@ -43,7 +43,7 @@ suite's whole run less its tests, printed with the table), which no fixture can 
 it is shown next to them without a target. The load average is printed before and after.
 
     .venv/bin/python bench/fixtures.py
-    .venv/bin/python bench/fixtures.py --tests 200 --repeats 9
+    .venv/bin/python bench/fixtures.py --tests 200 --repeats 5
     .venv/bin/python bench/fixtures.py --suite toolkit-memory --suite pytest-aiohttp
 """
 
@@ -267,13 +267,17 @@ def _report(suites: list[Suite], timings: dict[str, list[Timing]], tests: int) -
                 base_cpus = [cpu_of(t) for t in base]
                 best = min(base_walls) / min(walls)
                 median = _median_ratio(base_walls, walls)
+                low, high = _ratio_range(base_walls, walls)
                 line += f"   {best:5.2f}x / {median:5.2f}x, {min(base_cpus) / min(cpus):5.2f}x"
                 if suite.name in _TARGETS:
                     target = targets.get(suite.name)
                     mark = f"target {target:.1f}x" if target is not None else "no target"
                     if target is not None:
                         line += f"   ({mark})"
-                    figures.append(f"{suite.name} {median:.2f}x (best {best:.2f}x, {mark})")
+                    figures.append(
+                        f"{suite.name} {median:.2f}x (rounds {low:.2f}-{high:.2f}x,"
+                        f" best {best:.2f}x, {mark})"
+                    )
             print(line)
         startup = _pytest_startup(timings) if wall_of is _whole_wall else None
         if startup is not None:
@@ -309,6 +313,13 @@ def _median_ratio(base: list[float], ours: list[float]) -> float:
     return statistics.median(b / o for b, o in zip(base, ours, strict=True))
 
 
+def _ratio_range(base: list[float], ours: list[float]) -> tuple[float, float]:
+    """The lowest and highest of the rounds' ratios ``base / ours``: how far from the
+    median a single round can land."""
+    ratios = [b / o for b, o in zip(base, ours, strict=True)]
+    return min(ratios), max(ratios)
+
+
 def _load() -> str:
     try:
         one, five, _ = os.getloadavg()
@@ -338,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=500, help="tests per suite (500)")
     parser.add_argument(
-        "--repeats", type=int, default=5, help="timed rounds (every suite once per round; 5)"
+        "--repeats", type=int, default=9, help="timed rounds (every suite once per round; 9)"
     )
     parser.add_argument(
         "--suite",

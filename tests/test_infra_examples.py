@@ -117,7 +117,7 @@ def test_fixture_bench_runs_every_suite() -> None:
     speedups = re.findall(r"(\d+\.\d+)x /", res.stdout)
     assert len(speedups) == 6 and all(float(x) > 0 for x in speedups), res.stdout
     # The targets are for the tests; the whole run shows pytest's own share next to it.
-    figure = r"{} \d+\.\d+x \(best \d+\.\d+x, {}\)"
+    figure = r"{} \d+\.\d+x \(rounds \d+\.\d+-\d+\.\d+x, best \d+\.\d+x, {}\)"
     tests_only = "; ".join(
         (
             figure.format("toolkit-tcp", r"target 1\.5x"),
