@@ -309,17 +309,25 @@ async def test_clean(http_client):
 """
 
 
-@pytest.mark.parametrize("warnings_ini", ["", "filterwarnings = error\n"], ids=["default", "error"])
+@pytest.mark.parametrize(
+    ("warnings_ini", "loop_kind"),
+    [("", "asyncio"), ("filterwarnings = error\n", "asyncio"), ("", "uvloop")],
+    ids=["default", "error", "uvloop"],
+)
 def test_sessions_and_connectors_left_open_are_leaks_and_get_closed(
-    isolated: pytest.Pytester, warnings_ini: str
+    isolated: pytest.Pytester, warnings_ini: str, loop_kind: str
 ) -> None:
     """Found among the objects the test made (the client keeps them weakly while a
-    test is checked), reachable or not: with the default warning filters the check
-    collects no garbage at all."""
+    test is checked), reachable or not, on any loop: with the default warning filters
+    the check collects no garbage at all."""
+    if loop_kind == "uvloop":
+        pytest.importorskip("uvloop")
     isolated.makeini(f"[pytest]\n{warnings_ini}")
     isolated.makepyfile(LEFT_OPEN)
     # A subprocess: in this one the outer suite's filters (errors) are in force.
-    result = isolated.runpytest_subprocess("-p", "pytest_plugin.plugin", "-p", "no:cacheprovider")
+    result = isolated.runpytest_subprocess(
+        "-p", "pytest_plugin.plugin", "-p", "no:cacheprovider", f"--toolkit-loop={loop_kind}"
+    )
     result.assert_outcomes(passed=5, errors=3)
     result.stdout.fnmatch_lines(
         [
