@@ -116,6 +116,7 @@ class LeakRecorder:
             _freeze_before_first_check()
         self._previous = None
         self._made: list[weakref.ref[Any]] | None = None
+        self._outer_made: list[weakref.ref[Any]] | None = None  # (an inner pytester session's test)
         unclosed = _client_unclosed()
         if loop is None:
             _collect_since_freeze()
@@ -123,7 +124,7 @@ class LeakRecorder:
         else:
             self._previous = loop.get_exception_handler()
             loop.set_exception_handler(self._handle)
-            self._outer_made = unclosed.made  # (an inner pytester session's test)
+            self._outer_made = unclosed.made
             self._made = unclosed.made = []
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -179,9 +180,8 @@ class LeakRecorder:
             obj = reference()
             if obj is None or getattr(obj, "_loop", None) is not loop:
                 continue  # made on another loop (a thread's): not this test's to close
-            if hasattr(obj, "_connector_owner"):  # a session (as its __del__ tells)
-                connector = obj._connector
-                if connector is not None and not connector.closed:
+            if hasattr(obj, "_connector_owner"):  # a session
+                if not obj.closed:
                     sessions.append(obj)
             elif not obj._closed and (obj._conns or obj._acquired):  # a connector in use
                 connectors.append(obj)
