@@ -123,6 +123,9 @@ def test_proxy_credentials_from_netrc(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ("localhost", "http://127.0.0.1/", False),
         ("", "http://example.com/", False),
         ("not a cidr/99", "http://10.0.0.1/", False),
+        # A port that is not ASCII digits ("²" passes str.isdigit, not int) names no port.
+        ("example.com:\u00b2", "http://example.com:8080/", True),
+        ("[::1]:\u00b2", "http://[::1]:8080/", True),
     ],
 )
 def test_no_proxy(monkeypatch: pytest.MonkeyPatch, no_proxy: str, url: str, bypass: bool) -> None:

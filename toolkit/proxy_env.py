@@ -91,10 +91,10 @@ def _split_host_port(entry: str) -> tuple[str, int | None]:
     if entry.startswith("["):  # [v6]:port or [v6]
         host, _, rest = entry[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isdigit() else None
+        return host, int(port) if port.isascii() and port.isdigit() else None
     if entry.count(":") == 1:
         host, _, port = entry.partition(":")
-        return host, int(port) if port.isdigit() else None
+        return host, int(port) if port.isascii() and port.isdigit() else None
     return entry, None
 
 

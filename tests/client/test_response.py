@@ -6,7 +6,7 @@ import asyncio
 
 import _peers as peers  # registered by conftest.py
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -372,6 +372,8 @@ _header_text = st.text(
     length=_header_text,
     disposition=_header_text,
 )
+@example(link="", content_type="", length="0\x1f", disposition="")  # str.strip() != int()
+@example(link="", content_type="", length="\u00b2", disposition="")  # a digit to isdigit()
 @settings(max_examples=100, deadline=None)
 def test_header_parsing_never_raises(
     link: str, content_type: str, length: str, disposition: str

@@ -395,10 +395,10 @@ class ClientResponse:
         value = self._headers.get(hdrs.CONTENT_LENGTH) if self._headers is not None else None
         if value is None:
             return None
-        digits = value.strip()
+        digits = value.strip(" \t")  # (optional whitespace, RFC 9110 section 5.6.3)
         if not (digits.isascii() and digits.isdigit()):
             return None
-        return int(value)
+        return int(digits)
 
     @property
     def content_disposition(self) -> ContentDisposition | None:

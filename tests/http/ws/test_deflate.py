@@ -138,6 +138,8 @@ def test_client_accepts_response(
         (DeflateOffer(), "permessage-deflate, permessage-deflate", "expected one"),
         (DeflateOffer(), "permessage-deflate; bogus", "unknown permessage-deflate parameter"),
         (DeflateOffer(), "permessage-deflate; client_max_window_bits=16", "9 to 15"),
+        # "²" passes str.isdigit() but not int().
+        (DeflateOffer(), 'permessage-deflate; client_max_window_bits="\u00b2"', "9 to 15"),
         (
             DeflateOffer(client_max_window_bits=False),
             "permessage-deflate; client_max_window_bits=10",

@@ -57,7 +57,12 @@ def parse_extensions(value: str) -> list[ExtensionOffer]:
 
 
 def _bits(name: str, value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 2 or value.startswith("0"):
+    if (
+        value is None
+        or not (value.isascii() and value.isdigit())
+        or len(value) > 2
+        or value.startswith("0")
+    ):
         raise ValueError(f"{name} needs a value from 9 to 15, got {value!r}")
     bits = int(value)
     if not _MIN_BITS <= bits <= _MAX_BITS:
