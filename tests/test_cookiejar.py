@@ -231,6 +231,29 @@ def test_invalid_max_age_and_expires_are_session_cookies() -> None:
         assert sent(jar, "http://example.com/") == {"a": "1", "b": "1"}
 
 
+@pytest.mark.parametrize("max_age", ["1_0", "+5", " 5", "5 ", "0x5", "\u0665", "--5"])
+def test_max_age_other_than_ascii_digits_is_ignored(max_age: str) -> None:
+    morsel: Morsel[str] = Morsel()
+    morsel.set("a", "1", "1")
+    morsel["max-age"] = max_age  # (a Morsel: SimpleCookie.load refuses some of these)
+    with freeze_time("2030-01-01") as frozen:
+        jar = CookieJar()
+        jar.update_cookies({"a": morsel}, URL("http://example.com/"))
+        frozen.tick(10**8)
+        assert sent(jar, "http://example.com/") == {"a": "1"}
+
+
+def test_max_age_of_hundreds_of_digits() -> None:
+    with freeze_time("2030-01-01") as frozen:
+        jar = CookieJar()
+        url = URL("http://example.com/")
+        jar.update_cookies(cookies_from("a=1; Max-Age=" + "9" * 400), url)
+        jar.update_cookies(cookies_from("b=1; Max-Age=" + "9" * 5000), url)
+        jar.update_cookies(cookies_from("c=1; Max-Age=-" + "9" * 400), url)
+        frozen.tick(10**8)
+        assert sent(jar, "http://example.com/") == {"a": "1", "b": "1"}
+
+
 def test_replacing_a_cookie_drops_its_old_expiry() -> None:
     with freeze_time("2030-01-01") as frozen:
         jar = CookieJar()

@@ -95,6 +95,20 @@ _DATE_MONTH_RE = lazy_pattern(
 _DATE_YEAR_RE = lazy_pattern(r"(\d{2,4})")
 #: Latest expiry time that can be represented everywhere (year 9999 on 64-bit).
 _MAX_TIME: Final = float(calendar.timegm((9999, 12, 31, 23, 59, 59, -1, -1, -1)))
+_MAX_AGE_RE = lazy_pattern(r"-?[0-9]+")
+
+
+def _max_age_seconds(value: str) -> int | None:
+    """RFC 6265 section 5.2.2 Max-Age: ASCII digits after an optional ``-``; None otherwise.
+
+    Longer numbers than the seconds up to year 9999 (12 digits) count as 10**12: the
+    expiry is a float, and a sum with a 400-digit int would overflow.
+    """
+    if _MAX_AGE_RE.fullmatch(value) is None:
+        return None
+    digits = value.lstrip("-")
+    seconds = int(digits) if len(digits) <= 12 else 10**12
+    return -seconds if value[0] == "-" else seconds
 
 
 def parse_cookie_date(value: str) -> float | None:
@@ -339,9 +353,8 @@ class CookieJar(AbstractCookieJar):
             self._expirations.pop(key, None)
             max_age = cookie["max-age"]
             if max_age:
-                try:
-                    delta = int(max_age)
-                except ValueError:
+                delta = _max_age_seconds(max_age)
+                if delta is None:
                     cookie["max-age"] = ""
                 else:
                     self._expirations[key] = min(now + delta, _MAX_TIME)
