@@ -287,6 +287,9 @@ def test_injected_clock() -> None:
         ("Tue, 01 Jan 2021 25:00:00 GMT", None),
         ("Tue, 01 Jan 1600 00:00:00 GMT", None),
         ("no date here", None),
+        ("Sun, \u0660\u0666 Nov 1994 08:49:37 GMT", None),  # Arabic-Indic digits
+        ("Sun, 06 Nov 1994 \u0660\u0668:49:37 GMT", None),
+        ("Sun, 06 Nov \uff11\uff19\uff19\uff14 08:49:37 GMT", None),  # fullwidth
     ],
 )
 def test_parse_cookie_date(value: str, expected: tuple[int, ...] | None) -> None:

@@ -82,17 +82,17 @@ def _simple_cookie() -> SimpleCookie:
 
 
 # RFC 6265 section 5.1.1 date parsing (compiled on first use: most programs never parse
-# a cookie date).
+# a cookie date). Its DIGIT is 0-9 only; \d would also take other scripts' digits.
 _DATE_TOKENS_RE = lazy_pattern(
     r"[\x09\x20-\x2F\x3B-\x40\x5B-\x60\x7B-\x7E]*"
-    r"(?P<token>[\x00-\x08\x0A-\x1F\d:a-zA-Z\x7F-\xFF]+)"
+    r"(?P<token>[\x00-\x08\x0A-\x1F0-9:a-zA-Z\x7F-\xFF]+)"
 )
-_DATE_HMS_TIME_RE = lazy_pattern(r"(\d{1,2}):(\d{1,2}):(\d{1,2})")
-_DATE_DAY_OF_MONTH_RE = lazy_pattern(r"(\d{1,2})")
+_DATE_HMS_TIME_RE = lazy_pattern(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})")
+_DATE_DAY_OF_MONTH_RE = lazy_pattern(r"([0-9]{1,2})")
 _DATE_MONTH_RE = lazy_pattern(
     r"(?i)(jan)|(feb)|(mar)|(apr)|(may)|(jun)|(jul)|(aug)|(sep)|(oct)|(nov)|(dec)"
 )
-_DATE_YEAR_RE = lazy_pattern(r"(\d{2,4})")
+_DATE_YEAR_RE = lazy_pattern(r"([0-9]{2,4})")
 #: Latest expiry time that can be represented everywhere (year 9999 on 64-bit).
 _MAX_TIME: Final = float(calendar.timegm((9999, 12, 31, 23, 59, 59, -1, -1, -1)))
 _MAX_AGE_RE = lazy_pattern(r"-?[0-9]+")
