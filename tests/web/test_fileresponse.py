@@ -220,6 +220,32 @@ def expected_range(size: int, first: int | None, last: int | None) -> tuple[int,
     return 206, data[first:stop]
 
 
+@pytest.mark.parametrize(
+    ("header", "status", "body"),
+    [
+        ("bytes=" + "9" * 5000 + "-", 416, b""),  # int() refuses over 4300 digits
+        ("bytes=0-" + "9" * 5000, 206, bytes(range(100))),
+        ("bytes=-" + "9" * 5000, 206, bytes(range(100))),
+        ("bytes=" + "0" * 5000 + "95-", 206, bytes(range(95, 100))),
+        ("bytes=\u0663-\u0665", 416, b""),  # Arabic-Indic digits are no DIGIT
+        ("bytes=-\uff15", 416, b""),  # nor fullwidth ones
+    ],
+    ids=["huge-first", "huge-last", "huge-suffix", "zeros", "arabic-indic", "fullwidth"],
+)
+async def test_range_of_long_or_non_ascii_numbers(
+    tmp_path: Path, header: str, status: int, body: bytes
+) -> None:
+    from tests.web.conftest import make_request
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(bytes(range(100)))
+    request = make_request("GET", "/", {"Range": header})
+    resp = web.FileResponse(path, chunk_size=7)
+    await resp.prepare(request)
+    await resp.write_eof()
+    assert (resp.status, bytes(request.writer.body)) == (status, body)
+
+
 @given(
     size=st.integers(0, 300),
     first=st.none() | st.integers(0, 400),

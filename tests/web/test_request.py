@@ -114,6 +114,26 @@ async def test_conditional_and_range_headers() -> None:
             _ = make_request("GET", "/", {"Range": bad}).http_range
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=" + "9" * 5000 + "-", slice(10**18, None, 1)),  # int() takes <= 4300 digits
+        ("bytes=0-" + "0" * 5000 + "7", slice(0, 8, 1)),
+        ("bytes=-" + "9" * 5000, slice(-(10**18), None, 1)),
+        ("bytes=\u0663-", None),  # Arabic-Indic digits are no DIGIT
+        ("bytes=0-\uff15", None),  # nor fullwidth ones
+    ],
+    ids=["huge-first", "zeros", "huge-suffix", "arabic-indic", "fullwidth"],
+)
+async def test_http_range_of_long_or_non_ascii_numbers(header: str, expected: slice | None) -> None:
+    request = make_request("GET", "/", {"Range": header})
+    if expected is None:
+        with pytest.raises(ValueError, match="range not in acceptable format"):
+            _ = request.http_range
+    else:
+        assert request.http_range == expected
+
+
 async def test_clone_and_state() -> None:
     req = make_request("GET", "/a?x=1", {"A": "1"})
     req["user"] = "ann"

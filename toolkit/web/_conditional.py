@@ -8,11 +8,11 @@ from toolkit import hdrs
 from toolkit._lazy import lazy_pattern
 from toolkit.helpers import ETag, parse_etags
 from toolkit.http import RequestHead
-from toolkit.web._helpers import parse_http_date
+from toolkit.web._helpers import byte_position, parse_http_date
 
 __all__ = ["ConditionalHeaders"]
 
-_RANGE = lazy_pattern(r"^bytes=(\d*)-(\d*)$")
+_RANGE = lazy_pattern(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
 class ConditionalHeaders:
@@ -59,8 +59,8 @@ class ConditionalHeaders:
             match = _RANGE.match(rng.strip())
             if match is None:
                 raise ValueError(f"range not in acceptable format: {rng!r}")
-            start = int(match.group(1)) if match.group(1) else None
-            end = int(match.group(2)) if match.group(2) else None
+            start = byte_position(match.group(1)) if match.group(1) else None
+            end = byte_position(match.group(2)) if match.group(2) else None
             if start is None and end is not None:
                 start, end = -end, None  # a suffix: the last `end` bytes
             elif start is not None and end is not None:

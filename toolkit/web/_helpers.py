@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ETAG_ANY",
     "QUOTED_ETAG_RE",
+    "byte_position",
     "format_http_date",
     "http_date_now",
     "parse_accept_encoding",
@@ -51,6 +52,16 @@ def http_date_now() -> str:
     if _date_cache[0] != now:
         _date_cache = (now, format_http_date(now))
     return _date_cache[1]
+
+
+def byte_position(digits: str) -> int:
+    """The number of a Range header's ASCII digits (``""`` is 0).
+
+    Past 18 significant digits, 10**18: beyond the end of any file, and int() refuses a
+    string of more than 4300 digits.
+    """
+    digits = digits.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else 10**18
 
 
 def parse_http_date(value: str | None) -> datetime.datetime | None:

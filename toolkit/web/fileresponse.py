@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from toolkit import hdrs
 from toolkit.helpers import ETag
-from toolkit.web._helpers import parse_accept_encoding, parse_http_date
+from toolkit.web._helpers import byte_position, parse_accept_encoding, parse_http_date
 from toolkit.web.response import StreamResponse
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ __all__ = ["FileResponse"]
 
 # Pre-compressed siblings, best first: (content-coding, file suffix).
 _COMPRESSED_SIBLINGS = (("br", ".br"), ("gzip", ".gz"))
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _ENCODING_TYPES = {"gzip": "application/gzip", "br": "application/x-brotli"}
 
 
@@ -47,14 +47,14 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     if not first:
         if not last:
             return None
-        suffix = int(last)
+        suffix = byte_position(last)
         if suffix == 0 or size == 0:
             return None
         return max(size - suffix, 0), size
-    start = int(first)
-    if start >= size or (last and int(last) < start):
+    start = byte_position(first)
+    if start >= size or (last and byte_position(last) < start):
         return None
-    stop = min(int(last) + 1, size) if last else size
+    stop = min(byte_position(last) + 1, size) if last else size
     return start, stop
 
 
