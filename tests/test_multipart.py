@@ -237,6 +237,13 @@ async def test_reader_content_length_mismatch() -> None:
         await part.read()
 
 
+@pytest.mark.parametrize("length", ["+2", "-1", "-0", "1_0", "0x2", "\u0662", "\uff12"])
+async def test_part_content_length_other_than_ascii_digits(length: str) -> None:
+    body = f"--frontier\r\nContent-Length: {length}\r\n\r\nab\r\n--frontier--\r\n"
+    with pytest.raises(ValueError, match="invalid Content-Length in multipart part"):
+        await reader_for(body.encode()).next()
+
+
 async def test_read_chunk_and_readline() -> None:
     body = b"--frontier\r\n\r\nline one\nline two\r\nlast\r\n--frontier--\r\n"
     part = await reader_for(body, piece=2).next()

@@ -53,10 +53,12 @@ class BodyPartReader:
         self._is_form_data = subtype == "form-data"
         # RFC 7578 section 4.8: Content-Length of form-data parts is not to be trusted.
         length = None if self._is_form_data else headers.get(hdrs.CONTENT_LENGTH)
-        try:
-            self._length = int(length) if length is not None else None
-        except ValueError:
-            raise ValueError(f"invalid Content-Length in multipart part: {length!r}") from None
+        if length is None:
+            self._length: int | None = None
+        elif length.isascii() and length.isdigit() and len(length) <= 18:
+            self._length = int(length)
+        else:  # (int() would take '+5', ' 5', '1_0', '-1' and other scripts' digits)
+            raise ValueError(f"invalid Content-Length in multipart part: {length!r}")
         self._received = 0
         self._buffer = bytearray()
         self._scan_from = 0
