@@ -61,6 +61,9 @@ def test_quoted_string() -> None:
         ),
         ("attachment; filename*=iso-8859-1'en'%A3%20rates", "attachment", {"filename*": "£ rates"}),
         ("attachment; filename*=bogus-charset''x", "attachment", {}),
+        # codecs whose decoding raises UnicodeError, not UnicodeDecodeError
+        ("attachment; filename*=undefined''%41", "attachment", {}),
+        ("attachment; filename*=punycode''%5Cx", "attachment", {}),
         (
             'form-data; name="a"; filename="/etc/passwd"',
             "form-data",
@@ -90,6 +93,9 @@ def test_filename_lookup() -> None:
         "attachment; filename*0*=UTF-8''%E2%82%AC; filename*1*=%20rates"
     )
     assert content_disposition_filename(params) == "€ rates"
+    for charset in ("undefined", "punycode"):
+        _, params = parse_content_disposition(f"attachment; filename*0*={charset}''%5Cx")
+        assert content_disposition_filename(params) is None
     _, params = parse_content_disposition('form-data; name="field"')
     assert content_disposition_filename(params, "name") == "field"
     assert content_disposition_filename(params) is None

@@ -113,7 +113,7 @@ def _decode_ext_value(value: str) -> str | None:
     try:
         codecs.lookup(charset or "utf-8")
         return unquote(encoded, charset or "utf-8", "strict")
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, UnicodeError):  # ('undefined' and 'punycode' raise UnicodeError)
         return None
 
 
@@ -193,6 +193,6 @@ def content_disposition_filename(params: Mapping[str, str], name: str = "filenam
         charset, _lang, rest = value.split("'", 2)
         try:
             return unquote(rest, charset or "utf-8", "strict")
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):
             return None
     return value
