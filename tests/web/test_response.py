@@ -177,6 +177,27 @@ def test_validators_and_content_props() -> None:
 
 
 @pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("gzip;q=0.5, br;q=1.000, deflate;q=0", {"gzip": 0.5, "br": 1.0, "deflate": 0.0}),
+        ("GZIP ; q = 0.25 ", {"gzip": 0.25}),
+        ("gzip;q=1.", {"gzip": 1.0}),
+        ("gzip;q=nan", {"gzip": 0.0}),  # float() takes all of these
+        ("gzip;q=inf", {"gzip": 0.0}),
+        ("gzip;q=1e-3", {"gzip": 0.0}),
+        ("gzip;q=0_5", {"gzip": 0.0}),
+        ("gzip;q=-1", {"gzip": 0.0}),
+        ("gzip;q=\u0661", {"gzip": 0.0}),  # Arabic-Indic one
+        ("gzip;q=0.5\x1f", {"gzip": 0.0}),  # str.strip() takes the control character
+    ],
+)
+def test_parse_accept_encoding(accept: str, expected: dict[str, float]) -> None:
+    from toolkit.web._helpers import parse_accept_encoding
+
+    assert parse_accept_encoding(accept) == expected
+
+
+@pytest.mark.parametrize(
     ("accept", "coding"),
     [
         ("gzip", "gzip"),

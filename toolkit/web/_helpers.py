@@ -99,8 +99,14 @@ def parse_content_type(value: str | None) -> tuple[str, Mapping[str, str]]:
     return mimetype.strip().lower(), MappingProxyType(params)
 
 
+_QVALUE_RE = lazy_pattern(r"[0-9]{1,3}(?:\.[0-9]{0,6})?")
+
+
 def parse_accept_encoding(value: str) -> dict[str, float]:
-    """Parse Accept-Encoding into ``{coding: qvalue}`` (codings lower-cased)."""
+    """Parse Accept-Encoding into ``{coding: qvalue}`` (codings lower-cased).
+
+    A q that is not a decimal number of ASCII digits (RFC 9110 12.4.2) counts as 0.
+    """
     result: dict[str, float] = {}
     for item in value.split(","):
         coding, _, params = item.partition(";")
@@ -111,10 +117,9 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
         for param in params.split(";"):
             name, _, raw = param.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    q = float(raw.strip())
-                except ValueError:
-                    q = 0.0
+                raw = raw.strip(" \t")
+                # (float() would also take 'nan', 'inf', '1e3', '1_0' and other scripts' digits)
+                q = float(raw) if _QVALUE_RE.fullmatch(raw) else 0.0
         result[coding] = q
     return result
 
