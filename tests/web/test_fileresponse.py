@@ -229,8 +229,21 @@ def expected_range(size: int, first: int | None, last: int | None) -> tuple[int,
         ("bytes=" + "0" * 5000 + "95-", 206, bytes(range(95, 100))),
         ("bytes=\u0663-\u0665", 416, b""),  # Arabic-Indic digits are no DIGIT
         ("bytes=-\uff15", 416, b""),  # nor fullwidth ones
+        (" bytes=98-\t", 206, b"bc"),
+        ("bytes=98-\x1f", 416, b""),  # only spaces and tabs are trimmed (str.strip() takes more)
+        ("\u3000bytes=98-", 416, b""),
     ],
-    ids=["huge-first", "huge-last", "huge-suffix", "zeros", "arabic-indic", "fullwidth"],
+    ids=[
+        "huge-first",
+        "huge-last",
+        "huge-suffix",
+        "zeros",
+        "arabic-indic",
+        "fullwidth",
+        "ows",
+        "control",
+        "ideographic-space",
+    ],
 )
 async def test_range_of_long_or_non_ascii_numbers(
     tmp_path: Path, header: str, status: int, body: bytes

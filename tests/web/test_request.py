@@ -122,8 +122,22 @@ async def test_conditional_and_range_headers() -> None:
         ("bytes=-" + "9" * 5000, slice(-(10**18), None, 1)),
         ("bytes=\u0663-", None),  # Arabic-Indic digits are no DIGIT
         ("bytes=0-\uff15", None),  # nor fullwidth ones
+        ("\tbytes=1-2 ", slice(1, 3, 1)),
+        ("bytes=1-2\x1f", None),  # only spaces and tabs are trimmed (str.strip() takes more)
+        ("bytes=1-2\u3000", None),
+        ("bytes=1-2\n", None),
     ],
-    ids=["huge-first", "zeros", "huge-suffix", "arabic-indic", "fullwidth"],
+    ids=[
+        "huge-first",
+        "zeros",
+        "huge-suffix",
+        "arabic-indic",
+        "fullwidth",
+        "ows",
+        "control",
+        "ideographic-space",
+        "newline",
+    ],
 )
 async def test_http_range_of_long_or_non_ascii_numbers(header: str, expected: slice | None) -> None:
     request = make_request("GET", "/", {"Range": header})

@@ -56,7 +56,7 @@ class ConditionalHeaders:
         start: int | None = None
         end: int | None = None
         if rng is not None:
-            match = _RANGE.match(rng.strip())
+            match = _RANGE.fullmatch(rng.strip(" \t"))
             if match is None:
                 raise ValueError(f"range not in acceptable format: {rng!r}")
             start = byte_position(match.group(1)) if match.group(1) else None

@@ -40,7 +40,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     Returns ``(start, stop)`` (stop exclusive) or ``None`` when the range is malformed or
     unsatisfiable (RFC 9110 14.1.2: a zero suffix or a first byte past the end).
     """
-    match = _RANGE_RE.fullmatch(header.strip())
+    match = _RANGE_RE.fullmatch(header.strip(" \t"))
     if match is None:
         return None
     first, last = match.group(1), match.group(2)
