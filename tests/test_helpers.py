@@ -312,6 +312,22 @@ def test_http_dates() -> None:
     assert parse_http_date(None) is None
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Fri, 31 Dec 9999 23:59:59 -0100",  # past year 9999 in UTC: OverflowError
+        "Fri, 31 Dec 9999 23:00:00 -2359",
+        "Sun, \u0660\u0666 Nov 1994 08:49:37 GMT",  # Arabic-Indic digits
+        "Sun, 06 Nov 1994 08:49:37 GMT\u3000",
+    ],
+)
+def test_parse_http_date_of_out_of_range_or_non_ascii_dates(value: str) -> None:
+    from toolkit.web._helpers import parse_http_date as server_parse_http_date
+
+    assert parse_http_date(value) is None
+    assert server_parse_http_date(value) is None
+
+
 def test_hdrs() -> None:
     assert hdrs.CONTENT_TYPE == "Content-Type"
     assert hdrs.METH_GET in hdrs.METH_ALL and hdrs.METH_ANY not in hdrs.METH_ALL

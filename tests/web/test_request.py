@@ -148,6 +148,13 @@ async def test_http_range_of_long_or_non_ascii_numbers(header: str, expected: sl
         assert request.http_range == expected
 
 
+async def test_conditional_dates_out_of_range_are_none() -> None:
+    date = "Fri, 31 Dec 9999 23:59:59 -0100"  # past year 9999 in UTC (OverflowError)
+    headers = {"If-Modified-Since": date, "If-Unmodified-Since": date, "If-Range": date}
+    req = make_request("GET", "/", headers)
+    assert (req.if_modified_since, req.if_unmodified_since, req.if_range) == (None, None, None)
+
+
 async def test_clone_and_state() -> None:
     req = make_request("GET", "/a?x=1", {"A": "1"})
     req["user"] = "ann"

@@ -71,13 +71,16 @@ def parse_http_date(value: str | None) -> datetime.datetime | None:
     import datetime
     import email.utils
 
+    if not value.isascii():  # (the parser's int() would take other scripts' digits)
+        return None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        # (OverflowError: an offset that moves 9999-12-31 or 0001-01-01 out of range)
+        return parsed.astimezone(datetime.timezone.utc)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return parsed.astimezone(datetime.timezone.utc)
 
 
 def parse_content_type(value: str | None) -> tuple[str, Mapping[str, str]]:
