@@ -167,9 +167,13 @@ async def test_text_explicit_encoding_and_errors() -> None:
     assert await resp.text("windows-1251") == "cafй"
 
 
-async def test_unknown_declared_charset_falls_back() -> None:
-    resp, _ = await fetch(fixed(200, [("Content-Type", "text/plain; charset=no-such")], b"ok"))
+@pytest.mark.parametrize("charset", ["no-such", "rot13", "base64", "zlib", "undefined"])
+async def test_unknown_declared_charset_falls_back(charset: str) -> None:
+    """A charset Python has no text codec for (rot13, base64 and zlib are bytes or str
+    transforms; "undefined" refuses everything) is as if none were declared."""
+    resp, _ = await fetch(fixed(200, [("Content-Type", f"text/plain; charset={charset}")], b"ok"))
     assert await resp.text() == "ok"
+    assert resp.get_encoding() == "utf-8"
 
 
 async def test_json() -> None:

@@ -63,6 +63,20 @@ class _Done:
 
 
 _DONE = _Done()  # stateless: one instance serves every release()
+
+
+def _text_codec_name(charset: str) -> str | None:
+    """Python's name for ``charset``; None if unknown or no text encoding (rot13, base64,
+    zlib... are transforms bytes.decode() refuses; "undefined" refuses everything)."""
+    try:
+        codec = codecs.lookup(charset)
+    except (LookupError, ValueError):
+        return None
+    if not codec._is_text_encoding or codec.name == "undefined":
+        return None
+    return codec.name
+
+
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -474,10 +488,9 @@ class ClientResponse:
         self._parse_type()
         declared = self._content_params.get("charset")
         if declared:
-            try:
-                return codecs.lookup(declared).name
-            except (LookupError, ValueError):
-                pass  # an unknown charset: as if none were declared
+            name = _text_codec_name(declared)
+            if name is not None:
+                return name
         assert self._content_type is not None
         if self._content_type in ("application/json", "application/rdap+json"):
             return "utf-8"  # RFC 8259: JSON text is UTF-8

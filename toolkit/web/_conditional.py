@@ -6,9 +6,9 @@ import datetime
 
 from toolkit import hdrs
 from toolkit._lazy import lazy_pattern
-from toolkit.helpers import ETag, parse_etags
+from toolkit.helpers import ETag, parse_etags, parse_http_date
 from toolkit.http import RequestHead
-from toolkit.web._helpers import byte_position, parse_http_date
+from toolkit.web._helpers import byte_position
 
 __all__ = ["ConditionalHeaders"]
 

@@ -7,12 +7,8 @@ import string
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from toolkit._lazy import lazy_pattern
-
-if TYPE_CHECKING:
-    import datetime
 
 __all__ = [
     "ETAG_ANY",
@@ -23,7 +19,6 @@ __all__ = [
     "parse_accept_encoding",
     "parse_content_type",
     "parse_forwarded",
-    "parse_http_date",
 ]
 
 ETAG_ANY = "*"
@@ -62,25 +57,6 @@ def byte_position(digits: str) -> int:
     """
     digits = digits.lstrip("0")
     return int(digits or "0") if len(digits) <= 18 else 10**18
-
-
-def parse_http_date(value: str | None) -> datetime.datetime | None:
-    """Parse an HTTP date into an aware UTC datetime; ``None`` when absent or invalid."""
-    if not value:
-        return None
-    import datetime
-    import email.utils
-
-    if not value.isascii():  # (the parser's int() would take other scripts' digits)
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-        # (OverflowError: an offset that moves 9999-12-31 or 0001-01-01 out of range)
-        return parsed.astimezone(datetime.timezone.utc)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def parse_content_type(value: str | None) -> tuple[str, Mapping[str, str]]:

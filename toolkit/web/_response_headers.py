@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from multidict import CIMultiDict
 
 from toolkit import hdrs
-from toolkit.helpers import ETag
+from toolkit.helpers import ETag, parse_http_date
 from toolkit.web._helpers import (
     QUOTED_ETAG_RE,
     format_http_date,
     parse_content_type,
-    parse_http_date,
 )
 
 if TYPE_CHECKING:

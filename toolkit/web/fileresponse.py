@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from toolkit import hdrs
-from toolkit.helpers import ETag
-from toolkit.web._helpers import byte_position, parse_accept_encoding, parse_http_date
+from toolkit.helpers import ETag, parse_http_date
+from toolkit.web._helpers import byte_position, parse_accept_encoding
 from toolkit.web.response import StreamResponse
 
 if TYPE_CHECKING:
