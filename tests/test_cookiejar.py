@@ -243,6 +243,19 @@ def test_max_age_other_than_ascii_digits_is_ignored(max_age: str) -> None:
         assert sent(jar, "http://example.com/") == {"a": "1"}
 
 
+def test_invalid_max_age_leaves_expires_in_force() -> None:
+    """RFC 6265 5.2.2: a Max-Age that is not a number is ignored, that attribute only."""
+    with freeze_time("2030-01-01") as frozen:
+        jar = CookieJar()
+        url = URL("http://example.com/")
+        jar.update_cookies(
+            cookies_from("a=1; Max-Age=soon; Expires=Wed, 02 Jan 2030 00:00:00 GMT"), url
+        )
+        assert sent(jar, "http://example.com/") == {"a": "1"}
+        frozen.tick(2 * 86400)
+        assert sent(jar, "http://example.com/") == {}
+
+
 def test_max_age_of_hundreds_of_digits() -> None:
     with freeze_time("2030-01-01") as frozen:
         jar = CookieJar()

@@ -352,13 +352,12 @@ class CookieJar(AbstractCookieJar):
             key = (domain, path_key, name)
             self._expirations.pop(key, None)
             max_age = cookie["max-age"]
-            if max_age:
-                delta = _max_age_seconds(max_age)
-                if delta is None:
-                    cookie["max-age"] = ""
-                else:
-                    self._expirations[key] = min(now + delta, _MAX_TIME)
+            delta = _max_age_seconds(max_age) if max_age else None
+            if delta is not None:
+                self._expirations[key] = min(now + delta, _MAX_TIME)
             else:
+                if max_age:
+                    cookie["max-age"] = ""  # invalid: ignored, Expires applies (RFC 6265 5.2.2)
                 expires = cookie["expires"]
                 if expires:
                     expire_time = parse_cookie_date(expires)

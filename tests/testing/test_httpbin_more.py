@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from toolkit import ClientSession
+from toolkit import ClientSession, ClientTimeout
 from toolkit.testing import make_httpbin_app
 from toolkit.web import AppRunner, TCPSite
 
@@ -144,6 +144,34 @@ async def test_drip(base: URL, session: ClientSession) -> None:
         assert await resp.read() == b"*****"
     async with session.get((base / "drip").with_query(numbytes="0")) as resp:
         assert resp.status == 400
+
+
+_FIVE_SECONDS = ClientTimeout(total=5)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "delay/nan",  # asyncio.sleep(nan) never returns, and wedged the loop's timers
+        "delay/\u0663",  # float() takes other scripts' digits
+        "drip?numbytes=2&delay=inf",
+        "drip?numbytes=2&duration=nan",
+        "drip?numbytes=1_0",
+        "range/10?duration=1e9",
+        "stream-bytes/5?chunk_size=%20%205",
+    ],
+)
+async def test_numbers_not_in_ascii_decimal_are_bad_requests(
+    ours: URL, session: ClientSession, path: str
+) -> None:
+    """Ours only (httpbin answers some with a 500, others by sleeping)."""
+    async with session.get(
+        URL(f"{ours}/{path}", encoded="%" in path), timeout=_FIVE_SECONDS
+    ) as resp:
+        assert resp.status == 400
+        assert "must be" in await resp.text()
+    async with session.get(ours / "delay/0.01", timeout=_FIVE_SECONDS) as resp:  # still serving
+        assert resp.status == 200
 
 
 async def test_text_formats(base: URL, session: ClientSession) -> None:

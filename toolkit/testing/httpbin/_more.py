@@ -13,6 +13,7 @@ from email.utils import formatdate
 
 from multidict import CIMultiDict
 
+from toolkit._lazy import lazy_pattern
 from toolkit.web import (
     HTTPBadRequest,
     HTTPFound,
@@ -23,13 +24,23 @@ from toolkit.web import (
     WSMsgType,
 )
 
-from ._views import MAX_BYTES, _basic_ok, _compressed, _get, _headers, _int, _pretty
+from ._views import (
+    MAX_BYTES,
+    _basic_ok,
+    _compressed,
+    _get,
+    _headers,
+    _int,
+    _pretty,
+    _seconds,
+)
 
 __all__: list[str] = []
 
 #: Largest /drip body, as httpbin caps it.
 MAX_DRIP = 10 * 1024 * 1024
 _RANGE_ERROR = "number of bytes must be in the range (0, 102400]"
+_INTEGER_RE = lazy_pattern(r"-?[0-9]{1,18}")
 
 _ROBOTS_TXT = "User-agent: *\nDisallow: /deny\n"
 _DENY_TEXT = """
@@ -61,24 +72,18 @@ _SAMPLE_XML = """<?xml version='1.0' encoding='us-ascii'?>
 """
 
 
-def _float_arg(request: Request, name: str, default: float) -> float:
+def _seconds_arg(request: Request, name: str, default: float) -> float:
     raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise HTTPBadRequest(text=f"{name} must be a number, got {raw!r}") from None
+    return default if raw is None else _seconds(raw, name)
 
 
 def _int_arg(request: Request, name: str, default: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise HTTPBadRequest(text=f"{name} must be an integer, got {raw!r}") from None
+    if _INTEGER_RE.fullmatch(raw) is None:  # (int() would take '1_0', ' 5', '٣'...)
+        raise HTTPBadRequest(text=f"{name} must be an integer, got {raw!r}")
+    return int(raw)
 
 
 # --------------------------------------------------------------------------- auth
@@ -127,7 +132,9 @@ async def _stream_bytes(request: Request) -> StreamResponse:
 
 def _parse_range(header: str, size: int) -> tuple[int, int]:
     """The first and last byte positions ``Range: bytes=a-b`` asks for (whole body if none)."""
-    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    match = re.fullmatch(
+        r"[ \t]*bytes[ \t]*=[ \t]*([0-9]{0,18})[ \t]*-[ \t]*([0-9]{0,18})[ \t]*", header
+    )
     if match is None or not (match[1] or match[2]):
         return 0, size - 1
     first, last = match[1], match[2]
@@ -147,7 +154,7 @@ async def _range(request: Request) -> StreamResponse:
         return Response(status=416, headers=headers)
     body = bytes(ord("a") + i % 26 for i in range(first, last + 1))
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    duration = _float_arg(request, "duration", 0.0)
+    duration = _seconds_arg(request, "duration", 0.0)
     if duration > 0:
         await asyncio.sleep(min(duration, 10.0) * len(body) / size)
     status = 200 if (first, last) == (0, size - 1) else 206
@@ -157,14 +164,14 @@ async def _range(request: Request) -> StreamResponse:
 
 
 async def _drip(request: Request) -> StreamResponse:
-    duration = _float_arg(request, "duration", 2.0)
+    duration = _seconds_arg(request, "duration", 2.0)
     numbytes = min(_int_arg(request, "numbytes", 10), MAX_DRIP)
     code = _int_arg(request, "code", 200)
     if numbytes <= 0:
         return Response(status=400, text="number of bytes must be positive")
     if not 100 <= code <= 599:
         raise HTTPBadRequest(text=f"code must be an HTTP status code, got {code}")
-    delay = _float_arg(request, "delay", 0.0)
+    delay = _seconds_arg(request, "delay", 0.0)
     if delay > 0:
         await asyncio.sleep(delay)
     pause = duration / numbytes

@@ -15,6 +15,7 @@ from typing import Any
 
 from multidict import MultiDictProxy
 
+from toolkit._lazy import lazy_pattern
 from toolkit.web import (
     FileField,
     HTTPBadRequest,
@@ -135,6 +136,17 @@ def _text_or_data_url(raw: bytes, content_type: str) -> str:
     except UnicodeDecodeError:
         encoded = base64.b64encode(raw).decode("ascii")
         return f"data:{content_type or 'application/octet-stream'};base64,{encoded}"
+
+
+_DECIMAL_RE = lazy_pattern(r"-?[0-9]{1,15}(?:\.[0-9]{0,15})?|-?\.[0-9]{1,15}")
+
+
+def _seconds(raw: str, name: str) -> float:
+    """A number of seconds written in ASCII decimal, else 400 (float() would also take
+    'nan' and 'inf', which no timer can wait for, '1e9', '1_0' and other scripts' digits)."""
+    if _DECIMAL_RE.fullmatch(raw) is None:
+        raise HTTPBadRequest(text=f"{name} must be a number of seconds, got {raw!r}")
+    return float(raw)
 
 
 def _int(request: Request, name: str, *, lo: int = 0, hi: int | None = None) -> int:
@@ -328,11 +340,7 @@ async def _uuid(request: Request) -> StreamResponse:
 
 
 async def _delay(request: Request) -> StreamResponse:
-    raw = request.match_info["n"]
-    try:
-        seconds = min(max(float(raw), 0.0), MAX_DELAY)
-    except ValueError:
-        raise HTTPBadRequest(text=f"delay must be a number, got {raw!r}") from None
+    seconds = min(max(_seconds(request.match_info["n"], "delay"), 0.0), MAX_DELAY)
     await asyncio.sleep(seconds)
     body = await _body(request)
     del body["json"]  # httpbin's /delay has no "json" member
