@@ -313,6 +313,13 @@ async def test_invalid_limit() -> None:
         StreamReader(FakeProtocol(), 0)
 
 
+@pytest.mark.parametrize("limit", [float("nan"), -1, 0])
+async def test_invalid_limit_names_the_value(limit: float) -> None:
+    # (NaN passed the old "limit <= 0" check)
+    with pytest.raises(ValueError, match=r"StreamReader\.limit must be a number of bytes > 0"):
+        StreamReader(FakeProtocol(), limit)  # type: ignore[arg-type]
+
+
 # -- flow control -------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from toolkit.http.ws import (
     WSState,
 )
 
+from ._checks import check_number
 from ._ws_send import FlowControl, PausableWriter, WebSocketSender, _new_receiving, _Receiving
 
 __all__ = ["WebSocketBase", "FlowControl", "DEFAULT_CLOSE_TIMEOUT"]
@@ -69,8 +70,10 @@ class WebSocketBase(WebSocketSender):
         autoping: bool = True,
         heartbeat: float | None = None,
     ) -> None:
-        if heartbeat is not None and heartbeat <= 0:
-            raise ValueError(f"heartbeat must be a positive number of seconds, got {heartbeat!r}")
+        owner = type(self).__name__
+        check_number(owner, "timeout", timeout, none=True)
+        check_number(owner, "receive_timeout", receive_timeout, none=True)
+        check_number(owner, "heartbeat", heartbeat, none=True, lowest="positive")
         self._timeout = timeout
         self._receive_timeout = receive_timeout
         self._autoclose = autoclose

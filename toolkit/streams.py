@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
+from ._checks import check_number
 from ._lazy import lazy_dir, lazy_load
 
 if TYPE_CHECKING:
@@ -113,8 +114,8 @@ class StreamReader:
         timer: _TimerLike | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        if limit <= 0:
-            raise ValueError(f"limit must be a positive number of bytes, got {limit!r}")
+        if not limit > 0:  # (also NaN; no extra cost: a stream is made per request)
+            check_number("StreamReader", "limit", limit, unit="bytes", lowest="positive")
         self._protocol = protocol
         self._low_water = limit
         self._high_water = limit * 2

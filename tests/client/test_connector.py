@@ -347,3 +347,33 @@ async def test_conn_timeout_is_deprecated_but_applies(make_request: MakeRequest)
         with pytest.raises(ConnectionTimeoutError):
             await connector.connect(make_request("http://h/"), [], ClientTimeout())
         assert not connector._acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("keepalive_timeout", float("nan"), ValueError),
+        ("keepalive_timeout", "15", TypeError),
+        ("keepalive_timeout", -1, ValueError),
+        ("limit", float("nan"), ValueError),
+        ("limit", "100", TypeError),
+        ("limit_per_host", -1, ValueError),
+        ("limit_per_host", float("nan"), ValueError),
+        ("timeout_ceil_threshold", float("nan"), ValueError),
+        ("timeout_ceil_threshold", None, TypeError),
+    ],
+)
+def test_bad_numbers_fail_at_construction(name: str, value: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=rf"BaseConnector\.{name} must be a number"):
+        BaseConnector(**{name: value})
+
+
+def test_numbers_aiohttp_gives_a_meaning_still_accepted() -> None:
+    # 0/None: no limit; 0: no keep-alive; None: connections are never closed for idleness.
+    with pytest.raises(ValueError, match="limit"):
+        BaseConnector(limit=float("nan"))  # (no limit before: every count < NaN is false)
+    for kwargs in ({"limit": 0, "limit_per_host": None}, {"keepalive_timeout": 0}):
+        BaseConnector(**kwargs).close()  # type: ignore[arg-type]
+    connector = BaseConnector(keepalive_timeout=None, limit=None)
+    assert connector.keepalive_timeout is None
+    connector.close()

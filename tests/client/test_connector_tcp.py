@@ -482,3 +482,32 @@ async def test_dns_cache_survives_a_cancelled_lookup() -> None:
     assert [a["host"] for a in await second] == ["127.0.0.2"]  # not a stray CancelledError
     assert first.cancelled() and calls == ["slow", "fast"]
     assert ("h", 80) in cache
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("ttl_dns_cache", float("nan"), ValueError),
+        ("ttl_dns_cache", "10", TypeError),
+        ("ttl_dns_cache", -1, ValueError),
+        ("happy_eyeballs_delay", float("nan"), ValueError),
+        ("happy_eyeballs_delay", -0.25, ValueError),
+        ("interleave", -1, ValueError),
+        ("interleave", "1", TypeError),
+        ("keepalive_timeout", float("nan"), ValueError),
+    ],
+)
+async def test_bad_numbers_fail_at_construction(
+    name: str, value: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=rf"TCPConnector\.{name} must be a number"):
+        TCPConnector(**{name: value})
+
+
+async def test_none_and_zero_still_accepted() -> None:
+    with pytest.raises(ValueError, match="ttl_dns_cache"):
+        TCPConnector(ttl_dns_cache=float("nan"))  # (cached entries never expired)
+    connector = TCPConnector(ttl_dns_cache=None, happy_eyeballs_delay=None, interleave=None)
+    await connector.close()
+    connector = TCPConnector(ttl_dns_cache=0, happy_eyeballs_delay=0, interleave=0)
+    await connector.close()

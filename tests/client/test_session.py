@@ -461,3 +461,37 @@ async def test_custom_request_and_response_classes() -> None:
         assert isinstance(resp, TaggedResponse)
         await resp.read()
     assert peer.requests[0].header("X-Tag") == "custom"
+
+
+@pytest.mark.parametrize(
+    "name", ["read_bufsize", "max_line_size", "max_field_size", "max_headers", "max_redirects"]
+)
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), ("5", TypeError), (True, TypeError), (-1, ValueError)],
+)
+async def test_sizes_and_counts_are_checked_at_construction(
+    name: str, value: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=rf"ClientSession\.{name} must be a number"):
+        ClientSession(**{name: value})
+
+
+async def test_bad_timeout_values_fail_at_construction() -> None:
+    with pytest.raises(ValueError, match=r"ClientTimeout\.total"):
+        ClientSession(timeout=ClientTimeout(total=float("nan")))
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match=r"ClientTimeout\.total"):
+        ClientSession(read_timeout=float("nan"))
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(TypeError, match=r"ClientTimeout\.connect"),
+    ):
+        ClientSession(conn_timeout="5")
+
+
+async def test_zero_sizes_and_counts_still_accepted() -> None:
+    # 0 redirects: none followed; 0 for a parser limit is a limit, as in aiohttp.
+    async with ClientSession(max_redirects=0, max_line_size=0, max_headers=0) as session:
+        assert session._max_redirects == 0
+    with pytest.raises(ValueError, match=r"read_bufsize must be a number of bytes > 0, got 0"):
+        ClientSession(read_bufsize=0)  # (every request failed with it in StreamReader)

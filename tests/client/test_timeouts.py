@@ -327,3 +327,34 @@ async def test_only_a_rounded_keepalive_is_the_pool_clock_horizon() -> None:
     assert BaseConnector()._deadline_clock()._horizon == 15.0
     assert BaseConnector(keepalive_timeout=0.5)._deadline_clock()._horizon is None
     assert BaseConnector(force_close=True)._deadline_clock()._horizon is None
+
+
+@pytest.mark.parametrize("field", ["total", "connect", "sock_read", "sock_connect"])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), (float("inf"), ValueError), ("5", TypeError), (True, TypeError)],
+)
+def test_client_timeout_rejects_what_is_not_seconds(
+    field: str, value: Any, error: type[Exception]
+) -> None:
+    # A NaN deadline given to loop.call_at() left the loop's timer heap unordered.
+    with pytest.raises(error, match=rf"ClientTimeout\.{field} must be a number of seconds"):
+        ClientTimeout(**{field: value})
+    with pytest.raises(error):
+        dataclasses.replace(DEFAULT_TIMEOUT, **{field: value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), None, "5"])
+def test_client_timeout_rejects_a_bad_ceil_threshold(value: Any) -> None:
+    with pytest.raises((TypeError, ValueError), match=r"ClientTimeout\.ceil_threshold"):
+        ClientTimeout(ceil_threshold=value)
+
+
+@pytest.mark.parametrize("value", [None, 0, 0.0, -1, 2.5])
+def test_client_timeout_keeps_what_aiohttp_accepts(value: Any) -> None:
+    # None, 0 and (as in aiohttp) a negative number disable a timeout; NaN does not.
+    timeout = ClientTimeout(total=value, connect=value, sock_read=value, sock_connect=value)
+    assert timeout.total == value
+    assert ClientTimeout(ceil_threshold=0).ceil_threshold == 0
+    with pytest.raises(ValueError):
+        dataclasses.replace(timeout, total=float("nan"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -481,3 +482,60 @@ async def test_wss_with_a_pinned_fingerprint(
             assert await ws.receive_str() == "pinned"
         with pytest.raises(ServerFingerprintMismatch):
             await session.ws_connect(url, ssl=Fingerprint(bytes(32)))
+
+
+@pytest.mark.parametrize("field", ["ws_receive", "ws_close"])
+@pytest.mark.parametrize(
+    ("value", "error"), [(float("nan"), ValueError), ("1", TypeError), (-1, ValueError)]
+)
+def test_ws_timeout_rejects_what_is_not_seconds(
+    field: str, value: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=rf"ClientWSTimeout\.{field} must be a number of seconds"):
+        ClientWSTimeout(**{field: value})
+
+
+def test_ws_timeout_none_and_zero_still_accepted() -> None:
+    timeout = ClientWSTimeout(ws_receive=0, ws_close=None)
+    assert timeout.ws_receive == 0
+    with pytest.raises(ValueError, match="ws_close"):
+        dataclasses.replace(timeout, ws_close=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"timeout": float("nan")}, ValueError, r"ClientWSTimeout\.ws_close"),
+        ({"receive_timeout": -1}, ValueError, r"ClientWSTimeout\.ws_receive"),
+        ({"receive_timeout": "5"}, TypeError, r"ClientWSTimeout\.ws_receive"),
+        ({"heartbeat": float("nan")}, ValueError, r"ws_connect\.heartbeat"),
+        ({"heartbeat": 0}, ValueError, r"ws_connect\.heartbeat"),
+        ({"max_msg_size": -1}, ValueError, r"ws_connect\.max_msg_size"),
+        ({"max_msg_size": float("nan")}, ValueError, r"ws_connect\.max_msg_size"),
+        ({"max_msg_size": "4MB"}, TypeError, r"ws_connect\.max_msg_size"),
+    ],
+)
+async def test_ws_connect_checks_numbers_before_connecting(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    async with ClientSession() as session:
+        with pytest.raises(error, match=message):
+            session.ws_connect("ws://127.0.0.1:1/", **kwargs)
+
+
+async def test_ws_connect_zero_max_msg_size_and_none_timeouts_accepted(serve_ws: Any) -> None:
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str("hi")
+        await ws.close()
+        return ws
+
+    url = await serve_ws(handler)
+    async with ClientSession() as session:
+        async with session.ws_connect(
+            url, max_msg_size=0, receive_timeout=None, timeout=ClientWSTimeout(None, None)
+        ) as ws:
+            assert (await ws.receive()).data == "hi"
+        with pytest.raises(ValueError, match="max_msg_size"):
+            session.ws_connect(url, max_msg_size=-1)

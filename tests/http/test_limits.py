@@ -103,3 +103,35 @@ def test_unterminated_trailer_is_bounded(request_parser: Factory) -> None:
     with pytest.raises(LineTooLong):
         for _ in range(10):
             parser.feed_data(b"v" * 50)
+
+
+@pytest.mark.parametrize("name", ["max_line_size", "max_field_size", "max_headers"])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), ("8190", TypeError), (True, TypeError), (-1, ValueError)],
+)
+def test_limits_are_checked_at_construction(
+    parser_classes: tuple[Factory, Factory], name: str, value: object, error: type[Exception]
+) -> None:
+    # Before, NaN and -1 were accepted: NaN compared false (no limit), -1 refused all.
+    for cls in parser_classes:
+        with pytest.raises(error, match=rf"\w+Parser\.{name} must be a number"):
+            cls(**{name: value})
+
+
+def test_optional_limits_are_checked(request_parser: Factory, response_parser: Factory) -> None:
+    with pytest.raises(ValueError, match=r"\.max_body_size must be a number of bytes"):
+        request_parser(max_body_size=float("nan"))
+    with pytest.raises(TypeError, match=r"\.max_decompressed_size must be a number of bytes"):
+        response_parser(max_decompressed_size="1M")
+
+
+def test_zero_and_none_limits_still_accepted(
+    request_parser: Factory, response_parser: Factory
+) -> None:
+    request_parser(max_line_size=0, max_field_size=0, max_headers=0, max_body_size=None)
+    response_parser(max_headers=0, max_decompressed_size=None).release()
+    parser = request_parser(max_body_size=0)
+    assert parser.max_body_size == 0
+    with pytest.raises(ValueError, match="max_body_size"):
+        request_parser(max_body_size=-1)

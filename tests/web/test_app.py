@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -347,3 +348,31 @@ async def test_an_app_without_receivers_runs_its_lifecycle() -> None:
     unfrozen = web.Application()
     await unfrozen.cleanup()
     assert unfrozen.on_cleanup.frozen is False
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), ("1M", TypeError), (True, TypeError), (-1, ValueError)],
+)
+def test_client_max_size_is_checked(value: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"Application\.client_max_size must be a number of bytes"):
+        web.Application(client_max_size=value)  # type: ignore[arg-type]
+
+
+def test_client_max_size_without_a_bound_still_accepted() -> None:
+    # 0, and None as in aiohttp's read(): no bound (None failed in post() before).
+    assert web.Application(client_max_size=0)._client_max_size == 0
+    assert web.Application(client_max_size=None)._client_max_size == 0  # type: ignore[arg-type]
+    size: Any = 1.5 * 1024**2
+    assert web.Application(client_max_size=size)._client_max_size == size
+
+
+@pytest.mark.parametrize(
+    ("handler_args", "error"),
+    [({"keepalive_timeout": float("nan")}, ValueError), ({"max_field_size": "8k"}, TypeError)],
+)
+def test_numeric_handler_args_are_checked(
+    handler_args: dict[str, object], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"Application\.handler_args\.\w+ must be a number"):
+        web.Application(handler_args=handler_args)

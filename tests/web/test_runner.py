@@ -386,3 +386,53 @@ async def test_cleanup_calls_an_overridden_server_shutdown_without_connections()
     await plain.setup()
     await plain.cleanup()
     assert plain.server is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"shutdown_timeout": float("nan")}, ValueError, r"AppRunner\.shutdown_timeout"),
+        ({"shutdown_timeout": "60"}, TypeError, r"AppRunner\.shutdown_timeout"),
+        ({"shutdown_timeout": -1}, ValueError, r"AppRunner\.shutdown_timeout"),
+        ({"keepalive_timeout": float("nan")}, ValueError, r"AppRunner\.keepalive_timeout"),
+        ({"max_headers": -1}, ValueError, r"AppRunner\.max_headers"),
+        ({"lingering_time": "10"}, TypeError, r"AppRunner\.lingering_time"),
+    ],
+)
+def test_runner_checks_numbers_at_construction(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    # Before, the server options failed (or not) only when setup() made the server.
+    with pytest.raises(error, match=message):
+        web.AppRunner(web.Application(), **kwargs)
+
+
+async def test_server_runner_and_site_check_shutdown_timeout() -> None:
+    async def handler(request: web.BaseRequest) -> web.StreamResponse:
+        return web.Response()
+
+    server = web.Server(handler)
+    with pytest.raises(ValueError, match=r"ServerRunner\.shutdown_timeout"):
+        web.ServerRunner(server, shutdown_timeout=float("nan"))
+    runner = web.AppRunner(make_app(), shutdown_timeout=0, keepalive_timeout=None)
+    await runner.setup()
+    try:
+        with pytest.raises(ValueError, match=r"TCPSite\.shutdown_timeout"):
+            web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=float("nan"))
+        site = web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=None)
+        assert site.name.startswith("http://")
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("name", ["shutdown_timeout", "keepalive_timeout"])
+def test_run_app_checks_timeouts_before_starting(name: str) -> None:
+    # (Unchecked, the run would fail on the path instead, with an OSError.)
+    with pytest.raises(ValueError, match=rf"run_app\.{name} must be a number"):
+        web.run_app(
+            web.Application(),
+            path="/nonexistent-dir/app.sock",
+            handle_signals=False,
+            print=None,
+            **{name: float("nan")},
+        )

@@ -212,3 +212,45 @@ async def test_failing_request_factory_gets_500(caplog: pytest.LogCaptureFixture
         assert any("Cannot build the request" in r.getMessage() for r in caplog.records)
     finally:
         await runner.cleanup()
+
+
+async def _ok(request: web.BaseRequest) -> web.StreamResponse:
+    return web.Response()
+
+
+_SERVER_NUMBERS = [
+    "keepalive_timeout",
+    "read_headers_timeout",
+    "lingering_time",
+    "max_line_size",
+    "max_field_size",
+    "max_headers",
+    "read_bufsize",
+]
+
+
+@pytest.mark.parametrize("name", _SERVER_NUMBERS)
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), ("5", TypeError), (True, TypeError), (-1, ValueError)],
+)
+async def test_numeric_options_are_checked_at_construction(
+    name: str, value: object, error: type[Exception]
+) -> None:
+    # Before, they reached every connection: a NaN keep-alive deadline went to call_at().
+    with pytest.raises(error, match=rf"Server\.{name} must be a number"):
+        web.Server(_ok, **{name: value})
+
+
+async def test_timeout_ceil_threshold_is_checked() -> None:
+    with pytest.raises(ValueError, match=r"Server\.timeout_ceil_threshold"):
+        web.Server(_ok, timeout_ceil_threshold=float("nan"))
+
+
+async def test_values_with_a_meaning_are_still_accepted() -> None:
+    # None disables a timeout; 0: close idle connections at once, no lingering, 0 limits.
+    for value in (None, 0):
+        web.Server(_ok, keepalive_timeout=value, read_headers_timeout=value, lingering_time=value)()
+    web.Server(_ok, max_line_size=0, max_field_size=0, max_headers=0, timeout_ceil_threshold=-1)
+    with pytest.raises(ValueError, match=r"read_bufsize must be a number of bytes > 0"):
+        web.Server(_ok, read_bufsize=0)  # (every request body's StreamReader refused it)

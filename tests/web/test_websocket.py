@@ -649,3 +649,32 @@ async def test_runner_cleanup_closes_open_websockets_with_1001() -> None:
         assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.GOING_AWAY)
         await asyncio.wait_for(cleanup, 5)  # not the runner's 60 s shutdown timeout
     assert finished == [WSCloseCode.GOING_AWAY]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"timeout": float("nan")}, ValueError, r"WebSocketResponse\.timeout"),
+        ({"timeout": -1}, ValueError, r"WebSocketResponse\.timeout"),
+        ({"receive_timeout": "5"}, TypeError, r"WebSocketResponse\.receive_timeout"),
+        ({"receive_timeout": float("nan")}, ValueError, r"WebSocketResponse\.receive_timeout"),
+        ({"heartbeat": float("nan")}, ValueError, r"WebSocketResponse\.heartbeat"),
+        ({"heartbeat": "30"}, TypeError, r"WebSocketResponse\.heartbeat"),
+        ({"max_msg_size": -1}, ValueError, r"WebSocketResponse\.max_msg_size"),
+        ({"max_msg_size": float("nan")}, ValueError, r"WebSocketResponse\.max_msg_size"),
+        ({"max_msg_size": "4M"}, TypeError, r"WebSocketResponse\.max_msg_size"),
+    ],
+)
+def test_numbers_are_checked_at_construction(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        web.WebSocketResponse(**kwargs)
+
+
+def test_none_and_zero_still_accepted() -> None:
+    # max_msg_size 0: no bound; None: no close timeout, no receive timeout, no heartbeat.
+    ws = web.WebSocketResponse(timeout=None, receive_timeout=0, heartbeat=None, max_msg_size=0)
+    assert ws._max_msg_size == 0
+    with pytest.raises(ValueError, match="timeout"):
+        web.WebSocketResponse(timeout=float("nan"))

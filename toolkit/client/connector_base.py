@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .._checks import check_number
 from . import _unclosed
 from .connector_connection import Connection
 from .exceptions import ClientConnectionError, ConnectionTimeoutError
@@ -145,9 +146,12 @@ class BaseConnector:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        for name, value in (("limit", limit), ("limit_per_host", limit_per_host)):
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be 0/None (no limit) or positive, got {value!r}")
+        owner = type(self).__name__
+        check_number(owner, "keepalive_timeout", keepalive_timeout, none=True)
+        check_number(owner, "limit", limit, unit="connections", none=True)
+        check_number(owner, "limit_per_host", limit_per_host, unit="connections", none=True)
+        check_number(owner, "timeout_ceil_threshold", timeout_ceil_threshold, lowest="any")
+        check_number(owner, "conn_timeout", conn_timeout, none=True, lowest="any")
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:

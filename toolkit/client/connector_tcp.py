@@ -8,6 +8,7 @@ import ssl as _ssl
 from collections.abc import Mapping
 from typing import Any
 
+from .._checks import check_number
 from .connector_base import BaseConnector, _trace
 from .connector_dns import DNSCache
 from .exceptions import (
@@ -46,6 +47,10 @@ class TCPConnector(BaseConnector):
         interleave: int | None = None,
         **kwargs: Any,
     ) -> None:
+        owner = type(self).__name__
+        check_number(owner, "ttl_dns_cache", ttl_dns_cache, none=True)
+        check_number(owner, "happy_eyeballs_delay", happy_eyeballs_delay, none=True)
+        check_number(owner, "interleave", interleave, unit="addresses", none=True)
         super().__init__(**kwargs)
         self._ssl = merge_ssl_params(ssl, verify_ssl, ssl_context, fingerprint)
         # the default resolver holds nothing that needs closing; a given one is the caller's

@@ -15,6 +15,7 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from toolkit import hdrs
+from toolkit._checks import check_number
 from toolkit.client import _unclosed
 from toolkit.client.client_request import ClientRequest
 from toolkit.client.context import _RequestContextManager, _SessionRequestContextManager
@@ -135,6 +136,11 @@ class ClientSession:
 
         # Everything that can fail is checked before the connector exists.
         self._timeout = session_timeout(timeout, read_timeout, conn_timeout)
+        check_number("ClientSession", "read_bufsize", read_bufsize, unit="bytes", lowest="positive")
+        check_number("ClientSession", "max_line_size", max_line_size, unit="bytes")
+        check_number("ClientSession", "max_field_size", max_field_size, unit="bytes")
+        check_number("ClientSession", "max_headers", max_headers, unit="headers")
+        check_number("ClientSession", "max_redirects", max_redirects, unit="redirects")
         if connector is None:
             # TCPConnector, unless a mock made another the default in this context.
             from toolkit.client._default_connector import create_default_connector

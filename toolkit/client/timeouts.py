@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
+from toolkit._checks import check_number
 from toolkit.helpers import TimerContext, TimerNoop
 
 __all__ = (
@@ -51,6 +52,10 @@ class ClientTimeout:
     - ``sock_read``: the longest silence between two chunks read from the peer.
     - ``ceil_threshold``: timeouts longer than this are rounded up to a whole second of
       the loop's clock so that many timers can share one wake-up.
+
+    A value that is not a number (or None), a NaN or an infinity raises ``TypeError`` or
+    ``ValueError`` here. A negative timeout disables the check, as 0 does (aiohttp's
+    behaviour).
     """
 
     total: float | None = None
@@ -58,6 +63,11 @@ class ClientTimeout:
     sock_read: float | None = None
     sock_connect: float | None = None
     ceil_threshold: float = 5
+
+    def __post_init__(self) -> None:
+        for name in ("total", "connect", "sock_read", "sock_connect"):
+            check_number("ClientTimeout", name, getattr(self, name), none=True, lowest="any")
+        check_number("ClientTimeout", "ceil_threshold", self.ceil_threshold, lowest="any")
 
 
 #: Five minutes for everything and 30 seconds for each connection attempt.

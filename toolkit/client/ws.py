@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict
 from yarl import URL
 
+from toolkit._checks import check_number
 from toolkit._ws_async import DEFAULT_CLOSE_TIMEOUT, WebSocketBase
 from toolkit.http.ws import (
     DEFAULT_MAX_MSG_SIZE,
@@ -57,11 +58,16 @@ class ClientWSTimeout:
 
     ``ws_receive``: default timeout of :meth:`ClientWebSocketResponse.receive`
     (None: wait forever); ``ws_close``: how long :meth:`~ClientWebSocketResponse.close`
-    waits for the server's close frame.
+    waits for the server's close frame. Each is a number of seconds >= 0 or None;
+    anything else raises ``TypeError`` or ``ValueError`` here.
     """
 
     ws_receive: float | None = None
     ws_close: float | None = None
+
+    def __post_init__(self) -> None:
+        check_number("ClientWSTimeout", "ws_receive", self.ws_receive, none=True)
+        check_number("ClientWSTimeout", "ws_close", self.ws_close, none=True)
 
 
 DEFAULT_WS_CLIENT_TIMEOUT = ClientWSTimeout(ws_receive=None, ws_close=DEFAULT_CLOSE_TIMEOUT)
@@ -342,7 +348,12 @@ def ws_connect(
     off). Raises :class:`WSServerHandshakeError` when the server does not upgrade
     correctly (non-101 status, wrong ``Sec-WebSocket-Accept``, missing
     ``Upgrade``/``Connection``, a subprotocol or extension we did not offer).
+    A timeout, ``heartbeat`` or ``max_msg_size`` (0: no bound) that is not a number,
+    NaN or negative raises ``TypeError``/``ValueError`` at once, before connecting.
     """
+    ws_timeout = _ws_timeout(timeout, receive_timeout)  # (checks both)
+    check_number("ws_connect", "heartbeat", heartbeat, none=True, lowest="positive")
+    check_number("ws_connect", "max_msg_size", max_msg_size, unit="bytes")
     request_kwargs: dict[str, Any] = {
         "auth": auth,
         "params": params,
@@ -361,8 +372,8 @@ def ws_connect(
             url,
             method=method,
             protocols=protocols,
-            timeout=timeout,
-            receive_timeout=receive_timeout,
+            timeout=ws_timeout,
+            receive_timeout=None,
             autoclose=autoclose,
             autoping=autoping,
             heartbeat=heartbeat,

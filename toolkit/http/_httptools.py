@@ -15,6 +15,7 @@ from __future__ import annotations
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
+from .._checks import check_number
 from ._body import ChunkedReader, LengthReader
 from ._framing import (
     CONNECTION,
@@ -72,6 +73,7 @@ class HttptoolsRequestParser(LLParser):
         lenient: bool = False,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
+        check_number(type(self).__name__, "max_body_size", max_body_size, unit="bytes", none=True)
         self.max_body_size = max_body_size
         self._url = b""
         self._upgrade_reader: ChunkedReader | LengthReader | None = None

@@ -12,6 +12,7 @@ from collections import deque
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from .._checks import check_number
 from ._framing import analyze, plain_response_framing
 from ._head import raise_line_too_long
 from ._llhttp_base import (
@@ -65,6 +66,13 @@ class HttptoolsResponseParser(LLParser):
         max_decompressed_size: int | None = None,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
+        check_number(
+            type(self).__name__,
+            "max_decompressed_size",
+            max_decompressed_size,
+            unit="bytes",
+            none=True,
+        )
         self.decompress = decompress
         self.max_decompressed_size = max_decompressed_size
         self._methods: deque[str] = deque()

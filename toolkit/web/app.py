@@ -17,6 +17,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from toolkit import hdrs
+from toolkit._checks import check_number
 from toolkit.web._errors import NotAppKeyWarning
 from toolkit.web._keys import AppKey
 from toolkit.web.request import BaseRequest, Request
@@ -29,7 +30,7 @@ from toolkit.web.routing.subapps import (
     MatchedSubAppResource,
     PrefixedSubAppResource,
 )
-from toolkit.web.server import Server
+from toolkit.web.server import Server, check_server_options
 from toolkit.web.signals import FrozenList, Signal
 
 if TYPE_CHECKING:
@@ -124,6 +125,9 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
 
     State is kept in the application mapping (prefer :class:`AppKey` keys). The app is
     frozen once a runner starts it: then state, router and middlewares are read-only.
+    ``client_max_size`` bounds a request body read whole (0 or None: no bound); it and
+    the numeric ``handler_args`` raise ``TypeError``/``ValueError`` here when they are
+    not numbers, are NaN or are negative.
     """
 
     def __init__(
@@ -139,6 +143,9 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
     ) -> None:
         if loop is not None:
             warnings.warn("loop argument is deprecated", DeprecationWarning, stacklevel=2)
+        check_number("Application", "client_max_size", client_max_size, unit="bytes", none=True)
+        if handler_args:
+            check_server_options("Application.handler_args", handler_args)
         if router is None:
             router = UrlDispatcher()
         elif not isinstance(router, AbstractRouter):
@@ -167,7 +174,7 @@ class Application(MutableMapping["str | AppKey[Any]", Any]):
         self._on_shutdown: Signal | None = None
         self._lifecycle: _Lifecycle | None = None  # on_startup, on_cleanup, cleanup_ctx
         self._started = False  # startup() ran: on_startup and cleanup_ctx are frozen
-        self._client_max_size = client_max_size
+        self._client_max_size = client_max_size or 0  # (None: no bound, as 0)
 
     # -- state -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._checks import check_number
 from .app import Application
 from .log import AbstractAccessLogger, AccessLogger, access_logger
 from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite
@@ -141,7 +142,10 @@ def run_app(
     Listens on ``host``/``port`` (default ``0.0.0.0:8080``), on the Unix socket(s)
     ``path`` and/or on the bound socket(s) ``sock``. On exit the app is cleaned up
     gracefully (in-flight requests get ``shutdown_timeout`` seconds) and the loop closed.
+    A timeout that is not a number, is NaN or is negative raises at once.
     """
+    check_number("run_app", "shutdown_timeout", shutdown_timeout, none=True)
+    check_number("run_app", "keepalive_timeout", keepalive_timeout, none=True)
     if loop is None:
         loop = asyncio.new_event_loop()
     if loop.get_debug() and access_log is not None and access_log.name == "toolkit.access":

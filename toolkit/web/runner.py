@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
+from .._checks import check_number
 from .log import AbstractAccessLogger, AccessLogger
-from .server import Server
+from .server import Server, check_server_options
 
 if TYPE_CHECKING:
     from ssl import SSLContext
@@ -66,6 +67,7 @@ class BaseSite(abc.ABC):
     ) -> None:
         if runner.server is None:
             raise RuntimeError(f"call {type(runner).__name__}.setup() before creating a site")
+        check_number(type(self).__name__, "shutdown_timeout", shutdown_timeout, none=True)
         self._runner = runner
         self._shutdown_timeout = shutdown_timeout
         if shutdown_timeout is not None:
@@ -242,7 +244,8 @@ class BaseRunner(abc.ABC):
     ``handle_signals`` installs SIGINT/SIGTERM handlers raising :class:`GracefulExit`;
     ``shutdown_timeout`` is the time in-flight requests get to finish on cleanup. Other
     keyword arguments go to the :class:`~toolkit.web.Server` (``keepalive_timeout``,
-    ``access_log``, ``max_line_size`` …).
+    ``access_log``, ``max_line_size`` …). A timeout or size among them that is not a
+    number, is NaN or is negative raises ``TypeError``/``ValueError`` here.
     """
 
     __slots__ = ("_handle_signals", "_kwargs", "_server", "_shutdown_timeout", "_sites")
@@ -250,6 +253,9 @@ class BaseRunner(abc.ABC):
     def __init__(
         self, *, handle_signals: bool = False, shutdown_timeout: float = 60.0, **kwargs: Any
     ) -> None:
+        owner = type(self).__name__
+        check_number(owner, "shutdown_timeout", shutdown_timeout, none=True)
+        check_server_options(owner, kwargs)
         self._handle_signals = handle_signals
         self._shutdown_timeout = shutdown_timeout
         self._kwargs = kwargs

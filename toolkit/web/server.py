@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from toolkit._checks import check_number
 from toolkit.http import RequestHead
 from toolkit.streams import StreamReader
 
@@ -26,6 +27,27 @@ _RequestFactory = Callable[
 
 _PROTOCOL_KWARGS = frozenset(inspect.signature(RequestHandler).parameters) - {"manager", "loop"}
 
+#: The numeric options of RequestHandler and what each may be (check_number's rules):
+#: None disables a timeout, 0 keep-alive or lingering; no size is negative.
+_NUMERIC_OPTIONS: dict[str, dict[str, Any]] = {
+    "keepalive_timeout": {"none": True},
+    "read_headers_timeout": {"none": True},
+    "lingering_time": {"none": True},
+    "timeout_ceil_threshold": {"lowest": "any"},
+    "max_line_size": {"unit": "bytes"},
+    "max_field_size": {"unit": "bytes"},
+    "max_headers": {"unit": "headers"},
+    "read_bufsize": {"unit": "bytes", "lowest": "positive"},
+}
+
+
+def check_server_options(owner: str, options: Mapping[str, Any]) -> None:
+    """Raise ``TypeError``/``ValueError`` for a numeric server option that is not a
+    number, is NaN or is out of range (``owner`` names where it was given)."""
+    for name, rules in _NUMERIC_OPTIONS.items():
+        if name in options:
+            check_number(owner, name, options[name], **rules)
+
 
 class Server:
     """Serve ``handler`` (``async (BaseRequest) -> StreamResponse``) on any transport.
@@ -34,7 +56,9 @@ class Server:
     ``request_factory(message, payload, protocol, writer, task)`` builds the request
     object (default: :class:`~toolkit.web.BaseRequest`). When ``handler_cancellation``
     is true, a handler is cancelled as soon as its client disconnects. Other keyword
-    arguments go to every :class:`~toolkit.web.protocol.RequestHandler`.
+    arguments go to every :class:`~toolkit.web.protocol.RequestHandler`; a timeout,
+    size or count among them that is not a number, is NaN or is negative raises
+    ``TypeError``/``ValueError`` here.
     """
 
     def __init__(
@@ -52,6 +76,7 @@ class Server:
                 f"Server got unexpected keyword argument(s) {', '.join(unknown)}; "
                 f"accepted: {', '.join(sorted(_PROTOCOL_KWARGS))}"
             )
+        check_server_options("Server", kwargs)
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._connections: dict[RequestHandler, None] = {}
         self._kwargs = kwargs

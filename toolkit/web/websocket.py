@@ -21,6 +21,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from toolkit._checks import check_number
 from toolkit._ws_async import DEFAULT_CLOSE_TIMEOUT, WebSocketBase
 from toolkit.http.ws import (
     DEFAULT_MAX_MSG_SIZE,
@@ -80,7 +81,9 @@ class WebSocketResponse(WebSocketBase, StreamResponse):
     seconds and closes the connection (code 1006) when no pong comes within half of
     it; ``protocols`` are the subprotocols we speak, in order of preference;
     ``compress`` allows permessage-deflate; ``max_msg_size`` bounds a received
-    message (0: no bound; larger messages close the connection with 1009).
+    message (0: no bound; larger messages close the connection with 1009). A timeout,
+    ``heartbeat`` or ``max_msg_size`` that is not a number (or None where allowed), NaN
+    or negative raises ``TypeError``/``ValueError`` here.
     """
 
     _length_check = False
@@ -109,6 +112,7 @@ class WebSocketResponse(WebSocketBase, StreamResponse):
         self._protocols = tuple(protocols)
         self._ws_protocol: str | None = None
         self._compress: bool | int = compress
+        check_number("WebSocketResponse", "max_msg_size", max_msg_size, unit="bytes")
         self._max_msg_size = max_msg_size
         self._ws_request: BaseRequest | None = None
 
