@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Literal, cast
+from typing import Any, Literal
 
 __all__ = ("check_number",)
 
@@ -20,7 +20,7 @@ _LOWEST = {"any": "", "zero": " >= 0", "positive": " > 0"}
 def check_number(
     owner: str,
     name: str,
-    value: object,
+    value: Any,
     *,
     unit: str = "seconds",
     none: bool = False,
@@ -34,23 +34,20 @@ def check_number(
     what it must be (a number of ``unit``) and the value, e.g. "ClientTimeout.total must
     be a number of seconds or None, got nan".
     """
-    error: type[Exception]
-    if value is None:
-        if none:
-            return
-        error = TypeError
-    elif (
-        type(value) is int
-        or type(value) is float
-        or (isinstance(value, Real) and not isinstance(value, bool))
-    ):
-        number = cast(float, value)
+    kind = type(value)
+    if kind is int or kind is float or (kind is not bool and isinstance(value, Real)):
         # (an int is finite, however large: float() of a huge one would overflow)
-        if (isinstance(number, Integral) or math.isfinite(number)) and (
-            lowest == "any" or number > 0 or (number == 0 and lowest == "zero")
-        ):
+        if kind is int:
+            finite = True
+        elif kind is float:
+            finite = math.isfinite(value)
+        else:
+            finite = isinstance(value, Integral) or math.isfinite(value)
+        if finite and (lowest == "any" or value > 0 or (value == 0 and lowest == "zero")):
             return
-        error = ValueError
+        error: type[Exception] = ValueError
+    elif value is None and none:
+        return
     else:
         error = TypeError
     what = f"a number of {unit}{_LOWEST[lowest]}{' or None' if none else ''}"
