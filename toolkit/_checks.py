@@ -35,7 +35,11 @@ def check_number(
     be a number of seconds or None, got nan".
     """
     kind = type(value)
-    if kind is int or kind is float or (kind is not bool and isinstance(value, Real)):
+    error: type[Exception] = TypeError
+    if value is None:
+        if none:
+            return
+    elif kind is int or kind is float or (kind is not bool and isinstance(value, Real)):
         # (an int is finite, however large: float() of a huge one would overflow)
         if kind is int:
             finite = True
@@ -45,10 +49,6 @@ def check_number(
             finite = isinstance(value, Integral) or math.isfinite(value)
         if finite and (lowest == "any" or value > 0 or (value == 0 and lowest == "zero")):
             return
-        error: type[Exception] = ValueError
-    elif value is None and none:
-        return
-    else:
-        error = TypeError
+        error = ValueError
     what = f"a number of {unit}{_LOWEST[lowest]}{' or None' if none else ''}"
     raise error(f"{owner}.{name} must be {what}, got {value!r}")
