@@ -19,7 +19,9 @@ The loop object is cheap to make too: out of debug mode, :class:`_FastLoop` sets
 attributes asyncio's ``__init__`` would (checked once per process against a loop
 asyncio made: any other Python's loops are made by asyncio's ``__init__``), takes over
 the kept selector's registration of the wake-up socket, and closes without the steps
-of asyncio's ``close()`` that have nothing to do.
+of asyncio's ``close()`` that have nothing to do. Its ``call_soon`` (every callback of
+every future and task) makes the handle without ``events.Handle.__init__``, with the
+slots that makes (checked in the same way).
 
 This applies to the loops of asyncio's own policy on Unix. With another policy
 (``asyncio.set_event_loop_policy``), on Windows, or with uvloop, every loop is made
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import functools
 import logging
 import os
@@ -269,6 +272,28 @@ class _FastLoop(_PooledLoop):
     #: Whether ``_transports`` was made (see :func:`transport_table`).
     _transports_made = False
 
+    def call_soon(  # type: ignore[override]  # (typeshed types the args with a TypeVarTuple)
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> events.Handle:
+        """asyncio's ``call_soon``, out of debug mode with the handle made directly:
+        ``events.Handle.__init__`` is a Python call that asks the loop for its debug flag,
+        and every callback of every future and task goes through here."""
+        if self._closed or self._debug:
+            return super().call_soon(callback, *args, context=context)
+        handle: Any = _new_object(events.Handle)
+        handle._callback = callback
+        handle._args = args
+        handle._cancelled = False
+        handle._loop = self
+        handle._source_traceback = None
+        handle._repr = None
+        handle._context = contextvars.copy_context() if context is None else context
+        self._ready.append(handle)
+        return handle  # type: ignore[no-any-return]
+
     @functools.cached_property
     def _transports(self) -> weakref.WeakValueDictionary[int, Any]:
         # The costliest of the per-loop objects, made on first use: most tests open no
@@ -300,6 +325,8 @@ class _FastLoop(_PooledLoop):
             self._selector = None
 
 
+_new_object = object.__new__
+
 #: The attributes the pooled loops add to asyncio's.
 _OWN_ATTRIBUTES = frozenset(
     {"_pipe_pool", "_pipe_written", "_pooled_pipe", "_pipe_handle", "_transports_made"}
@@ -327,15 +354,33 @@ def _loop_state(loop: asyncio.AbstractEventLoop) -> dict[str, object]:
     }
 
 
+def _handle_state(handle: events.Handle, loop: asyncio.AbstractEventLoop) -> dict[str, object]:
+    """A handle's slots by name: the value, the type for its context, whether its loop is
+    ``loop`` (with the names of slots it lacks: another Python's Handle)."""
+    state: dict[str, object] = {}
+    for name in type(handle).__slots__:
+        value = getattr(handle, name, _MISSING)
+        if name == "_loop":
+            value = value is loop
+        elif name in ("_context", "__weakref__"):
+            value = type(value)
+        state[name] = value
+    return state
+
+
+_MISSING = object()
+
+
 @functools.cache
 def _fast_loops_match() -> bool:
     """Whether a :class:`_FastLoop` is made as asyncio makes loops on this Python.
 
     Checked once per process, out of debug mode: a new loop asyncio made and a new
-    _FastLoop have the same attributes, and asyncio registered the wake-up socket with
-    an ``events.Handle`` (which :class:`_PooledLoop` takes over). Only the Pythons
-    this was verified on (3.11 to 3.13) take the fast path: ``__init__`` or ``close()``
-    may do more elsewhere than the attributes show.
+    _FastLoop have the same attributes, their ``call_soon`` handles the same slots, and
+    asyncio registered the wake-up socket with an ``events.Handle`` (which
+    :class:`_PooledLoop` takes over). Only the Pythons this was verified on (3.11 to
+    3.13) take the fast path: ``__init__`` or ``close()`` may do more elsewhere than the
+    attributes show.
     """
     if sys.version_info >= (3, 14):
         return False
@@ -345,7 +390,12 @@ def _fast_loops_match() -> bool:
         fast = _FastLoop(pool)
         fast._transports  # noqa: B018  # made on first use
         key = reference._selector.get_key(reference._ssock.fileno())
-        match = type(key.data[0]) is events.Handle and _loop_state(fast) == _loop_state(reference)
+        match = (
+            type(key.data[0]) is events.Handle
+            and _loop_state(fast) == _loop_state(reference)
+            and _handle_state(fast.call_soon(print, 1), fast)
+            == _handle_state(reference.call_soon(print, 1), reference)
+        )
         fast.close()
         return match
     except Exception:  # a loop made otherwise: asyncio's __init__ does it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import signal
@@ -372,6 +373,53 @@ def test_loops_made_otherwise_by_asyncio_are_not_made_fast(
     assert check()
     monkeypatch.setattr(_Later, "change", staticmethod(change))
     assert not check()
+
+
+def test_handles_made_otherwise_by_asyncio_are_not_made_fast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A later Python's Handle.__init__ setting a slot otherwise: _FastLoop.call_soon,
+    which makes handles without it, is not used."""
+    check = loops._fast_loops_match.__wrapped__
+    assert check()
+    init = asyncio.Handle.__init__
+
+    def later_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self._repr = "set by a later Python"
+
+    monkeypatch.setattr(asyncio.Handle, "__init__", later_init)
+    assert not check()
+
+
+def test_call_soon_makes_the_handles_asyncio_makes(pool: SelfPipePool) -> None:
+    reference = asyncio.SelectorEventLoop()
+    loop = loop_factory("asyncio", pool)()
+    try:
+        assert type(loop) is loops._FastLoop
+        ours, theirs = loop.call_soon(print, 1), reference.call_soon(print, 1)
+        assert loops._handle_state(ours, loop) == loops._handle_state(theirs, reference)
+        # The context: a copy of the caller's, or the one given; the callback runs in it.
+        variable: contextvars.ContextVar[str] = contextvars.ContextVar("variable")
+        variable.set("caller's")
+        context = contextvars.Context()
+        context.run(variable.set, "given")
+        seen: list[str] = []
+        loop.call_soon(lambda: seen.append(variable.get()))
+        loop.call_soon(lambda: seen.append(variable.get()), context=context)
+        cancelled = loop.call_soon(seen.append, "cancelled")
+        cancelled.cancel()
+        variable.set("changed after")
+        loop.run_until_complete(asyncio.sleep(0))
+        assert seen == ["caller's", "given"]
+        # Debug mode: asyncio's own call_soon (it checks the thread and keeps a traceback).
+        loop.set_debug(True)
+        assert loop.call_soon(print)._source_traceback  # type: ignore[attr-defined]
+    finally:
+        loop.close()
+        reference.close()
+    with pytest.raises(RuntimeError, match="Event loop is closed"):
+        loop.call_soon(print)
 
 
 def test_fallback_to_asyncio_init(pool: SelfPipePool, monkeypatch: pytest.MonkeyPatch) -> None:
