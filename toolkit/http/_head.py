@@ -12,6 +12,7 @@ import re
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from .._checks import check_number
 from .._lazy import lazy_pattern
 from ._rules import TARGET_LENIENT_RE, TARGET_RE, TOKEN_RE, describe_byte
 from .errors import (
@@ -28,6 +29,7 @@ from .events import HttpVersion, HttpVersion10, HttpVersion11, RawHeaders
 __all__ = [
     "HeadScanner",
     "build_headers",
+    "check_limits",
     "check_field_chars",
     "fast_fields",
     "parse_fields",
@@ -36,6 +38,19 @@ __all__ = [
     "split_lines",
     "validate_target",
 ]
+
+#: The parser limits that None turns off.
+_OPTIONAL_LIMITS = frozenset({"max_body_size", "max_decompressed_size"})
+
+
+def check_limits(parser: object, /, **limits: object) -> None:
+    """Raise ``TypeError``/``ValueError`` for a limit of ``parser``'s that is not a count
+    >= 0 (or None, for the body limits), naming the parser class and the limit."""
+    owner = type(parser).__name__
+    for name, value in limits.items():
+        unit = "headers" if name == "max_headers" else "bytes"
+        check_number(owner, name, value, unit=unit, none=name in _OPTIONAL_LIMITS)
+
 
 _VERSION_RE = lazy_pattern(rb"HTTP/([0-9])\.([0-9])")
 _STATUS_RE = lazy_pattern(rb"[0-9]{3}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
-from .._checks import check_number
 from ._body import ChunkedReader, LengthReader
 from ._framing import (
     CONNECTION,
@@ -26,7 +25,7 @@ from ._framing import (
     Framing,
     analyze,
 )
-from ._head import raise_line_too_long, validate_target
+from ._head import check_limits, raise_line_too_long, validate_target
 from ._httptools_response import HttptoolsResponseParser
 from ._llhttp_base import (
     END_OF_MESSAGE,
@@ -73,7 +72,7 @@ class HttptoolsRequestParser(LLParser):
         lenient: bool = False,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
-        check_number(type(self).__name__, "max_body_size", max_body_size, unit="bytes", none=True)
+        check_limits(self, max_body_size=max_body_size)
         self.max_body_size = max_body_size
         self._url = b""
         self._upgrade_reader: ChunkedReader | LengthReader | None = None

@@ -12,9 +12,8 @@ from collections import deque
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from .._checks import check_number
 from ._framing import analyze, plain_response_framing
-from ._head import raise_line_too_long
+from ._head import check_limits, raise_line_too_long
 from ._llhttp_base import (
     CTL_RE,
     END_OF_MESSAGE,
@@ -66,13 +65,7 @@ class HttptoolsResponseParser(LLParser):
         max_decompressed_size: int | None = None,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient)
-        check_number(
-            type(self).__name__,
-            "max_decompressed_size",
-            max_decompressed_size,
-            unit="bytes",
-            none=True,
-        )
+        check_limits(self, max_decompressed_size=max_decompressed_size)
         self.decompress = decompress
         self.max_decompressed_size = max_decompressed_size
         self._methods: deque[str] = deque()

@@ -7,10 +7,9 @@ from typing import Any
 import httptools
 from multidict import istr
 
-from .._checks import check_number
 from . import _rules
 from ._framing import Framing
-from ._head import build_headers, parse_version, raise_line_too_long
+from ._head import build_headers, check_limits, parse_version, raise_line_too_long
 from .compression import Decoder
 from .errors import (
     BadHttpMessage,
@@ -173,10 +172,8 @@ class LLParser:
     def __init__(
         self, max_line_size: int, max_field_size: int, max_headers: int, lenient: bool
     ) -> None:
-        owner = type(self).__name__
-        check_number(owner, "max_line_size", max_line_size, unit="bytes")
-        check_number(owner, "max_field_size", max_field_size, unit="bytes")
-        check_number(owner, "max_headers", max_headers, unit="headers")
+        check_limits(self, max_line_size=max_line_size, max_field_size=max_field_size)
+        check_limits(self, max_headers=max_headers)
         self.max_line_size = max_line_size
         self.max_field_size = max_field_size
         self.max_headers = max_headers

@@ -25,13 +25,13 @@ from collections.abc import Callable
 
 from multidict import CIMultiDictProxy
 
-from .._checks import check_number
 from ._body import BodyReader, ChunkedReader, LengthReader, UntilCloseReader
 from ._framing import analyze
 from ._head import (
     HeadScanner,
     build_headers,
     check_field_chars,
+    check_limits,
     fast_fields,
     parse_fields,
     parse_request_line,
@@ -84,10 +84,8 @@ class _PyParser:
         lenient: bool,
         start_line: str,
     ) -> None:
-        owner = type(self).__name__
-        check_number(owner, "max_line_size", max_line_size, unit="bytes")
-        check_number(owner, "max_field_size", max_field_size, unit="bytes")
-        check_number(owner, "max_headers", max_headers, unit="headers")
+        check_limits(self, max_line_size=max_line_size, max_field_size=max_field_size)
+        check_limits(self, max_headers=max_headers)
         self.max_line_size = max_line_size
         self.max_field_size = max_field_size
         self.max_headers = max_headers
@@ -315,7 +313,7 @@ class PyRequestParser(_PyParser):
         lenient: bool = False,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient, "request line")
-        check_number(type(self).__name__, "max_body_size", max_body_size, unit="bytes", none=True)
+        check_limits(self, max_body_size=max_body_size)
         self.max_body_size = max_body_size
 
     @classmethod
@@ -405,13 +403,7 @@ class PyResponseParser(_PyParser):
         max_decompressed_size: int | None = None,
     ) -> None:
         super().__init__(max_line_size, max_field_size, max_headers, lenient, "status line")
-        check_number(
-            type(self).__name__,
-            "max_decompressed_size",
-            max_decompressed_size,
-            unit="bytes",
-            none=True,
-        )
+        check_limits(self, max_decompressed_size=max_decompressed_size)
         self.decompress = decompress
         self.max_decompressed_size = max_decompressed_size
         self._methods: deque[str] = deque()
