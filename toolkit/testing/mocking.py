@@ -107,7 +107,10 @@ def make_mocked_request(
     ``sslcontext`` and fake peer/socket addresses. ``payload`` is the body reader.
     """
     hdrs: CIMultiDict[str] = CIMultiDict(headers or {})
-    raw_headers = tuple((k.encode("utf-8"), v.encode("utf-8")) for k, v in hdrs.items())
+    # (surrogateescape: values the parser decoded from non-UTF-8 bytes go back to those bytes)
+    raw_headers = tuple(
+        (k.encode("utf-8"), v.encode("utf-8", "surrogateescape")) for k, v in hdrs.items()
+    )
     connection = hdrs.get("Connection", "").lower()
     should_close = closing or version < HttpVersion11 or "close" in connection
     upgrade = "upgrade" in connection and "Upgrade" in hdrs

@@ -163,8 +163,10 @@ class BaseRequest(
         if headers is not _SENTINEL:
             new_headers = CIMultiDictProxy(CIMultiDict(headers))
             changes["headers"] = new_headers
+            # (surrogateescape: the parser decodes values so, for bytes that are no UTF-8)
             changes["raw_headers"] = tuple(
-                (k.encode("utf-8"), v.encode("utf-8")) for k, v in new_headers.items()
+                (k.encode("utf-8"), v.encode("utf-8", "surrogateescape"))
+                for k, v in new_headers.items()
             )
         kwargs: dict[str, Any] = {}
         for name, value in (("scheme", scheme), ("host", host), ("remote", remote)):
