@@ -394,9 +394,16 @@ class BaseRequest(
 
     @property
     def content_length(self) -> int | None:
-        """The Content-Length header as an int, or ``None``."""
+        """The Content-Length header as an int; ``None`` when absent or not a number."""
         value = self._message.headers.get(hdrs.CONTENT_LENGTH)
-        return int(value) if value is not None else None
+        if value is None:
+            return None
+        digits = value.strip(" \t")
+        # As the parser: 1 to 18 ASCII digits (int() takes '+5', '1_0' and other scripts'
+        # digits, and refuses '²' and more than 4300 digits)
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+            return None
+        return int(digits)
 
     # -- body --------------------------------------------------------------------------------
 
