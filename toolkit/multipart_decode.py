@@ -9,7 +9,7 @@ import binascii
 import zlib
 from typing import Any, Protocol
 
-__all__ = ("IncrementalDecoder", "SharedStream", "decode_part_body")
+__all__ = ("IncrementalDecoder", "SharedStream", "UnknownCodingError", "decode_part_body")
 
 
 class _ByteSource(Protocol):
@@ -59,6 +59,14 @@ class SharedStream:
         return line
 
 
+class UnknownCodingError(RuntimeError, ValueError):
+    """A part's Content-Transfer-Encoding or Content-Encoding is unknown.
+
+    A RuntimeError as in aiohttp, and a ValueError as the other faults of a part the
+    sender made are (so a form with such a part is a 400, not a 500).
+    """
+
+
 def _decode_transfer_encoding(data: bytes, encoding: str) -> bytes:
     encoding = encoding.lower()
     if encoding == "base64":
@@ -70,7 +78,7 @@ def _decode_transfer_encoding(data: bytes, encoding: str) -> bytes:
         return binascii.a2b_qp(data)
     if encoding in ("binary", "8bit", "7bit"):
         return data
-    raise RuntimeError(f"unknown content transfer encoding: {encoding!r}")
+    raise UnknownCodingError(f"unknown content transfer encoding: {encoding!r}")
 
 
 def _decode_content_encoding(data: bytes, encoding: str) -> bytes:
@@ -83,7 +91,7 @@ def _decode_content_encoding(data: bytes, encoding: str) -> bytes:
         # RFC 9110 deflate is zlib-wrapped; many senders emit raw deflate. Accept both.
         wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
     else:
-        raise RuntimeError(f"unknown content encoding: {encoding!r}")
+        raise UnknownCodingError(f"unknown content encoding: {encoding!r}")
     try:
         decoder = zlib.decompressobj(wbits=wbits)
         return decoder.decompress(data) + decoder.flush()
@@ -99,12 +107,12 @@ class IncrementalDecoder:
         if self._te in ("binary", "8bit", "7bit"):
             self._te = None
         if self._te not in (None, "base64", "quoted-printable"):
-            raise RuntimeError(f"unknown content transfer encoding: {transfer_encoding!r}")
+            raise UnknownCodingError(f"unknown content transfer encoding: {transfer_encoding!r}")
         self._ce = (content_encoding or "").lower() or None
         if self._ce == "identity":
             self._ce = None
         if self._ce not in (None, "gzip", "deflate"):
-            raise RuntimeError(f"unknown content encoding: {content_encoding!r}")
+            raise UnknownCodingError(f"unknown content encoding: {content_encoding!r}")
         self._pending = bytearray()
         self._zlib: Any = None
 

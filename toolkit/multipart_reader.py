@@ -174,6 +174,8 @@ class BodyPartReader:
         """Undo ``Content-Transfer-Encoding`` then ``Content-Encoding`` of ``data``.
 
         Meant for a whole part body; use :meth:`iter_decoded` to decode while streaming.
+        An unknown coding raises a RuntimeError that is also a ValueError, as data the
+        coding does not decode does.
         """
         return decode_part_body(
             data,
