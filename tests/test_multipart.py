@@ -12,9 +12,10 @@ import zlib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from tests.web.conftest import header_values
 from toolkit import multipart
 from toolkit.http.errors import LineTooLong, TooManyHeaders
 from toolkit.multipart import (
@@ -657,3 +658,84 @@ async def test_iter_decoded_errors() -> None:
     assert isinstance(part, BodyPartReader)
     with pytest.raises(RuntimeError, match="unknown content encoding"):
         _ = [c async for c in part.iter_decoded()]
+
+
+_PART_HEADERS = st.dictionaries(
+    st.sampled_from(
+        [
+            "Content-Disposition",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "Content-Encoding",
+            "Content-Length",
+        ]
+    ),
+    header_values
+    | st.sampled_from(['form-data; name="f"; filename*=', "text/plain; charset=", "base64"]).map(
+        lambda start: start + "x"
+    ),
+    max_size=4,
+)
+
+
+def _multipart_body(headers: dict[str, str], content: bytes) -> bytes:
+    lines = b"".join(
+        f"{name}: ".encode() + value.encode("utf-8", "surrogateescape") + b"\r\n"
+        for name, value in headers.items()
+    )
+    return b"--b\r\n" + lines + b"\r\n" + content + b"\r\n--b--\r\n"
+
+
+@given(headers=_PART_HEADERS, subtype=st.sampled_from(["mixed", "form-data"]))
+@settings(max_examples=200, deadline=None)
+def test_part_header_accessors_never_raise(headers: dict[str, str], subtype: str) -> None:
+    async def run() -> None:
+        reader = reader_for(_multipart_body(headers, b"h\xc3\xa9llo"), "b", subtype)
+        try:
+            part = await reader.next()
+        except ValueError:  # a Content-Length that is not one
+            assert "Content-Length" in headers and subtype != "form-data"
+            return
+        except LineTooLong:  # a 400, raised on purpose past max_field_size
+            return
+        assert isinstance(part, BodyPartReader)
+        assert part.name is None or isinstance(part.name, str)
+        assert part.filename is None or isinstance(part.filename, str)
+        assert isinstance(part.get_charset("utf-8"), str)
+        try:
+            assert isinstance(await part.text(), str)
+        except RuntimeError as exc:  # raised on purpose for an unknown coding (as aiohttp)
+            assert "unknown content" in str(exc)
+        except (ValueError, LookupError):  # the content or charset does not decode
+            pass
+
+    asyncio.run(run())
+
+
+@given(headers=_PART_HEADERS)
+@example(headers={"Content-Transfer-Encoding": "x"})  # was a RuntimeError: a 500
+@example(headers={"Content-Encoding": "x"})
+@settings(max_examples=200, deadline=None)
+def test_form_with_any_part_headers_is_read_or_400(headers: dict[str, str]) -> None:
+    from tests.web.conftest import make_request
+    from toolkit import web
+    from toolkit.http.errors import HttpProcessingError
+
+    headers.setdefault("Content-Disposition", 'form-data; name="f"')
+
+    async def run() -> None:
+        request = make_request(
+            "POST",
+            "/",
+            {"Content-Type": "multipart/form-data; boundary=b"},
+            body=_multipart_body(headers, b"h\xc3\xa9llo"),
+        )
+        try:
+            form = await request.post()
+        except (web.HTTPBadRequest, HttpProcessingError):  # the server answers 400
+            return
+        for value in form.values():
+            if isinstance(value, web.FileField):
+                value.file.close()
+
+    asyncio.run(run())

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from toolkit import web
@@ -14,6 +15,26 @@ from toolkit.http import HttpVersion, HttpVersion11, RequestHead
 from toolkit.streams import EMPTY_PAYLOAD, StreamReader
 
 Serve = Callable[..., Awaitable[str]]
+
+# Header values as the parser gives them: latin-1 text, and any bytes decoded as UTF-8
+# with surrogateescape (so lone surrogates and non-latin-1 characters too).
+_FIELD_BYTES = st.binary(max_size=30).map(
+    lambda b: b.translate(None, b"\r\n\x00").decode("utf-8", "surrogateescape")
+)
+_FIELD_TEXT = st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=30)
+_FIELD_UNICODE = st.text(
+    st.characters(exclude_characters="\r\n\x00", exclude_categories=["Cs"]), max_size=10
+)
+_FIELD_PIECES = st.sampled_from(
+    [
+        *('"', "W/", ",", ";", "=", "-", " ", "\t", "*", "bytes=", "charset=", "q=", "0"),
+        *("GMT", "Sun, 06 Nov 1994 08:49:37", "[::1]", ":", "%", "\\", "for=", "proto="),
+        *("+", "_", "\u00b2", "\u0665", "9" * 19, "1" * 4400, "gzip", "br", "nan", "1e3"),
+    ]
+)
+header_values = st.lists(
+    _FIELD_PIECES | _FIELD_TEXT | _FIELD_BYTES | _FIELD_UNICODE, max_size=6
+).map("".join)
 
 
 @pytest.fixture
@@ -107,7 +128,7 @@ def make_request(
         target,
         version,
         hdrs,
-        tuple((k.encode(), v.encode()) for k, v in hdrs.items()),
+        tuple((k.encode(), v.encode("utf-8", "surrogateescape")) for k, v in hdrs.items()),
         False,
         None,
         False,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.web.conftest import Serve
+from tests.web.conftest import Serve, header_values
 from toolkit import web
 
 CONTENT = bytes(range(256)) * 40  # 10 KiB
@@ -289,3 +289,47 @@ def test_range_semantics_match_rfc(tmp_path_factory: Any, size: int, first: Any,
         assert status == 416, header
     else:
         assert (status, body) == expected, header
+
+
+@given(
+    headers=st.dictionaries(
+        st.sampled_from(
+            [
+                "Range",
+                "If-Range",
+                "If-Match",
+                "If-None-Match",
+                "If-Modified-Since",
+                "If-Unmodified-Since",
+                "Accept-Encoding",
+            ]
+        ),
+        header_values,
+        max_size=4,
+    ),
+    method=st.sampled_from(["GET", "HEAD", "POST"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_conditional_headers_get_a_status(
+    tmp_path_factory: Any, headers: dict[str, str], method: str
+) -> None:
+    import asyncio
+
+    from tests.web.conftest import make_request
+
+    directory = tmp_path_factory.getbasetemp() / "any-conditional"
+    directory.mkdir(exist_ok=True)
+    path = directory / "page.html"
+    if not path.exists():
+        path.write_bytes(b"<p>plain</p>")
+        (directory / "page.html.gz").write_bytes(gzip.compress(b"<p>gzipped</p>"))
+
+    async def run() -> int:
+        request = make_request(method, "/", headers)
+        resp = web.FileResponse(path, chunk_size=5)
+        await resp.prepare(request)
+        await resp.write_eof()
+        return resp.status
+
+    status = asyncio.get_event_loop().run_until_complete(run())
+    assert status in (200, 206, 304, 412, 416)

@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
+from multidict import CIMultiDict
 
-from tests.web.conftest import Serve, make_request
+from tests.web.conftest import Serve, header_values, make_request
 from toolkit import web
 from toolkit.helpers import ETag
 from toolkit.http import HttpVersion10
@@ -381,3 +382,74 @@ async def test_malformed_forms_are_400(content_type: str, body: bytes) -> None:
     with pytest.raises(web.HTTPBadRequest) as info:
         await req.post()
     assert "Malformed" in (info.value.text or "")
+
+
+_PARSED_HEADERS = (
+    "If-Modified-Since",
+    "If-Unmodified-Since",
+    "If-Range",
+    "If-Match",
+    "If-None-Match",
+    "Range",
+    "Cookie",
+    "Content-Type",
+    "Content-Length",
+    "Host",
+    "Forwarded",
+    "Connection",
+    "Accept-Encoding",
+)
+
+
+def _read_header_accessors(req: web.Request) -> None:
+    for name in ("if_modified_since", "if_unmodified_since", "if_range"):
+        value = getattr(req, name)
+        assert value is None or value.tzinfo is not None
+    for name in ("if_match", "if_none_match"):
+        tags = getattr(req, name)
+        assert tags is None or all(isinstance(tag, ETag) for tag in tags)
+    try:
+        rng = req.http_range
+    except ValueError:  # documented for a malformed Range
+        pass
+    else:
+        assert isinstance(rng, slice)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in req.cookies.items())
+    assert isinstance(req.content_type, str)
+    assert req.charset is None or isinstance(req.charset, str)
+    length = req.content_length
+    assert length is None or req.headers["Content-Length"].strip(" \t").isascii()
+    assert isinstance(req.host, str)
+    assert isinstance(req.scheme, str) and isinstance(req.secure, bool)
+    assert req.remote is None or isinstance(req.remote, str)
+    for element in req.forwarded:
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in element.items())
+    assert isinstance(req.keep_alive, bool)
+    assert req.version == (1, 1)
+    assert isinstance(req.raw_headers, tuple)
+    try:
+        url = req.url
+    except web.HTTPBadRequest:  # raised on purpose for a Host that is no authority
+        pass
+    else:
+        assert url.scheme == req.scheme
+    clone = req.clone(headers=req.headers)
+    assert list(clone.headers.items()) == list(req.headers.items())
+    assert clone.raw_headers == req.raw_headers
+
+
+@given(name=st.sampled_from(_PARSED_HEADERS), value=header_values, other=header_values)
+@example(name="Cookie", value="\udcff", other="")  # (b"\xff"): raw_headers encoded it strictly
+@example(name="Content-Length", value="", other="")  # int(): ValueError
+@example(name="Content-Length", value="1" * 4400, other="")  # int() refuses > 4300 digits
+@example(name="Content-Length", value="\u0665", other="")  # int() takes other scripts' digits
+@settings(max_examples=200, deadline=None)
+def test_header_accessors_never_raise(name: str, value: str, other: str) -> None:
+    from toolkit.testing import make_mocked_request
+
+    headers = CIMultiDict({name: value})
+    headers.add(name, other)  # (some accessors read every field line)
+    req = make_mocked_request("GET", "/p?q=1", headers)
+    _read_header_accessors(req)
+    # all of them at once, the same value in each
+    _read_header_accessors(make_mocked_request("GET", "/", {n: value for n in _PARSED_HEADERS}))
