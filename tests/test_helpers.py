@@ -25,6 +25,7 @@ from toolkit.helpers import (
     MimeType,
     TimerContext,
     TimerNoop,
+    content_length_value,
     get_charset,
     http_date,
     is_ip_address,
@@ -300,6 +301,28 @@ def test_credentials_load_on_first_use() -> None:
 )
 def test_is_ip_address(host: str | bytes | None, expected: bool) -> None:
     assert is_ip_address(host) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("0", 0),
+        (" 42\t", 42),
+        ("9" * 18, 10**18 - 1),
+        ("9" * 19, None),  # past what the parsers admit
+        ("9" * 5000, None),  # int() refuses more than 4300 digits
+        ("", None),
+        ("+5", None),  # int() takes these three
+        ("1_0", None),
+        ("\u0665", None),
+        ("\u00b2", None),  # str.isdigit() takes it, int() does not
+        ("0\x1f", None),  # str.strip() takes it, int() does not
+        ("-1", None),
+    ],
+)
+def test_content_length_value(value: str | None, expected: int | None) -> None:
+    assert content_length_value(value) == expected
 
 
 def test_http_dates() -> None:

@@ -259,6 +259,18 @@ def http_date(when: float | datetime.datetime | None = None) -> str:
     return email.utils.formatdate(when, usegmt=True)
 
 
+def content_length_value(value: str | None) -> int | None:
+    """A Content-Length field value as an int: 1 to 18 ASCII digits, spaces and tabs
+    around them (what the parsers admit); None when absent or anything else (int() would
+    take '+5', '1_0' and other scripts' digits, and refuse '0\\x1f' or 5000 digits)."""
+    if value is None:
+        return None
+    digits = value.strip(" \t")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+        return None
+    return int(digits)
+
+
 def parse_http_date(value: str | None) -> datetime.datetime | None:
     """Parse an HTTP date into an aware UTC datetime; None when absent or invalid."""
     if not value:

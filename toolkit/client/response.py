@@ -24,6 +24,7 @@ from toolkit.client.exceptions import (
     ContentTypeError,
     RequestInfo,
 )
+from toolkit.helpers import content_length_value
 from toolkit.http import HttpVersion
 
 if TYPE_CHECKING:
@@ -407,12 +408,7 @@ class ClientResponse:
     def content_length(self) -> int | None:
         """The Content-Length header as an int, None when absent or not a number."""
         value = self._headers.get(hdrs.CONTENT_LENGTH) if self._headers is not None else None
-        if value is None:
-            return None
-        digits = value.strip(" \t")  # (optional whitespace, RFC 9110 section 5.6.3)
-        if not (digits.isascii() and digits.isdigit()):
-            return None
-        return int(digits)
+        return content_length_value(value)
 
     @property
     def content_disposition(self) -> ContentDisposition | None:

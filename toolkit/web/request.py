@@ -21,6 +21,7 @@ from yarl import URL
 
 from toolkit import hdrs
 from toolkit._lazy import lazy_load
+from toolkit.helpers import content_length_value
 from toolkit.http import HttpVersion, RequestHead
 from toolkit.streams import EmptyStreamReader, StreamReader
 from toolkit.web._conditional import ConditionalHeaders
@@ -395,15 +396,7 @@ class BaseRequest(
     @property
     def content_length(self) -> int | None:
         """The Content-Length header as an int; ``None`` when absent or not a number."""
-        value = self._message.headers.get(hdrs.CONTENT_LENGTH)
-        if value is None:
-            return None
-        digits = value.strip(" \t")
-        # As the parser: 1 to 18 ASCII digits (int() takes '+5', '1_0' and other scripts'
-        # digits, and refuses '²' and more than 4300 digits)
-        if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
-            return None
-        return int(digits)
+        return content_length_value(self._message.headers.get(hdrs.CONTENT_LENGTH))
 
     # -- body --------------------------------------------------------------------------------
 
