@@ -37,6 +37,11 @@ def test_request_head_pairs_bytes_and_version() -> None:
 def test_multidict_and_utf8_values() -> None:
     data = serialize_request_head("GET", "/", CIMultiDict([("X-Name", "caf\u00e9")]))
     assert b"X-Name: caf\xc3\xa9\r\n" in data
+    # A value the parsers decoded from bytes that are no UTF-8 goes back to those bytes.
+    data = serialize_response_head(
+        200, "OK", {"X-Raw": b"caf\xe9".decode("utf-8", "surrogateescape")}
+    )
+    assert b"X-Raw: caf\xe9\r\n" in data
 
 
 def test_response_head() -> None:

@@ -640,3 +640,27 @@ async def test_unread_body_that_never_ends_closes_after_lingering_time() -> None
         w.write(b"POST /stuck HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n0123456789")
         assert (await read_response(r))[2] == b"hello /stuck"
         assert await asyncio.wait_for(r.read(), 5) == b""
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["response", "stream-response"])
+async def test_obs_text_in_a_field_goes_back_as_the_bytes_that_came(streamed: bool) -> None:
+    """A field value with bytes that are no UTF-8 (obs-text) is decoded with
+    surrogateescape; copied into a response field, it is sent as those same bytes (it
+    raised UnicodeEncodeError: a 500)."""
+
+    async def copy_header(request: BaseRequest) -> StreamResponse:
+        value = request.headers["X-Raw"]
+        assert value == "caf\udce9"
+        if not streamed:
+            return Response(text="ok", headers={"X-Copy": value})
+        resp = StreamResponse(headers={"X-Copy": value})
+        await resp.prepare(request)
+        await resp.write(b"ok")
+        await resp.write_eof()
+        return resp
+
+    async with serve(copy_header) as (_, port), connect(port) as (reader, writer):
+        writer.write(b"GET / HTTP/1.1\r\nHost: test\r\nX-Raw: caf\xe9\r\n\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nX-Copy: caf\xe9\r\n" in head

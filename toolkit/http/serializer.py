@@ -35,7 +35,7 @@ def _as_bytes(value: str | bytes, what: str) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
-        return value.encode("utf-8")
+        return value.encode("utf-8", "surrogateescape")  # (obs-text, as parsers decode it)
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}: {value!r}")
 
 

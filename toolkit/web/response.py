@@ -353,7 +353,7 @@ class Response(StreamResponse):
         transport = writer._protocol.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Cannot write to closing transport")
-        head = (text + "\r\n\r\n").encode("utf-8")
+        head = (text + "\r\n\r\n").encode("utf-8", "surrogateescape")
         size = len(body)
         self._body_length = writer.output_size = len(head) + size
         if size < _COPY_LIMIT:

@@ -71,7 +71,7 @@ def serialize_head(status_line: str, headers: CIMultiDict[str] | Any) -> bytes:
         expected = 2
     if text.count("\n") != expected or text.count("\r") != expected:
         raise _splitting_error(status_line)
-    return text.encode("utf-8")
+    return text.encode("utf-8", "surrogateescape")  # (obs-text bytes, as the parser decodes them)
 
 
 def _splitting_error(status_line: str) -> ValueError:
