@@ -40,6 +40,7 @@ __all__ = ["ClientResponse", "ContentDisposition"]
 _JSON_RE = lazy_pattern(r"application/(?:[\w.+-]+?\+)?json")
 _LINK_SPLIT_RE = lazy_pattern(r",(?=\s*<)")
 _LINK_RE = lazy_pattern(r"(?s)\s*<(.*)>(.*)$")
+_SURROGATES_RE = lazy_pattern("[\ud800-\udfff]")
 _LINK_PARAM_RE = lazy_pattern(r"\s*(\S*)\s*=\s*(['\"]?)(.*?)(\2)\s*$")
 
 
@@ -101,6 +102,9 @@ def _parse_content_type(raw: str) -> tuple[str, Mapping[str, str]]:
     # servers send the same few Content-Type values over and over.
     from email.parser import HeaderParser
 
+    # The email package reads a value with surrogates (bytes that were not UTF-8) as
+    # 8-bit bytes and fails on any other non-ASCII character next to them: U+FFFD.
+    raw = _SURROGATES_RE.sub("\ufffd", raw)
     message = HeaderParser().parsestr("Content-Type: " + raw)
     content_type = message.get_content_type()
     params = message.get_params(()) or []
