@@ -433,7 +433,10 @@ class ClientResponse:
 
     @property
     def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
-        """The ``Link`` header fields, keyed by ``rel`` (or by URL when there is none)."""
+        """The ``Link`` header fields, keyed by ``rel`` (or by URL when there is none).
+
+        A link whose target is not a URL is left out.
+        """
         links: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
         values = self._headers.getall("Link", ()) if self._headers is not None else ()
         for value in values:
@@ -442,6 +445,10 @@ class ClientResponse:
                 if match is None:
                     continue
                 target, params_text = match.groups()
+                try:
+                    url = self.url.join(URL(target))
+                except ValueError:
+                    continue  # not a URL (bad port, bad IPv6 literal...): no link
                 link: MultiDict[str | URL] = MultiDict()
                 for param in params_text.split(";"):
                     pmatch = _LINK_PARAM_RE.match(param)
@@ -450,7 +457,7 @@ class ClientResponse:
                     key, _, pvalue, _ = pmatch.groups()
                     link.add(key, pvalue)
                 key = link.get("rel", target)
-                link.add("url", self.url.join(URL(target)))
+                link.add("url", url)
                 links.add(str(key), MultiDictProxy(link))
         return MultiDictProxy(links)
 
