@@ -110,8 +110,18 @@ def _parse_content_type(raw: str) -> tuple[str, Mapping[str, str]]:
     params = message.get_params(()) or []
     parameters = {}
     for key, value in params[1:]:
-        parameters[str(key).lower()] = value if isinstance(value, str) else str(value)
+        parameters[str(key).lower()] = value if isinstance(value, str) else _rfc2231_text(value)
     return content_type, MappingProxyType(parameters)
+
+
+def _rfc2231_text(value: tuple[str, str, str]) -> str:
+    """An RFC 2231 ``name*=charset'lang'%xx`` value, decoded (Latin-1 for an unknown or
+    unusable charset), as the email package hands it: a tuple with %-decoded Latin-1."""
+    charset, _, text = value
+    try:
+        return text.encode("latin-1").decode(_text_codec_name(charset) or "latin-1", "replace")
+    except UnicodeError:
+        return text
 
 
 def _content_disposition_filename(params: dict[str, str]) -> str | None:
