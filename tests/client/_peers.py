@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import h11
+from hypothesis import strategies as st
 from yarl import URL
 
 _KNOWN = {int(s) for s in http.HTTPStatus}
@@ -260,3 +261,23 @@ async def read_head(reader: asyncio.StreamReader) -> bytes:
 def ok(body: bytes = b"ok", content_type: str = "text/plain") -> Reply:
     """A 200 reply."""
     return (200, [("Content-Type", content_type)], body)
+
+
+# Header field values as the client's parser hands them over: latin-1 text, any bytes
+# decoded as UTF-8 with surrogateescape, and pieces that header parsers trip over.
+_FIELD_PIECES = st.sampled_from(
+    [
+        *('"', "'", ",", ";", "=", " ", "\t", "<", ">", "*", "%", "\\", ":", "//", "[", "]"),
+        *("http://", "https:", "ftp:", "[::1]", ":99999", "charset=", "charset*=utf-8''"),
+        *("permessage-deflate", "client_max_window_bits", "websocket", "upgrade", "0", "15"),
+        *("Max-Age=", "Expires=", "Domain=", "Path=", "\u00b2", "9" * 19, "1" * 4400),
+    ]
+)
+header_values = st.lists(
+    _FIELD_PIECES
+    | st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=20)
+    | st.binary(max_size=20).map(
+        lambda b: b.translate(None, b"\r\n\x00").decode("utf-8", "surrogateescape")
+    ),
+    max_size=6,
+).map("".join)

@@ -281,3 +281,19 @@ def test_relative_locations_stay_on_the_origin(path: str) -> None:
     except InvalidUrlRedirectClientError:
         return  # refused with the documented error: fine
     assert (target.scheme, target.host, target.port) == ("https", "h.example", 8443)
+
+
+@given(location=peers.header_values)
+@settings(max_examples=200, deadline=None)
+def test_any_location_gives_a_url_or_a_redirect_error(location: str) -> None:
+    """Whatever a server puts in Location, the target is an absolute http(s)/ws(s) URL
+    with a host and an origin, or one of the two documented redirect errors."""
+    for current in (URL("http://h.example/dir/page"), URL("https://[::1]:8443/a?b")):
+        for requote in (True, False):
+            try:
+                target = redirect_target(location, current, requote=requote)
+            except (InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError):
+                continue
+            assert target.scheme in ("http", "https", "ws", "wss")
+            assert target.raw_host
+            assert str(target.origin())

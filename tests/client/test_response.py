@@ -19,7 +19,9 @@ from toolkit.client.exceptions import (
 )
 from toolkit.client.response import ClientResponse
 from toolkit.client.session import ClientSession
+from toolkit.cookiejar import CookieJar
 from toolkit.http import HttpVersion11
+from toolkit.streams import EMPTY_PAYLOAD
 
 
 def fixed(status: int = 200, headers=(), body: bytes = b""):
@@ -365,25 +367,24 @@ async def test_header_limits_are_applied() -> None:
             assert resp.headers["X-Big"] == "v" * 300
 
 
-_header_text = st.text(
-    alphabet=st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=60
-)
-
-
 @given(
-    link=_header_text,
-    content_type=_header_text,
-    length=_header_text,
-    disposition=_header_text,
+    link=peers.header_values,
+    content_type=peers.header_values,
+    length=peers.header_values,
+    disposition=peers.header_values,
 )
 @example(link="", content_type="", length="0\x1f", disposition="")  # str.strip() != int()
 @example(link="", content_type="", length="\u00b2", disposition="")  # a digit to isdigit()
-@settings(max_examples=100, deadline=None)
+@example(link="", content_type="a/b; c=\udce9\xe9", length="", disposition="")  # email pkg
+@example(link="<http://h:99999/>", content_type="", length="", disposition="")  # yarl
+@example(link="", content_type="a/b; charset*=utf-8''x", length="", disposition="")  # tuple
+@settings(max_examples=200, deadline=None)
 def test_header_parsing_never_raises(
     link: str, content_type: str, length: str, disposition: str
 ) -> None:
-    """Whatever a server puts in Link, Content-Type and Content-Length, reading the
-    parsed attributes gives values (or None), never an exception."""
+    """Whatever a server puts in Link, Content-Type, Content-Length and
+    Content-Disposition, reading the parsed attributes gives values (or None), never an
+    exception; the encoding is always one bytes.decode() takes."""
     loop = asyncio.new_event_loop()
     try:
         url = URL("http://h.example/base/")
@@ -412,9 +413,70 @@ def test_header_parsing_never_raises(
             assert isinstance(rel, str)
             assert isinstance(value["url"], URL)
         assert isinstance(resp.content_type, str)
+        assert all(isinstance(v, str) for v in resp._content_params.values())
         assert resp.charset is None or isinstance(resp.charset, str)
         assert resp.content_length is None or resp.content_length >= 0
         cd = resp.content_disposition
         assert cd is None or cd.filename is None or isinstance(cd.filename, str)
+        resp._body = b"body \xe9"
+        assert isinstance(resp._body.decode(resp.get_encoding(), "replace"), str)
+    finally:
+        loop.close()
+
+
+def test_rfc2231_content_type_parameters_are_decoded() -> None:
+    """``name*=charset'lang'%xx`` values are text, decoded with their charset."""
+    from toolkit.client.response import _parse_content_type
+
+    assert _parse_content_type("a/b; charset*=utf-8''koi8-r")[1] == {"charset": "koi8-r"}
+    assert _parse_content_type("a/b; x*=utf-8'en'%C3%A9")[1] == {"x": "\xe9"}
+    assert _parse_content_type("a/b; x*=undefined''%C3%A9")[1] == {"x": "\xc3\xa9"}
+
+
+@given(set_cookies=st.lists(peers.header_values, min_size=1, max_size=3))
+@example(set_cookies=["a=b; Max-Age=" + "9" * 5000, "c=d; Expires=Sun, 06 Nov 99999 08:49:37"])
+@settings(max_examples=200, deadline=None)
+def test_set_cookie_never_raises(set_cookies: list[str]) -> None:
+    """Any Set-Cookie values go through the response (SimpleCookie) and the session's
+    jar (update_cookies, then filter_cookies for the next requests) without raising."""
+    loop = asyncio.new_event_loop()
+    try:
+        url = URL("http://h.example/dir/page")
+        resp = ClientResponse(
+            "GET",
+            url,
+            writer=None,
+            continue100=None,
+            timer=None,
+            request_info=RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict())),
+            traces=[],
+            loop=loop,
+            session=None,
+        )
+
+        class Protocol:
+            upgraded = True  # (keeps the fake connection out of the release path)
+
+            async def read_response(self):
+                headers = CIMultiDict(("Set-Cookie", v) for v in set_cookies)
+                head = (HttpVersion11, 200, "OK", CIMultiDictProxy(headers), (), False)
+                return head, EMPTY_PAYLOAD
+
+        class Conn:
+            protocol = Protocol()
+
+            def close(self) -> None:
+                pass
+
+        loop.run_until_complete(resp.start(Conn()))  # type: ignore[arg-type]
+        resp.close()
+        for unsafe in (False, True):
+            jar = CookieJar(unsafe=unsafe)
+            jar.update_cookies(resp.cookies, url)
+            jar.update_cookies(resp.cookies, URL("http://127.0.0.1/"))
+            for target in ("http://h.example/dir/x", "https://sub.h.example/", "http://[::1]/"):
+                sent = jar.filter_cookies(URL(target))
+                assert isinstance(sent.output(header="", sep=";"), str)
+            assert len(jar) >= 0
     finally:
         loop.close()

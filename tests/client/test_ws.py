@@ -9,8 +9,11 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import _peers as peers  # registered by conftest.py
 import pytest
 import trustme
+from hypothesis import given, settings
+from multidict import CIMultiDict
 
 from toolkit import web
 from toolkit.client.exceptions import (
@@ -25,12 +28,15 @@ from toolkit.client.tls import Fingerprint
 from toolkit.client.ws import ClientWebSocketResponse, ClientWSTimeout, ws_connect
 from toolkit.helpers import BasicAuth
 from toolkit.http.ws import (
+    DeflateOffer,
     Role,
     WebSocketReader,
     WSCloseCode,
+    WSHandshakeError,
     WSMsgType,
     build_frame,
     close_payload,
+    validate_server_response,
     ws_accept_key,
 )
 from toolkit.web.websocket import WebSocketResponse
@@ -539,3 +545,41 @@ async def test_ws_connect_zero_max_msg_size_and_none_timeouts_accepted(serve_ws:
             assert (await ws.receive()).data == "hi"
         with pytest.raises(ValueError, match="max_msg_size"):
             session.ws_connect(url, max_msg_size=-1)
+
+
+@given(
+    accept=peers.header_values,
+    protocol=peers.header_values,
+    extensions=peers.header_values,
+    token=peers.header_values,
+)
+@settings(max_examples=200, deadline=None)
+def test_any_handshake_response_headers_give_a_handshake_or_an_error(
+    accept: str, protocol: str, extensions: str, token: str
+) -> None:
+    """Whatever a server answers in Sec-WebSocket-Accept/-Protocol/-Extensions, Upgrade
+    and Connection, the client's check gives a handshake or WSHandshakeError (which
+    ws_connect() raises as WSServerHandshakeError)."""
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    good = ws_accept_key(key)
+    answers = [
+        [
+            ("Sec-WebSocket-Accept", a),
+            ("Sec-WebSocket-Protocol", protocol),
+            ("Sec-WebSocket-Extensions", extensions),
+        ]
+        for a in (accept, good)
+    ]
+    answers += [[("Upgrade", token), ("Sec-WebSocket-Accept", good)]]
+    answers += [[("Connection", token), ("Sec-WebSocket-Accept", good)]]
+    for fields in answers:
+        headers = CIMultiDict([("Upgrade", "websocket"), ("Connection", "Upgrade")])
+        headers.update(fields)
+        for offer in (None, DeflateOffer.from_compress(15), DeflateOffer.from_compress(9)):
+            try:
+                agreed = validate_server_response(
+                    101, headers, key=key, protocols=("chat", protocol), deflate_offer=offer
+                )
+            except WSHandshakeError:
+                continue
+            assert agreed.protocol in (None, "chat", protocol.strip())
