@@ -102,6 +102,7 @@ def test_server_picks_the_clients_first_known_protocol() -> None:
         ("GET", (1, 1), {"Sec_WebSocket_Key": "c2hvcnQ="}, 400, "16 base64"),
         ("GET", (1, 1), {"Sec_WebSocket_Key": "!!not base64!!"}, 400, "16 base64"),
         ("GET", (1, 1), {"Sec_WebSocket_Extensions": "a b"}, 400, "Sec-WebSocket-Extensions"),
+        ("GET", (1, 1), {"Sec_WebSocket_Version": "13\x1f"}, 400, "Sec-WebSocket-Version"),
     ],
 )
 def test_server_rejects_bad_requests(
@@ -162,6 +163,10 @@ def test_client_accepts_a_valid_response() -> None:
         (101, {"Sec_WebSocket_Protocol": "other"}, "did not offer"),
         (101, {"Sec_WebSocket_Protocol": "chat, other"}, "did not offer"),
         (101, {"Sec_WebSocket_Extensions": "permessage-deflate"}, "did not offer"),
+        # Only spaces and tabs are optional whitespace (str.strip() took these too):
+        (101, {"Upgrade": "websocket\u3000"}, "invalid Upgrade header"),
+        (101, {"Connection": "Upgrade\x1f"}, "invalid Connection header"),
+        (101, {"Sec_WebSocket_Accept": ws_accept_key(KEY) + "\x1f"}, "Sec-WebSocket-Accept"),
     ],
 )
 def test_client_rejects_bad_responses(

@@ -25,6 +25,10 @@ __all__ = [
     "validate_server_response",
 ]
 
+#: Optional whitespace around field values and list elements (RFC 9110 5.6.3); str.strip()
+#: would also take control characters and Unicode spaces.
+_OWS = " \t"
+
 #: The GUID appended to the key before hashing (RFC 6455 §1.3).
 WS_KEY = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #: The only protocol version this implementation speaks.
@@ -55,15 +59,17 @@ def _values(headers: Headers, name: str) -> list[str]:
 
 def _tokens(headers: Headers, name: str) -> list[str]:
     """Comma-separated tokens of every ``name`` field, lower-cased."""
-    return [t.strip().lower() for v in _values(headers, name) for t in v.split(",") if t.strip()]
+    return [
+        t.strip(_OWS).lower() for v in _values(headers, name) for t in v.split(",") if t.strip(_OWS)
+    ]
 
 
 def _protocol_list(headers: Headers) -> list[str]:
     return [
-        p.strip()
+        p.strip(_OWS)
         for v in _values(headers, "Sec-WebSocket-Protocol")
         for p in v.split(",")
-        if p.strip()
+        if p.strip(_OWS)
     ]
 
 
@@ -142,7 +148,7 @@ def validate_client_request(
             f"no upgrade token in the Connection header: {headers.get('Connection')!r}"
         )
     ws_version = headers.get("Sec-WebSocket-Version")
-    if ws_version is None or ws_version.strip() != WS_VERSION:
+    if ws_version is None or ws_version.strip(_OWS) != WS_VERSION:
         raise WSHandshakeError(
             f"unsupported Sec-WebSocket-Version {ws_version!r}, only {WS_VERSION} is supported",
             400,
@@ -153,7 +159,7 @@ def validate_client_request(
         raise WSHandshakeError(
             "missing Sec-WebSocket-Key header" if not keys else "more than one Sec-WebSocket-Key"
         )
-    key = keys[0].strip()
+    key = keys[0].strip(_OWS)
     try:
         decoded = base64.b64decode(key, validate=True)
     except ValueError:  # binascii.Error, or non-ASCII text
@@ -216,7 +222,7 @@ def validate_server_response(
     if "upgrade" not in _tokens(headers, "Connection"):
         raise WSHandshakeError(f"invalid Connection header: {headers.get('Connection')!r}", status)
     accept = headers.get("Sec-WebSocket-Accept")
-    if accept is None or accept.strip() != ws_accept_key(key):
+    if accept is None or accept.strip(_OWS) != ws_accept_key(key):
         raise WSHandshakeError(f"invalid Sec-WebSocket-Accept (challenge) {accept!r}", status)
 
     protocol = None
@@ -233,7 +239,7 @@ def validate_server_response(
     deflate = None
     ext_values = _values(headers, "Sec-WebSocket-Extensions")
     ext_value = ", ".join(ext_values)
-    if ext_value.strip():
+    if ext_value.strip(_OWS):
         if deflate_offer is None:
             try:
                 names = ", ".join(name for name, _ in parse_extensions(ext_value))
