@@ -367,6 +367,21 @@ async def test_header_limits_are_applied() -> None:
             assert resp.headers["X-Big"] == "v" * 300
 
 
+def bare_response(url: URL, loop: asyncio.AbstractEventLoop) -> ClientResponse:
+    """A GET response for ``url`` with no connection, writer or session behind it."""
+    return ClientResponse(
+        "GET",
+        url,
+        writer=None,
+        continue100=None,
+        timer=None,
+        request_info=RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict())),
+        traces=[],
+        loop=loop,
+        session=None,
+    )
+
+
 @given(
     link=peers.header_values,
     content_type=peers.header_values,
@@ -387,18 +402,7 @@ def test_header_parsing_never_raises(
     exception; the encoding is always one bytes.decode() takes."""
     loop = asyncio.new_event_loop()
     try:
-        url = URL("http://h.example/base/")
-        resp = ClientResponse(
-            "GET",
-            url,
-            writer=None,
-            continue100=None,
-            timer=None,
-            request_info=RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict())),
-            traces=[],
-            loop=loop,
-            session=None,
-        )
+        resp = bare_response(URL("http://h.example/base/"), loop)
         resp._headers = CIMultiDictProxy(
             CIMultiDict(
                 [
@@ -442,17 +446,7 @@ def test_set_cookie_never_raises(set_cookies: list[str]) -> None:
     loop = asyncio.new_event_loop()
     try:
         url = URL("http://h.example/dir/page")
-        resp = ClientResponse(
-            "GET",
-            url,
-            writer=None,
-            continue100=None,
-            timer=None,
-            request_info=RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict())),
-            traces=[],
-            loop=loop,
-            session=None,
-        )
+        resp = bare_response(url, loop)
 
         class Protocol:
             upgraded = True  # (keeps the fake connection out of the release path)
