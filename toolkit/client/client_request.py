@@ -542,7 +542,19 @@ class ClientRequest:
         fields = "\r\n".join(map(": ".join, self.headers.items()))
         end = "\r\n\r\n" if fields else "\r\n"
         text = f"{self.method} {target} HTTP/{version[0]}.{version[1]}\r\n{fields}{end}"
-        return text.encode("utf-8", "surrogateescape")
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            # A lone surrogate outside U+DC80..U+DCFF: name the field that holds it.
+            for name, value in self.headers.items():
+                try:
+                    value.encode("utf-8", "surrogateescape")
+                except UnicodeEncodeError as exc:
+                    raise ValueError(
+                        f"invalid header field value for {name!r}: {value!r} "
+                        f"can not be encoded ({exc.reason})"
+                    ) from None
+            raise
 
     async def send(self, conn: Connection) -> ClientResponse:
         """Write the request head on ``conn``, start the body, and return the response
