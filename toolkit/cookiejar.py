@@ -313,7 +313,7 @@ class CookieJar(AbstractCookieJar):
 
         Without a host in ``response_url`` the cookies are shared: sent to every host.
         """
-        from http.cookies import Morsel, SimpleCookie
+        from http.cookies import CookieError, Morsel, SimpleCookie
 
         response_url = URL(response_url)
         hostname = response_url.raw_host
@@ -324,11 +324,16 @@ class CookieJar(AbstractCookieJar):
         )
         now = self._clock()
         for name, value in items:
+            if not isinstance(name, str):
+                raise TypeError(f"cookie name {name!r} is a {type(name).__name__}, expected str")
             if isinstance(value, Morsel):
                 cookie: Morsel[str] = value
             else:
                 tmp = SimpleCookie()
-                tmp[name] = value
+                try:
+                    tmp[name] = value
+                except CookieError as exc:
+                    raise ValueError(f"invalid cookie {name!r}: {exc}") from None
                 cookie = tmp[name]
             domain = cookie["domain"].lower()
             if domain.endswith("."):

@@ -335,6 +335,8 @@ class ClientRequest:
             del self.headers[hdrs.COOKIE]
         items = cookies.items() if isinstance(cookies, Mapping) else cookies
         for name, value in items:
+            if not isinstance(name, str):
+                raise TypeError(f"cookie name {name!r} is a {type(name).__name__}, expected str")
             if isinstance(value, Morsel):
                 morsel = value.copy()
                 morsel.set(value.key, value.value, value.coded_value)
