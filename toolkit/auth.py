@@ -74,8 +74,13 @@ class BasicAuth(_BasicAuthFields):
 
     def encode(self) -> str:
         """Return the value for an ``Authorization`` header."""
-        creds = f"{self.login}:{self.password}".encode(self.encoding)
-        return "Basic " + base64.b64encode(creds).decode(self.encoding)
+        try:
+            creds = f"{self.login}:{self.password}".encode(self.encoding)
+        except UnicodeEncodeError as exc:
+            # (Still a UnicodeEncodeError, as in aiohttp, but saying what was wrong.)
+            reason = f"{exc.reason}: BasicAuth login or password not encodable"
+            raise UnicodeEncodeError(exc.encoding, exc.object, exc.start, exc.end, reason) from None
+        return "Basic " + base64.b64encode(creds).decode("ascii")
 
 
 def strip_auth_from_url(url: URL) -> tuple[URL, BasicAuth | None]:
