@@ -26,6 +26,7 @@ TOKEN = _CHAR - _CTL - _SEPARATORS
 _QCONTENT = frozenset(map(chr, range(0x20, 0x7F))) | {"\t"}
 # Compiled on first use: most programs never build or parse this header.
 _NOT_QTEXT_RE = lazy_pattern(r'[\\"]')
+_FORBIDDEN_RE = lazy_pattern(r"[\r\n\x00]")
 _QUOTED_PAIR_RE = lazy_pattern(r"\\(.)", re.DOTALL)
 _CONTINUATION_RE = lazy_pattern(r"^(.+)\*(\d+)(\*?)$")
 
@@ -62,16 +63,28 @@ def content_disposition_header(
         if not _is_token(key):
             raise ValueError(f"bad content disposition parameter {key!r}={val!r}")
         if quote_fields:
-            if key.lower() == "filename":
-                parts.append(f'{key}="{quote(val, "", encoding=_charset)}"')
-            else:
-                try:
-                    qval = quoted_string(val)
-                except ValueError:
-                    parts.append(f"{key}*={_charset}''{quote(val, '', encoding=_charset)}")
+            try:
+                if key.lower() == "filename":
+                    parts.append(f'{key}="{quote(val, "", encoding=_charset)}"')
                 else:
-                    parts.append(f'{key}="{qval}"')
+                    try:
+                        qval = quoted_string(val)
+                    except ValueError:
+                        parts.append(f"{key}*={_charset}''{quote(val, '', encoding=_charset)}")
+                    else:
+                        parts.append(f'{key}="{qval}"')
+            except UnicodeEncodeError as exc:
+                raise ValueError(
+                    f"bad content disposition parameter {key!r}={val!r}: "
+                    f"can not be encoded with {_charset!r} ({exc.reason})"
+                ) from None
         else:
+            if _FORBIDDEN_RE.search(val):
+                # Unquoted, these would end the header line inside the value.
+                raise ValueError(
+                    f"bad content disposition parameter {key!r}={val!r}: "
+                    "CR, LF or NUL need quote_fields=True"
+                )
             qval = val.replace("\\", "\\\\").replace('"', '\\"')
             parts.append(f'{key}="{qval}"')
     return "; ".join(parts)

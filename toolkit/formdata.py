@@ -76,6 +76,8 @@ class FormData:
         if content_type is not None:
             if not isinstance(content_type, str):
                 raise TypeError(f"content_type must be an instance of str. Got: {content_type!r}")
+            if "\r" in content_type or "\n" in content_type or "\x00" in content_type:
+                raise ValueError(f"content_type {content_type!r} contains CR, LF or NUL")
             headers[hdrs.CONTENT_TYPE] = content_type
             self._is_multipart = True
         if content_transfer_encoding is not None:
@@ -113,7 +115,13 @@ class FormData:
             content_type = "application/x-www-form-urlencoded"
         else:
             content_type = f"application/x-www-form-urlencoded; charset={charset}"
-        body = urlencode(data, doseq=True, encoding=charset).encode()
+        try:
+            body = urlencode(data, doseq=True, encoding=charset).encode()
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"form field can not be encoded with {charset!r}: "
+                f"{exc.object[exc.start : exc.end]!r} ({exc.reason})"
+            ) from None
         return BytesPayload(body, content_type=content_type)
 
     def _gen_form_data(self) -> MultipartWriter:

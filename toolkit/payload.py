@@ -201,7 +201,14 @@ class Payload(ABC):
 
     @property
     def _binary_headers(self) -> bytes:
-        return "".join(f"{k}: {v}\r\n" for k, v in self._headers.items()).encode("utf-8") + b"\r\n"
+        text = "".join(f"{k}: {v}\r\n" for k, v in self._headers.items())
+        try:
+            return text.encode("utf-8") + b"\r\n"
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"part header {text[: exc.start].rpartition(chr(10))[2]!r}... "
+                f"can not be encoded ({exc.reason})"
+            ) from None
 
     @property
     def encoding(self) -> str | None:
