@@ -9,6 +9,7 @@ import io
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import _peers as peers  # registered by conftest.py
 import pytest
@@ -185,6 +186,26 @@ def test_params_round_trip(pairs: list[tuple[str, str]]) -> None:
     finally:
         loop.close()
     assert parse_qsl(url.raw_query_string, keep_blank_values=True) == pairs
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({1: "a"}, TypeError),
+        ({"a": None}, TypeError),
+        ({"a": object()}, TypeError),
+        ([("a",)], ValueError),
+        ({"a": float("nan")}, ValueError),
+        (5, TypeError),
+    ],
+)
+def test_bad_params_name_them(params: Any, error: type[Exception]) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(error, match=r"^invalid params "):
+            ClientRequest("GET", URL("http://h.example/p"), params=params, loop=loop)
+    finally:
+        loop.close()
 
 
 async def test_params_extend_existing_query() -> None:

@@ -99,7 +99,11 @@ def _with_params(url: URL, params: Any) -> URL:
     if not params:
         return url
     if not isinstance(params, str):
-        return url.extend_query(params)
+        try:
+            return url.extend_query(params)
+        except (TypeError, ValueError) as exc:  # (yarl's messages do not say "params")
+            error = TypeError if isinstance(exc, TypeError) else ValueError
+            raise error(f"invalid params {params!r}: {exc}") from exc
     # A pre-encoded query string: appended as it is (requoting keeps %XX).
     existing = url.raw_query_string
     return URL.build(
