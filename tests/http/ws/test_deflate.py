@@ -27,7 +27,19 @@ def test_parse_extensions() -> None:
     assert parse_extensions("A ;B=c,, d") == [("a", [("b", "c")]), ("d", [])]
 
 
-@pytest.mark.parametrize("value", ["permessage-deflate; =1", "a b", "x; y=1 2", 'ext; p="un'])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "permessage-deflate; =1",
+        "a b",
+        "x; y=1 2",
+        'ext; p="un',
+        # Only spaces and tabs are optional whitespace (\s and str.strip() took these):
+        "permessage-deflate\x1f",
+        "permessage-deflate; client_max_window_bits\x1c",
+        "permessage-deflate;\u3000server_no_context_takeover",
+    ],
+)
 def test_parse_extensions_rejects_bad_syntax(value: str) -> None:
     with pytest.raises(ValueError, match="invalid extension"):
         parse_extensions(value)

@@ -27,7 +27,9 @@ _MIN_BITS, _MAX_BITS = 9, 15  # zlib cannot do raw deflate with 8 bits
 ExtensionOffer = tuple[str, list[tuple[str, "str | None"]]]
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_PARAM_RE = re.compile(rf'\s*({_TOKEN})\s*(?:=\s*(?:({_TOKEN})|"([^"\\]*)"))?\s*')
+#: Optional whitespace: spaces and tabs (\s and str.strip() also take control characters).
+_OWS = " \t"
+_PARAM_RE = re.compile(rf'[ \t]*({_TOKEN})[ \t]*(?:=[ \t]*(?:({_TOKEN})|"([^"\\]*)"))?[ \t]*')
 
 
 def parse_extensions(value: str) -> list[ExtensionOffer]:
@@ -39,17 +41,17 @@ def parse_extensions(value: str) -> list[ExtensionOffer]:
     """
     result: list[ExtensionOffer] = []
     for element in value.split(","):
-        if not element.strip():
+        if not element.strip(_OWS):
             continue  # tolerate empty list elements (RFC 9110 §5.6.1)
         parts = element.split(";")
-        name = parts[0].strip().lower()
+        name = parts[0].strip(_OWS).lower()
         if not re.fullmatch(_TOKEN, name):
-            raise ValueError(f"invalid extension name {parts[0].strip()!r} in {value!r}")
+            raise ValueError(f"invalid extension name {parts[0].strip(_OWS)!r} in {value!r}")
         params: list[tuple[str, str | None]] = []
         for raw in parts[1:]:
             match = _PARAM_RE.fullmatch(raw)
             if match is None:
-                raise ValueError(f"invalid extension parameter {raw.strip()!r} in {value!r}")
+                raise ValueError(f"invalid extension parameter {raw.strip(_OWS)!r} in {value!r}")
             pvalue = match.group(2) if match.group(2) is not None else match.group(3)
             params.append((match.group(1).lower(), pvalue))
         result.append((name, params))
