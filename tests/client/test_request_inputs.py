@@ -64,14 +64,17 @@ def run(method: str = "GET", url: str = "http://x/p", **kwargs: Any) -> tuple[An
     return outcome, seen
 
 
+def _sendable(value: str) -> bool:
+    """Within the server's field size limit (a longer one is answered 431), and without
+    control characters other than CR, LF and NUL (the client sends those as they are, as
+    aiohttp does; the server refuses them)."""
+    if len(value) > 2000:  # (up to 4 bytes a character: within 8190 bytes)
+        return False
+    return not any((c < " " and c not in "\t\r\n\x00") or c == "\x7f" for c in value)
+
+
 @settings(max_examples=100)
-# (Control characters other than CR, LF and NUL are still sent: see the report.)
-@given(
-    st.text(max_size=8),
-    (_peers.header_values | texts).filter(
-        lambda s: not any((c < " " and c not in "\t\r\n\x00") or c == "\x7f" for c in s)
-    ),
-)
+@given(st.text(max_size=8), (_peers.header_values | texts).filter(_sendable))
 @example("X", "\ud800")
 def test_header_values(name: str, value: str) -> None:
     error, seen = run(headers={name or "X": value})
