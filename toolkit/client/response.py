@@ -114,14 +114,15 @@ def _parse_content_type(raw: str) -> tuple[str, Mapping[str, str]]:
     return content_type, MappingProxyType(parameters)
 
 
-def _rfc2231_text(value: tuple[str, str, str]) -> str:
-    """An RFC 2231 ``name*=charset'lang'%xx`` value, decoded (Latin-1 for an unknown or
-    unusable charset), as the email package hands it: a tuple with %-decoded Latin-1."""
-    charset, _, text = value
+def _rfc2231_text(value: tuple[str | None, str | None, str]) -> str:
+    """An RFC 2231 ``name*=charset'lang'%xx`` value as the email package hands it (a
+    tuple), decoded as it decodes them; Latin-1 when no charset is given."""
+    from email.utils import collapse_rfc2231_value
+
     try:
-        return text.encode("latin-1").decode(_text_codec_name(charset) or "latin-1", "replace")
-    except UnicodeError:
-        return text
+        return collapse_rfc2231_value(value, "replace", "latin-1")
+    except UnicodeError:  # (the "undefined" codec refuses everything)
+        return value[2]
 
 
 def _content_disposition_filename(params: dict[str, str]) -> str | None:
