@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import _peers as peers  # registered by conftest.py
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from yarl import URL
 
 import toolkit
@@ -284,6 +284,7 @@ def test_relative_locations_stay_on_the_origin(path: str) -> None:
 
 
 @given(location=peers.header_values)
+@example(location='//https:"')  # a port yarl parses only when the host is first asked for
 @settings(max_examples=200, deadline=None)
 def test_any_location_gives_a_url_or_a_redirect_error(location: str) -> None:
     """Whatever a server puts in Location, the target is an absolute http(s)/ws(s) URL

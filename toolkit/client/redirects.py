@@ -64,22 +64,24 @@ def redirect_target(location: str, current: URL, *, requote: bool = True) -> URL
     Raises ``InvalidUrlRedirectClientError`` for something that is not a URL and
     ``NonHttpUrlRedirectClientError`` for a scheme other than http(s)/ws(s).
     """
-    try:
+    try:  # (yarl splits the authority when it is first asked: a bad port raises late)
         parsed = URL(location, encoded=not requote)
+        scheme = parsed.scheme
+        if scheme in _HTTP_SCHEMES:
+            if scheme and not parsed.raw_host:
+                # "http:path" or "http:/path": browsers read it as relative to the current URL.
+                parsed = current.join(URL(location.split(":", 1)[1], encoded=not requote))
+            elif not scheme:
+                parsed = current.join(parsed)
+            host = parsed.raw_host
     except (ValueError, TypeError) as exc:
         raise InvalidUrlRedirectClientError(
             location,
             "Server attempted redirecting to a location that does not look like a URL",
         ) from exc
-    scheme = parsed.scheme
     if scheme not in _HTTP_SCHEMES:
         raise NonHttpUrlRedirectClientError(location)
-    if scheme and not parsed.raw_host:
-        # "http:path" or "http:/path": browsers read it as relative to the current URL.
-        parsed = current.join(URL(location.split(":", 1)[1], encoded=not requote))
-    elif not scheme:
-        parsed = current.join(parsed)
-    if not parsed.raw_host:
+    if not host:
         raise InvalidUrlRedirectClientError(
             location, "Server attempted redirecting to a URL without a host"
         )
