@@ -9,6 +9,7 @@ from types import MappingProxyType
 from urllib.parse import quote, unquote
 
 from ._lazy import lazy_pattern
+from .http._rules import LINE_ENDING_RE
 
 __all__ = (
     "TOKEN",
@@ -26,7 +27,6 @@ TOKEN = _CHAR - _CTL - _SEPARATORS
 _QCONTENT = frozenset(map(chr, range(0x20, 0x7F))) | {"\t"}
 # Compiled on first use: most programs never build or parse this header.
 _NOT_QTEXT_RE = lazy_pattern(r'[\\"]')
-_FORBIDDEN_RE = lazy_pattern(r"[\r\n\x00]")
 _QUOTED_PAIR_RE = lazy_pattern(r"\\(.)", re.DOTALL)
 _CONTINUATION_RE = lazy_pattern(r"^(.+)\*(\d+)(\*?)$")
 
@@ -79,7 +79,7 @@ def content_disposition_header(
                     f"can not be encoded with {_charset!r} ({exc.reason})"
                 ) from None
         else:
-            if _FORBIDDEN_RE.search(val):
+            if LINE_ENDING_RE.search(val):
                 # Unquoted, these would end the header line inside the value.
                 raise ValueError(
                     f"bad content disposition parameter {key!r}={val!r}: "

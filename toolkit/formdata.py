@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from multidict import MultiDict, MultiDictProxy
 
 from . import hdrs
+from .http._rules import LINE_ENDING_RE
 from .multipart_writer import MultipartWriter
 from .payload import BytesPayload, Payload, get_payload, guess_filename
 
@@ -76,7 +77,7 @@ class FormData:
         if content_type is not None:
             if not isinstance(content_type, str):
                 raise TypeError(f"content_type must be an instance of str. Got: {content_type!r}")
-            if "\r" in content_type or "\n" in content_type or "\x00" in content_type:
+            if LINE_ENDING_RE.search(content_type):
                 raise ValueError(f"content_type {content_type!r} contains CR, LF or NUL")
             headers[hdrs.CONTENT_TYPE] = content_type
             self._is_multipart = True

@@ -24,6 +24,7 @@ from toolkit.client.exceptions import (
     _make_request_info,
 )
 from toolkit.http import SUPPORTED_ENCODINGS, HttpVersion, HttpVersion10, HttpVersion11
+from toolkit.http._rules import LINE_ENDING_RE
 
 if TYPE_CHECKING:
     from http.cookies import SimpleCookie
@@ -37,7 +38,6 @@ __all__ = ["ClientRequest", "ConnectionKey", "check_header_field", "default_acce
 
 # Compiled on first use: the usual request (no header given, a known method) needs none.
 _TOKEN_RE = lazy_pattern(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FORBIDDEN_RE = lazy_pattern(r"[\r\n\x00]")
 _FORBIDDEN_TARGET_RE = lazy_pattern(r"[\r\n\x00 \t]")
 
 USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiotoolkit/0.1"
@@ -76,7 +76,7 @@ def check_header_field(name: str, value: str) -> None:
         raise TypeError(
             f"header field {name!r} has a value of type {type(value).__name__}, expected str"
         )
-    if _FORBIDDEN_RE.search(value):
+    if LINE_ENDING_RE.search(value):
         raise ValueError(
             f"invalid header field value for {name!r}: {value!r} contains CR, LF or NUL"
         )
@@ -268,7 +268,7 @@ class ClientRequest:
         host = url.raw_host or ""
         if target.isprintable() and " " not in target and host.isprintable():
             return  # (no control character or space: the searches below find nothing)
-        if _FORBIDDEN_TARGET_RE.search(target) or _FORBIDDEN_RE.search(host):
+        if _FORBIDDEN_TARGET_RE.search(target) or LINE_ENDING_RE.search(host):
             raise ValueError(
                 f"invalid URL {str(url)!r}: the request target contains whitespace, CR, LF or NUL"
             )

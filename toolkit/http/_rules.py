@@ -6,6 +6,7 @@ from .._lazy import lazy_pattern
 
 __all__ = [
     "CTL_IN_VALUE_RE",
+    "LINE_ENDING_RE",
     "TARGET_LENIENT_RE",
     "TARGET_RE",
     "TOKEN_CHARS",
@@ -19,6 +20,8 @@ TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM
 TOKEN_RE = lazy_pattern(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Control characters that may not appear in a field value (HTAB is allowed).
 CTL_IN_VALUE_RE = lazy_pattern(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# CR, LF and NUL in text not yet encoded: in a field value they would end its line.
+LINE_ENDING_RE = lazy_pattern(r"[\r\n\x00]")
 # Characters allowed in a request-target: VCHAR (RFC 9112 section 3.2).
 TARGET_RE = lazy_pattern(rb"[\x21-\x7e]+")
 # The same plus obs-text, accepted by lenient parsers.
