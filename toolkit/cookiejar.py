@@ -111,6 +111,13 @@ def _max_age_seconds(value: str) -> int | None:
     return -seconds if value[0] == "-" else seconds
 
 
+def _check_cookie_name(name: object) -> None:
+    """Raise ``TypeError`` for a cookie name that is not a str (the client's request
+    cookies and the jar both take names from the caller)."""
+    if not isinstance(name, str):
+        raise TypeError(f"cookie name {name!r} is a {type(name).__name__}, expected str")
+
+
 def parse_cookie_date(value: str) -> float | None:
     """Parse a cookie ``Expires`` date with the RFC 6265 algorithm; None when invalid."""
     if not value:
@@ -324,8 +331,7 @@ class CookieJar(AbstractCookieJar):
         )
         now = self._clock()
         for name, value in items:
-            if not isinstance(name, str):
-                raise TypeError(f"cookie name {name!r} is a {type(name).__name__}, expected str")
+            _check_cookie_name(name)
             if isinstance(value, Morsel):
                 cookie: Morsel[str] = value
             else:

@@ -332,6 +332,8 @@ class ClientRequest:
             return
         from http.cookies import CookieError, Morsel, SimpleCookie
 
+        from toolkit.cookiejar import _check_cookie_name
+
         jar: SimpleCookie = SimpleCookie()
         if hdrs.COOKIE in self.headers:
             with contextlib.suppress(CookieError):
@@ -339,8 +341,7 @@ class ClientRequest:
             del self.headers[hdrs.COOKIE]
         items = cookies.items() if isinstance(cookies, Mapping) else cookies
         for name, value in items:
-            if not isinstance(name, str):
-                raise TypeError(f"cookie name {name!r} is a {type(name).__name__}, expected str")
+            _check_cookie_name(name)
             if isinstance(value, Morsel):
                 morsel = value.copy()
                 morsel.set(value.key, value.value, value.coded_value)
