@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime
 
 from toolkit import hdrs
-from toolkit._lazy import lazy_pattern
 from toolkit.helpers import ETag, parse_etags, parse_http_date
 from toolkit.http import RequestHead
-from toolkit.web._helpers import byte_position
+from toolkit.web._helpers import byte_position, byte_range_digits
 
 __all__ = ["ConditionalHeaders"]
-
-_RANGE = lazy_pattern(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
 class ConditionalHeaders:
@@ -56,11 +53,12 @@ class ConditionalHeaders:
         start: int | None = None
         end: int | None = None
         if rng is not None:
-            match = _RANGE.fullmatch(rng.strip(" \t"))
-            if match is None:
+            digits = byte_range_digits(rng)
+            if digits is None:
                 raise ValueError(f"range not in acceptable format: {rng!r}")
-            start = byte_position(match.group(1)) if match.group(1) else None
-            end = byte_position(match.group(2)) if match.group(2) else None
+            first, last = digits
+            start = byte_position(first) if first else None
+            end = byte_position(last) if last else None
             if start is None and end is not None:
                 start, end = -end, None  # a suffix: the last `end` bytes
             elif start is not None and end is not None:

@@ -14,6 +14,7 @@ __all__ = [
     "ETAG_ANY",
     "QUOTED_ETAG_RE",
     "byte_position",
+    "byte_range_digits",
     "format_http_date",
     "http_date_now",
     "parse_accept_encoding",
@@ -47,6 +48,16 @@ def http_date_now() -> str:
     if _date_cache[0] != now:
         _date_cache = (now, format_http_date(now))
     return _date_cache[1]
+
+
+_BYTE_RANGE_RE = lazy_pattern(r"bytes=([0-9]*)-([0-9]*)")
+
+
+def byte_range_digits(header: str) -> tuple[str, str] | None:
+    """The digits of ``Range: bytes=first-last`` (either may be empty), with the spaces
+    and tabs around the value trimmed; None for a value of another form."""
+    match = _BYTE_RANGE_RE.fullmatch(header.strip(" \t"))
+    return None if match is None else (match.group(1), match.group(2))
 
 
 def byte_position(digits: str) -> int:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
-import re
 import stat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from toolkit import hdrs
 from toolkit.helpers import ETag, parse_http_date
-from toolkit.web._helpers import byte_position, parse_accept_encoding
+from toolkit.web._helpers import byte_position, byte_range_digits, parse_accept_encoding
 from toolkit.web.response import StreamResponse
 
 if TYPE_CHECKING:
@@ -23,7 +22,6 @@ __all__ = ["FileResponse"]
 
 # Pre-compressed siblings, best first: (content-coding, file suffix).
 _COMPRESSED_SIBLINGS = (("br", ".br"), ("gzip", ".gz"))
-_RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _ENCODING_TYPES = {"gzip": "application/gzip", "br": "application/x-brotli"}
 
 
@@ -40,10 +38,10 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     Returns ``(start, stop)`` (stop exclusive) or ``None`` when the range is malformed or
     unsatisfiable (RFC 9110 14.1.2: a zero suffix or a first byte past the end).
     """
-    match = _RANGE_RE.fullmatch(header.strip(" \t"))
-    if match is None:
+    digits = byte_range_digits(header)
+    if digits is None:
         return None
-    first, last = match.group(1), match.group(2)
+    first, last = digits
     if not first:
         if not last:
             return None
