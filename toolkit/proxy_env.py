@@ -91,11 +91,11 @@ def _split_host_port(entry: str) -> tuple[str, int | None]:
     if entry.startswith("["):  # [v6]:port or [v6]
         host, _, rest = entry[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isascii() and port.isdigit() else None
-    if entry.count(":") == 1:
+    elif entry.count(":") == 1:
         host, _, port = entry.partition(":")
-        return host, int(port) if port.isascii() and port.isdigit() else None
-    return entry, None
+    else:
+        return entry, None
+    return host, int(port) if port.isascii() and port.isdigit() else None
 
 
 def _host_matches(host: str, pattern: str) -> bool:
